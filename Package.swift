@@ -1,0 +1,68 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Corral",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "corral", targets: ["corral"]),
+        .executable(name: "corral-bench", targets: ["corral-bench"]),
+        .library(name: "DockerEngine", targets: ["DockerEngine"]),
+        .library(name: "CorralCore", targets: ["CorralCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // The domain in values: labels, classes, and later the policy and planner. No I/O.
+        .target(name: "CorralCore"),
+
+        // The Docker Engine API over its unix socket. Knows nothing of Corral's policy.
+        .target(
+            name: "DockerEngine",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "corral",
+            dependencies: [
+                "CorralCore",
+                "DockerEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "corral-bench",
+            dependencies: [
+                "CorralCore",
+                "DockerEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Helpers the test targets share: the real daemon, commands, cgroups, deadlines.
+        .target(
+            name: "CorralTestSupport",
+            dependencies: ["CorralCore", "DockerEngine", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/CorralTestSupport"
+        ),
+        .testTarget(name: "CorralCoreTests", dependencies: ["CorralCore"]),
+        .testTarget(
+            name: "DockerEngineTests",
+            dependencies: ["DockerEngine", "CorralCore", "CorralTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["DockerEngine", "CorralCore", "CorralTestSupport"]
+        ),
+    ]
+)

@@ -1,0 +1,41 @@
+/// The `filters` query parameter of list and events calls: a map from a
+/// filter name to the values any of which may match.
+public struct ContainerFilters: Sendable, Equatable {
+    public private(set) var values: [String: [String]] = [:]
+
+    public init() {}
+
+    /// Containers (or events) carrying `key=value`, or just `key` when value is nil.
+    public static func label(_ key: String, _ value: String? = nil) -> ContainerFilters {
+        ContainerFilters().label(key, value)
+    }
+
+    public func label(_ key: String, _ value: String? = nil) -> ContainerFilters {
+        adding("label", value.map { "\(key)=\($0)" } ?? key)
+    }
+
+    public func name(_ name: String) -> ContainerFilters { adding("name", name) }
+    public func status(_ status: String) -> ContainerFilters { adding("status", status) }
+    /// Events only: the object type (`container`, `image`, ...).
+    public func type(_ type: String) -> ContainerFilters { adding("type", type) }
+    /// Events only: the action (`start`, `die`, ...).
+    public func event(_ event: String) -> ContainerFilters { adding("event", event) }
+    public func container(_ idOrName: String) -> ContainerFilters { adding("container", idOrName) }
+
+    public func adding(_ key: String, _ value: String) -> ContainerFilters {
+        var copy = self
+        copy.values[key, default: []].append(value)
+        return copy
+    }
+
+    public var isEmpty: Bool { values.isEmpty }
+
+    /// The JSON object the daemon expects, keys sorted so a query is stable.
+    var json: String {
+        let fields = values.keys.sorted().map { key in
+            let list = (values[key] ?? []).map(JSONText.quote).joined(separator: ",")
+            return "\(JSONText.quote(key)):[\(list)]"
+        }
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+}

@@ -1,0 +1,14 @@
+/// The answer of `POST /containers/{id}/wait`.
+public struct WaitResult: Sendable, Decodable, Equatable {
+    public let statusCode: Int64
+    public let errorMessage: String?
+
+    enum CodingKeys: String, CodingKey { case statusCode = "StatusCode", error = "Error" }
+    struct ErrorBody: Decodable { let Message: String? }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        statusCode = try c.decode(Int64.self, forKey: .statusCode)
+        errorMessage = try c.decodeIfPresent(ErrorBody.self, forKey: .error)?.Message
+    }
+}
