@@ -1,0 +1,59 @@
+// corral-bench: Corral's speed and memory goals, each row measured against a
+// named baseline in the same run and printed as a ratio. Not a test: the
+// machines are shared and noisy, so rows report, they do not assert.
+
+import ArgumentParser
+import DockerEngine
+import Foundation
+
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "corral-bench",
+        abstract: "Run Corral's benchmarks and print each against its baseline.",
+        discussion: """
+            Rows (all by default):
+              remove   remove N running managed containers through DockerEngine with
+                       bounded concurrency, against
+                       `docker ps -q --filter label=corral.managed=true | xargs -P 16 docker rm -f`
+                       on N fresh containers. Aim: at least 2x faster.
+            Each row runs --trials times per side and reports the medians.
+            Needs the real daemon and the stress images (make images).
+            """
+    )
+
+    @Option(help: "Rows to run, comma-separated.")
+    var rows: String = "remove"
+
+    @Option(help: "Containers per removal trial.")
+    var count: Int = 40
+
+    @Option(help: "Concurrent requests Corral's side may have in flight.")
+    var width: Int = 16
+
+    @Option(help: "Trials per side; the median is reported.")
+    var trials: Int = 3
+
+    @Option(help: "The Docker daemon's unix socket.")
+    var socket: String = DockerClient.defaultSocketPath()
+
+    func validate() throws {
+        guard count >= 1, width >= 1, trials >= 1 else { throw ValidationError("--count, --width and --trials must be at least 1") }
+        let known: Set<String> = ["remove"]
+        for row in rows.split(separator: ",") where !known.contains(String(row)) {
+            throw ValidationError("unknown row '\(row)'; known rows: \(known.sorted().joined(separator: ", "))")
+        }
+    }
+
+    func run() async throws {
+        var table = ResultTable()
+        let wanted = Set(rows.split(separator: ",").map(String.init))
+        try await DockerClient.withClient(socketPath: socket, maxConnections: width) { docker in
+            if wanted.contains("remove") {
+                let bench = RemovalBench(docker: docker, count: count, width: width, trials: trials)
+                table.add(try await bench.run())
+            }
+        }
+        print(table.render(), terminator: "")
+    }
+}

@@ -1,0 +1,105 @@
+import CorralCore
+import DockerEngine
+import Foundation
+
+/// Removing N running managed containers: Corral's client with bounded
+/// concurrency against the shell pipeline operators reach for.
+struct RemovalBench {
+    let docker: DockerClient
+    let count: Int
+    let width: Int
+    let trials: Int
+
+    func run() async throws -> BenchRow {
+        var ours: [Double] = []
+        var theirs: [Double] = []
+        for trial in 1...trials {
+            let batch = "bench-\(UUID().uuidString.prefix(8).lowercased())"
+            try await populate(batch)
+            ours.append(try await timed { try await removeThroughClient(batch) })
+            try await expectEmpty(batch)
+
+            let cliBatch = "bench-\(UUID().uuidString.prefix(8).lowercased())"
+            try await populate(cliBatch)
+            theirs.append(try await timed { try removeThroughCLI(cliBatch) })
+            try await expectEmpty(cliBatch)
+            FileHandle.standardError.write(
+                Data(String(format: "remove: trial %d/%d  corral %.3f s  cli %.3f s\n", trial, trials, ours.last ?? 0, theirs.last ?? 0).utf8))
+        }
+        return BenchRow(
+            name: "remove \(count) running containers", corral: median(ours), baseline: median(theirs),
+            baselineName: "docker ps -q | xargs -P 16 docker rm -f", aim: 2, unit: "s")
+    }
+
+    /// Starts `count` idle managed containers tagged with `batch` (untimed).
+    func populate(_ batch: String) async throws {
+        try await forEachConcurrently(Array(0..<count), width: width) { i in
+            let spec = ContainerSpec(
+                image: "corral/low-idle", name: "corral-low-\(batch)-\(i)",
+                labels: [CorralLabel.managed: "true", CorralLabel.class: "low", "corral.bench": batch], networkMode: "none")
+            let id = try await docker.createContainer(spec)
+            try await docker.startContainer(id)
+        }
+    }
+
+    func removeThroughClient(_ batch: String) async throws {
+        let filters = ContainerFilters.label(CorralLabel.managed, "true").label("corral.bench", batch)
+        let ids = try await docker.listContainers(all: true, filters: filters).map(\.id)
+        try await forEachConcurrently(ids, width: width) { id in
+            do {
+                try await docker.removeContainer(id, force: true)
+            } catch let error as DockerError where error.isNotFound {
+                // Already gone: what we wanted.
+            }
+        }
+    }
+
+    func removeThroughCLI(_ batch: String) throws {
+        let script = "docker ps -q --filter label=corral.managed=true --filter label=corral.bench=\(batch) | xargs -r -P 16 docker rm -f >/dev/null"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw BenchFailure("the CLI baseline exited \(process.terminationStatus)")
+        }
+    }
+
+    func expectEmpty(_ batch: String) async throws {
+        let left = try await docker.listContainers(all: true, filters: .label("corral.bench", batch))
+        guard left.isEmpty else { throw BenchFailure("\(left.count) containers of \(batch) were not removed") }
+    }
+}
+
+struct BenchFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+func timed(_ body: () async throws -> Void) async rethrows -> Double {
+    let start = ContinuousClock.now
+    try await body()
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+/// Runs `body` for every element with at most `width` in flight.
+func forEachConcurrently<T: Sendable>(_ items: [T], width: Int, _ body: @escaping @Sendable (T) async throws -> Void) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        var iterator = items.makeIterator()
+        for _ in 0..<width {
+            guard let item = iterator.next() else { break }
+            group.addTask { try await body(item) }
+        }
+        while try await group.next() != nil {
+            if let item = iterator.next() { group.addTask { try await body(item) } }
+        }
+    }
+}

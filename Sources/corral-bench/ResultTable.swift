@@ -1,0 +1,42 @@
+/// One benchmark row: Corral's figure against its baseline's.
+struct BenchRow {
+    let name: String
+    let corral: Double
+    let baseline: Double
+    let baselineName: String
+    /// The ratio the issue aims for (baseline / corral), when it names one.
+    let aim: Double?
+    let unit: String
+
+    /// How many times better Corral is: baseline / corral for times.
+    var ratio: Double { corral > 0 ? baseline / corral : .infinity }
+}
+
+/// The printed table `make bench` shows.
+struct ResultTable {
+    private(set) var rows: [BenchRow] = []
+
+    mutating func add(_ row: BenchRow) { rows.append(row) }
+
+    func render() -> String {
+        let header = ["row", "corral", "baseline", "ratio", "aim", "baseline is"]
+        let body = rows.map { row in
+            [
+                row.name, format(row.corral, row.unit), format(row.baseline, row.unit), String(format: "%.2fx", row.ratio),
+                row.aim.map { String(format: ">= %.0fx %@", $0, row.ratio >= $0 ? "met" : "MISSED") } ?? "-", row.baselineName,
+            ]
+        }
+        var widths = header.map(\.count)
+        for cells in body { for (i, cell) in cells.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  ") + "\n"
+        }
+        return line(header) + body.map(line).joined()
+    }
+
+    private func format(_ value: Double, _ unit: String) -> String {
+        unit == "s" ? String(format: "%.3f s", value) : String(format: "%.1f %@", value, unit)
+    }
+}
+
+import Foundation
