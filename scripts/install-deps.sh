@@ -11,6 +11,7 @@ Usage: scripts/install-deps.sh [GROUP ...]
 Installs the Debian packages Corral needs, quietly skipping those already
 installed. Groups (default: base):
   base     docker engine, C toolchain, libcgroup, libsystemd, busybox, cron,
+           debootstrap (the collector image),
            shellcheck, curl, jq
   kernel   linux headers and image, qemu, cpio (the kernel module's qemu proof)
   all      every group
@@ -19,7 +20,7 @@ TXT
 }
 
 declare -A groups=(
-	[base]="docker.io libcgroup-dev libsystemd-dev busybox-static build-essential pkg-config cron shellcheck curl jq procps ca-certificates"
+	[base]="docker.io libcgroup-dev libsystemd-dev busybox-static build-essential pkg-config cron shellcheck curl jq procps ca-certificates debootstrap"
 	[kernel]="linux-headers-amd64 linux-image-amd64 qemu-system-x86 cpio kmod"
 )
 
