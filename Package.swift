@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "corral-bench", targets: ["corral-bench"]),
         .library(name: "DockerEngine", targets: ["DockerEngine"]),
         .library(name: "CorralCore", targets: ["CorralCore"]),
+        .library(name: "Probe", targets: ["Probe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -19,6 +20,13 @@ let package = Package(
     targets: [
         // The domain in values: labels, classes, and later the policy and planner. No I/O.
         .target(name: "CorralCore"),
+
+        // libcgroup (libcgroup-dev), for cgroup v1 statistics.
+        .systemLibrary(name: "CCgroup", pkgConfig: "libcgroup", providers: [.apt(["libcgroup-dev"])]),
+
+        // What the containers consume: the sysinfo document (kernel module or
+        // procfs twin), cgroup statistics, CPU%, merged into a Snapshot.
+        .target(name: "Probe", dependencies: ["CorralCore", "CCgroup"]),
 
         // The Docker Engine API over its unix socket. Knows nothing of Corral's policy.
         .target(
@@ -36,6 +44,7 @@ let package = Package(
             dependencies: [
                 "CorralCore",
                 "DockerEngine",
+                "Probe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,6 +64,11 @@ let package = Package(
             path: "Tests/CorralTestSupport"
         ),
         .testTarget(name: "CorralCoreTests", dependencies: ["CorralCore"]),
+        .testTarget(
+            name: "ProbeTests",
+            dependencies: ["Probe", "CorralCore", "DockerEngine", "CorralTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "DockerEngineTests",
             dependencies: ["DockerEngine", "CorralCore", "CorralTestSupport"],

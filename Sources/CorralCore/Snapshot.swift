@@ -1,0 +1,81 @@
+/// What Docker says of a container, as the snapshot needs it: who it is, not
+/// what it consumes.
+public struct ContainerMetadata: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var image: String
+    public var labels: [String: String]
+    /// Seconds since the epoch.
+    public var createdAt: Double
+
+    public init(id: String, name: String, image: String, labels: [String: String], createdAt: Double) {
+        self.id = id
+        self.name = name
+        self.image = image
+        self.labels = labels
+        self.createdAt = createdAt
+    }
+}
+
+/// One container at one moment: its identity and what it consumes, summed
+/// over its processes, with its cgroup's own figures when they could be read.
+public struct ContainerSample: Sendable, Equatable {
+    public var metadata: ContainerMetadata
+    public var processCount: Int
+    /// Instantaneous when an earlier sample exists, else the lifetime average. 100 = one core.
+    public var cpuPercent: Double
+    /// RSS as a share of host memory.
+    public var memPercent: Double
+    public var vszKb: UInt64
+    public var rssKb: UInt64
+    public var cgroup: CgroupUsage?
+
+    public init(metadata: ContainerMetadata, processCount: Int, cpuPercent: Double, memPercent: Double, vszKb: UInt64, rssKb: UInt64, cgroup: CgroupUsage?) {
+        self.metadata = metadata
+        self.processCount = processCount
+        self.cpuPercent = cpuPercent
+        self.memPercent = memPercent
+        self.vszKb = vszKb
+        self.rssKb = rssKb
+        self.cgroup = cgroup
+    }
+
+    public var id: String { metadata.id }
+    public var name: String { metadata.name }
+    public var labels: [String: String] { metadata.labels }
+}
+
+/// A container's cgroup figures, as values.
+public struct CgroupUsage: Sendable, Equatable {
+    public var memoryUsageBytes: UInt64
+    public var memoryLimitBytes: UInt64?
+    public var cpuUsageNs: UInt64
+    public var throttledNs: UInt64
+    public var pids: UInt64
+
+    public init(memoryUsageBytes: UInt64, memoryLimitBytes: UInt64?, cpuUsageNs: UInt64, throttledNs: UInt64, pids: UInt64) {
+        self.memoryUsageBytes = memoryUsageBytes
+        self.memoryLimitBytes = memoryLimitBytes
+        self.cpuUsageNs = cpuUsageNs
+        self.throttledNs = throttledNs
+        self.pids = pids
+    }
+}
+
+/// The host at one moment: its memory and every container Docker knows of,
+/// whichever source the figures came from.
+public struct Snapshot: Sendable, Equatable {
+    /// Wall clock, ns since the epoch.
+    public var takenAtNs: UInt64
+    /// `kernel` or `procfs`.
+    public var source: String
+    public var memory: HostMemory
+    public var containers: [ContainerSample]
+
+    public init(takenAtNs: UInt64, source: String, memory: HostMemory, containers: [ContainerSample]) {
+        self.takenAtNs = takenAtNs
+        self.source = source
+        self.memory = memory
+        self.containers = containers
+    }
+}

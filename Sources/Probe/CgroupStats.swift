@@ -1,0 +1,176 @@
+import CCgroup
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What the kernel accounts to one container's cgroup.
+public struct CgroupFigures: Sendable, Equatable {
+    public var memoryUsageBytes: UInt64
+    /// nil when the cgroup has no memory limit.
+    public var memoryLimitBytes: UInt64?
+    public var cpuUsageNs: UInt64
+    /// CFS periods in which the cgroup hit its CPU quota, and the time it waited.
+    public var throttledPeriods: UInt64
+    public var throttledNs: UInt64
+    /// Tasks in the cgroup.
+    public var pids: UInt64
+
+    public init(memoryUsageBytes: UInt64, memoryLimitBytes: UInt64?, cpuUsageNs: UInt64, throttledPeriods: UInt64, throttledNs: UInt64, pids: UInt64) {
+        self.memoryUsageBytes = memoryUsageBytes
+        self.memoryLimitBytes = memoryLimitBytes
+        self.cpuUsageNs = cpuUsageNs
+        self.throttledPeriods = throttledPeriods
+        self.throttledNs = throttledNs
+        self.pids = pids
+    }
+}
+
+public enum CgroupError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The cgroup does not exist (its container is gone).
+    case notFound(cgroup: String)
+    /// A statistics file could not be read or made no sense.
+    case unreadable(cgroup: String, file: String, reason: String)
+    /// libcgroup could not start (no cgroup v1 hierarchies mounted?).
+    case libcgroup(reason: String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let cgroup): return "cgroup \(cgroup) does not exist"
+        case .unreadable(let cgroup, let file, let reason): return "cannot read \(file) of cgroup \(cgroup): \(reason)"
+        case .libcgroup(let reason): return "libcgroup: \(reason)"
+        }
+    }
+}
+
+/// Per-container figures from the cgroup tree: cgroup v1 (memory, cpu,
+/// cpuacct and pids hierarchies) through libcgroup, cgroup v2 by reading its
+/// files directly (libcgroup 2.0 handles v2 poorly).
+public struct CgroupStats: Sendable {
+    public enum Layout: String, Sendable {
+        case v1
+        case v2
+    }
+
+    public let root: String
+    public let layout: Layout
+
+    /// Detects the layout: a unified tree at `root` has cgroup.controllers.
+    public init(root: String = "/sys/fs/cgroup") {
+        self.root = root
+        self.layout = ProcFile.exists("\(root)/cgroup.controllers") ? .v2 : .v1
+    }
+
+    /// The figures of the cgroup at `path` (relative to the hierarchy's root,
+    /// as the sysinfo document gives it).
+    public func figures(cgroup path: String) throws(CgroupError) -> CgroupFigures {
+        switch layout {
+        case .v1: return try V1(path: path).figures()
+        case .v2: return try V2(directory: root + path, path: path).figures()
+        }
+    }
+}
+
+/// libcgroup must be initialised once per process before any read.
+private let libcgroupStatus: Int32 = cgroup_init()
+
+private struct V1 {
+    let path: String
+
+    func figures() throws(CgroupError) -> CgroupFigures {
+        guard libcgroupStatus == 0 else { throw .libcgroup(reason: Self.message(libcgroupStatus)) }
+        let usage = try number("memory", "memory.usage_in_bytes")
+        let limit = try number("memory", "memory.limit_in_bytes")
+        let cpu = try number("cpuacct", "cpuacct.usage")
+        let stat = try keyed("cpu", "cpu.stat")
+        let pids = (try? number("pids", "pids.current")) ?? 0
+        // v1 reports "no limit" as a page-rounded LONG_MAX.
+        return CgroupFigures(
+            memoryUsageBytes: usage, memoryLimitBytes: limit >= 1 << 62 ? nil : limit, cpuUsageNs: cpu,
+            throttledPeriods: stat["nr_throttled"] ?? 0, throttledNs: stat["throttled_time"] ?? 0, pids: pids)
+    }
+
+    /// Every line of one file of one controller, through libcgroup.
+    func lines(_ controller: String, _ file: String) throws(CgroupError) -> [String] {
+        var handle: UnsafeMutableRawPointer?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        var name = Array(file.utf8CString)
+        var rc = name.withUnsafeMutableBufferPointer { namePointer in
+            cgroup_read_value_begin(controller, path, namePointer.baseAddress, &handle, &buffer, Int32(buffer.count))
+        }
+        defer { if handle != nil { cgroup_read_value_end(&handle) } }
+        var lines: [String] = []
+        while rc == 0 {
+            lines.append(String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            rc = cgroup_read_value_next(&handle, &buffer, Int32(buffer.count))
+        }
+        guard rc == Int32(ECGEOF) else {
+            if rc == Int32(ECGOTHER), cgroup_get_last_errno() == ENOENT { throw .notFound(cgroup: path) }
+            if rc == Int32(ECGROUPNOTEXIST) { throw .notFound(cgroup: path) }
+            throw .unreadable(cgroup: path, file: file, reason: Self.message(rc))
+        }
+        return lines
+    }
+
+    func number(_ controller: String, _ file: String) throws(CgroupError) -> UInt64 {
+        let text = try lines(controller, file).first?.trimmed ?? ""
+        guard let value = UInt64(text) else { throw .unreadable(cgroup: path, file: file, reason: "not a number: \(text)") }
+        return value
+    }
+
+    func keyed(_ controller: String, _ file: String) throws(CgroupError) -> [String: UInt64] {
+        KeyedFile.parse(try lines(controller, file))
+    }
+
+    static func message(_ code: Int32) -> String {
+        guard let text = cgroup_strerror(code) else { return "error \(code)" }
+        return String(cString: text)
+    }
+}
+
+private struct V2 {
+    let directory: String
+    let path: String
+
+    func figures() throws(CgroupError) -> CgroupFigures {
+        guard ProcFile.exists(directory) else { throw .notFound(cgroup: path) }
+        let cpu = try keyed("cpu.stat")
+        let limitText = try text("memory.max")
+        return CgroupFigures(
+            memoryUsageBytes: try number("memory.current"), memoryLimitBytes: limitText == "max" ? nil : UInt64(limitText),
+            cpuUsageNs: (cpu["usage_usec"] ?? 0) * 1000, throttledPeriods: cpu["nr_throttled"] ?? 0,
+            throttledNs: (cpu["throttled_usec"] ?? 0) * 1000, pids: (try? number("pids.current")) ?? 0)
+    }
+
+    func text(_ file: String) throws(CgroupError) -> String {
+        switch ProcFile.readAll("\(directory)/\(file)", limit: 64 << 10) {
+        case .success(let bytes): return String(decoding: bytes, as: UTF8.self).trimmed
+        case .failure(.missing): throw ProcFile.exists(directory) ? .unreadable(cgroup: path, file: file, reason: "missing") : .notFound(cgroup: path)
+        case .failure(let failure): throw .unreadable(cgroup: path, file: file, reason: "\(failure)")
+        }
+    }
+
+    func number(_ file: String) throws(CgroupError) -> UInt64 {
+        let value = try text(file)
+        guard let number = UInt64(value) else { throw .unreadable(cgroup: path, file: file, reason: "not a number: \(value)") }
+        return number
+    }
+
+    func keyed(_ file: String) throws(CgroupError) -> [String: UInt64] {
+        KeyedFile.parse(try text(file).split(separator: "\n").map(String.init))
+    }
+}
+
+/// `key value` lines (cpu.stat, memory.stat).
+enum KeyedFile {
+    static func parse(_ lines: [String]) -> [String: UInt64] {
+        var values: [String: UInt64] = [:]
+        for line in lines {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let value = UInt64(parts[1].trimmed) {
+                values[String(parts[0])] = value
+            }
+        }
+        return values
+    }
+}

@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Small reads of /proc and /sys files with plain syscalls: these files report
+/// a size of 0, change between reads, and vanish with their process, so a read
+/// is one open, reads to EOF, and a close, with errno kept for the caller.
+enum ProcFile {
+    enum Failure: Error, Equatable {
+        /// ENOENT or ESRCH: the file or its process is gone.
+        case missing
+        case tooLarge
+        case other(String)
+    }
+
+    static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    /// The whole file, up to `limit` bytes (more is `tooLarge`).
+    static func readAll(_ path: String, limit: Int = 1 << 20) -> Result<[UInt8], Failure> {
+        read(path, upTo: limit, truncate: false)
+    }
+
+    /// At most the first `count` bytes, without error when the file is longer.
+    static func readPrefix(_ path: String, count: Int) -> Result<[UInt8], Failure> {
+        read(path, upTo: count, truncate: true)
+    }
+
+    private static func read(_ path: String, upTo limit: Int, truncate: Bool) -> Result<[UInt8], Failure> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(failure(errno)) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: min(max(limit, 1), 4096) + (truncate ? 0 : 1))
+        while true {
+            let wanted = truncate ? min(chunk.count, limit - bytes.count) : chunk.count
+            if wanted == 0 { return .success(bytes) }
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, wanted) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .failure(failure(errno))
+            }
+            if n == 0 { return .success(bytes) }
+            bytes.append(contentsOf: chunk[0..<n])
+            if !truncate, bytes.count > limit { return .failure(.tooLarge) }
+        }
+    }
+
+    private static func failure(_ code: Int32) -> Failure {
+        code == ENOENT || code == ESRCH ? .missing : .other(String(cString: strerror(code)))
+    }
+
+    /// The names of a directory's entries (without . and ..).
+    static func entries(_ path: String) -> [String]? {
+        guard let dir = opendir(path) else { return nil }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}

@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+import CorralCore
+
+/// The kernel module's userspace twin: the same `corral.sysinfo/v1` document,
+/// read from /proc/<pid>/{cgroup,stat,status,cmdline} and /proc/meminfo, for
+/// hosts where the module is not loaded.
+///
+/// `procRoot` is configurable so a probe running in a container can read the
+/// host's /proc mounted elsewhere (as node exporters do).
+public struct ProcfsProbe: Sendable {
+    /// How many bytes of argv the document keeps (as the module does).
+    public static let cmdlineLimit = 256
+
+    public let procRoot: String
+
+    public init(procRoot: String = "/proc") {
+        self.procRoot = procRoot
+    }
+
+    /// Takes the document now. A process that exits mid-read is left out;
+    /// only an unreadable /proc/meminfo is an error.
+    public func document() throws(SysinfoError) -> SysinfoDocument {
+        let takenAt = Self.clock(CLOCK_REALTIME)
+        let boot = Self.clock(CLOCK_BOOTTIME)
+        let memory = try readMemory()
+        let ticks = UInt64(max(sysconf(Int32(_SC_CLK_TCK)), 1))
+        let nsPerTick = 1_000_000_000 / ticks
+
+        var byID: [String: SysinfoDocument.Container] = [:]
+        for name in ProcFile.entries(procRoot) ?? [] {
+            guard let pid = Int32(name), pid > 0 else { continue }
+            guard case .success(let cgroupBytes) = ProcFile.readAll("\(procRoot)/\(pid)/cgroup", limit: 64 << 10),
+                let found = ContainerCgroupPath.container(inProcCgroup: String(decoding: cgroupBytes, as: UTF8.self))
+            else { continue }
+            guard let process = readProcess(pid, totalKb: memory.totalKb, bootNs: boot, nsPerTick: nsPerTick) else { continue }
+            byID[found.id, default: .init(id: found.id, cgroup: found.cgroup, processes: [])].processes.append(process)
+        }
+        let containers = byID.values.sorted { $0.id < $1.id }.map { container in
+            var sorted = container
+            sorted.processes.sort { $0.pid < $1.pid }
+            return sorted
+        }
+        return SysinfoDocument(source: .procfs, takenAtNs: takenAt, bootNs: boot, memory: memory, containers: containers)
+    }
+
+    func readMemory() throws(SysinfoError) -> HostMemory {
+        let path = "\(procRoot)/meminfo"
+        let bytes: [UInt8]
+        switch ProcFile.readAll(path) {
+        case .success(let data): bytes = data
+        case .failure(let failure): throw .unreadable(path: path, reason: "\(failure)")
+        }
+        var fields: [Substring: UInt64] = [:]
+        let text = String(decoding: bytes, as: UTF8.self)
+        for line in text.split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let key = line[..<colon]
+            guard key == "MemTotal" || key == "MemFree" || key == "MemAvailable" else { continue }
+            fields[key] = UInt64(line[line.index(after: colon)...].split(separator: " ").first ?? "")
+        }
+        guard let total = fields["MemTotal"], let free = fields["MemFree"], let available = fields["MemAvailable"] else {
+            throw .unreadable(path: path, reason: "MemTotal, MemFree or MemAvailable is missing")
+        }
+        return HostMemory(totalKb: total, freeKb: free, availableKb: available, usedKb: total >= available ? total - available : 0)
+    }
+
+    /// One process, or nil when it vanished (or turned unreadable) mid-read.
+    func readProcess(_ pid: Int32, totalKb: UInt64, bootNs: UInt64, nsPerTick: UInt64) -> SysinfoDocument.Process? {
+        let base = "\(procRoot)/\(pid)"
+        guard case .success(let stat) = ProcFile.readAll("\(base)/stat", limit: 64 << 10),
+            let open = stat.firstIndex(of: UInt8(ascii: "(")), let close = stat.lastIndex(of: UInt8(ascii: ")")), open < close
+        else { return nil }
+        let name = LenientText.decode(stat[(open + 1)..<close])
+        let fields = stat[(close + 1)...].split(separator: UInt8(ascii: " "))
+        // Field n of proc(5) is fields[n - 3] once pid and comm are taken off.
+        func field(_ n: Int) -> UInt64 {
+            let i = n - 3
+            guard i < fields.count else { return 0 }
+            return UInt64(String(decoding: fields[i], as: UTF8.self)) ?? 0
+        }
+        // A zombie has no memory or argv left; the module leaves it out too.
+        guard fields.count > 21, fields[0].first != UInt8(ascii: "Z") else { return nil }
+        let ppid = Int32(truncatingIfNeeded: field(4))
+        let cpuTimeNs = (field(14) + field(15)) * nsPerTick
+        let startNs = field(22) * nsPerTick
+
+        guard case .success(let status) = ProcFile.readAll("\(base)/status", limit: 64 << 10) else { return nil }
+        var vszKb: UInt64 = 0
+        var rssKb: UInt64 = 0
+        for line in status.split(separator: UInt8(ascii: "\n")) {
+            if line.starts(with: Array("VmSize:".utf8)) {
+                vszKb = Self.kilobytes(line)
+            } else if line.starts(with: Array("VmRSS:".utf8)) {
+                rssKb = Self.kilobytes(line)
+            }
+        }
+
+        guard case .success(var argv) = ProcFile.readPrefix("\(base)/cmdline", count: Self.cmdlineLimit) else { return nil }
+        while argv.last == 0 { argv.removeLast() }
+        for i in argv.indices where argv[i] == 0 { argv[i] = UInt8(ascii: " ") }
+
+        let lifetime = bootNs > startNs ? bootNs - startNs : 0
+        return SysinfoDocument.Process(
+            pid: pid, ppid: ppid, name: name, cmdline: LenientText.decode(argv), vszKb: vszKb, rssKb: rssKb,
+            memPercent: Percent(ratio: rssKb, of: totalKb), cpuTimeNs: cpuTimeNs, startTimeNs: startNs,
+            cpuPercent: Percent(ratio: cpuTimeNs, of: lifetime))
+    }
+
+    static func kilobytes(_ line: ArraySlice<UInt8>) -> UInt64 {
+        let digits = line.drop(while: { !(0x30...0x39).contains($0) }).prefix(while: { (0x30...0x39).contains($0) })
+        return UInt64(String(decoding: digits, as: UTF8.self)) ?? 0
+    }
+
+    static func clock(_ id: clockid_t) -> UInt64 {
+        var now = timespec()
+        clock_gettime(id, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+}

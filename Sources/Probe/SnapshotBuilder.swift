@@ -1,0 +1,44 @@
+import CorralCore
+
+/// Merges one sysinfo document with the containers' cgroup figures and what
+/// Docker says of them into a ``Snapshot``. It keeps the CPU meter between
+/// calls, so a snapshot's CPU% is instantaneous from the second one on.
+public struct SnapshotBuilder: Sendable {
+    public let cgroups: CgroupStats?
+    private var meter = CPUMeter()
+
+    /// `cgroups` nil leaves the cgroup figures out (the document alone).
+    public init(cgroups: CgroupStats? = CgroupStats()) {
+        self.cgroups = cgroups
+    }
+
+    /// One sample per container Docker knows; containers the document has but
+    /// Docker does not are not Corral's business and are left out. A container
+    /// with no processes in the document (just created, or exiting) is kept
+    /// with zero figures.
+    public mutating func build(document: SysinfoDocument, metadata: [ContainerMetadata]) -> Snapshot {
+        let byID = Dictionary(document.containers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var samples: [ContainerSample] = []
+        samples.reserveCapacity(metadata.count)
+        for meta in metadata {
+            let found = byID[meta.id]
+            let processes = found?.processes ?? []
+            var usage: CgroupUsage?
+            if let found, let cgroups, let figures = try? cgroups.figures(cgroup: found.cgroup) {
+                usage = CgroupUsage(
+                    memoryUsageBytes: figures.memoryUsageBytes, memoryLimitBytes: figures.memoryLimitBytes, cpuUsageNs: figures.cpuUsageNs,
+                    throttledNs: figures.throttledNs, pids: figures.pids)
+            }
+            let summedCPU = processes.reduce(UInt64(0)) { $0 + $1.cpuTimeNs }
+            let lifetime = processes.reduce(0.0) { $0 + $1.cpuPercent.value }
+            let cpu = meter.percent(id: meta.id, cpuNs: usage?.cpuUsageNs ?? summedCPU, atNs: document.bootNs, lifetime: lifetime)
+            samples.append(
+                ContainerSample(
+                    metadata: meta, processCount: processes.count, cpuPercent: cpu,
+                    memPercent: processes.reduce(0.0) { $0 + $1.memPercent.value }, vszKb: processes.reduce(0) { $0 + $1.vszKb },
+                    rssKb: processes.reduce(0) { $0 + $1.rssKb }, cgroup: usage))
+        }
+        meter.retain(only: Set(metadata.map(\.id)))
+        return Snapshot(takenAtNs: document.takenAtNs, source: document.source.rawValue, memory: document.memory, containers: samples)
+    }
+}

@@ -1,0 +1,135 @@
+import CorralCore
+import Foundation
+import Testing
+
+@testable import Probe
+
+/// The twin against a /proc laid out by the test: exact figures, and the
+/// races a real /proc has (a process gone between two reads).
+@Suite("ProcfsProbe on a fixture /proc")
+struct ProcfsProbeFixtureTests {
+    static let idA = String(repeating: "a", count: 64)
+    static let idB = String(repeating: "b", count: 64)
+
+    final class FakeProc {
+        let root: String
+        init() throws {
+            root = FileManager.default.temporaryDirectory.appendingPathComponent("proc-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            try write("meminfo", "MemTotal:       1000000 kB\nMemFree:         200000 kB\nMemAvailable:    600000 kB\nBuffers: 1 kB\n")
+        }
+        deinit { try? FileManager.default.removeItem(atPath: root) }
+
+        func write(_ path: String, _ text: String) throws {
+            try write(path, Array(text.utf8))
+        }
+
+        func write(_ path: String, _ bytes: [UInt8]) throws {
+            let url = URL(fileURLWithPath: "\(root)/\(path)")
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(bytes).write(to: url)
+        }
+
+        /// A process: stat fields as proc(5) numbers them, utime/stime/starttime in ticks.
+        func process(_ pid: Int, comm: String, ppid: Int, cgroup: String, utime: Int, stime: Int, start: Int, vsz: Int, rss: Int, argv: [UInt8]) throws {
+            var fields = Array(repeating: "0", count: 50)
+            fields[4] = String(ppid)
+            fields[14] = String(utime)
+            fields[15] = String(stime)
+            fields[22] = String(start)
+            let tail = fields[4...].joined(separator: " ")
+            try write("\(pid)/stat", "\(pid) (\(comm)) S \(tail)\n")
+            try write("\(pid)/status", "Name:\t\(comm)\nVmPeak:\t 999 kB\nVmSize:\t \(vsz) kB\nVmRSS:\t \(rss) kB\n")
+            try write("\(pid)/cgroup", cgroup)
+            try write("\(pid)/cmdline", argv)
+        }
+    }
+
+    @Test("processes are grouped by the container their cgroup names, with figures from stat and status")
+    func groups() throws {
+        let proc = try FakeProc()
+        let v1 = "12:memory:/docker/\(Self.idA)\n11:cpu,cpuacct:/docker/\(Self.idA)\n0::/\n"
+        try proc.process(100, comm: "high-cpu", ppid: 90, cgroup: v1, utime: 150, stime: 50, start: 1000, vsz: 9268, rss: 772, argv: Array("/high-cpu\0--fast\0".utf8))
+        try proc.process(101, comm: "a (b) c", ppid: 100, cgroup: v1, utime: 0, stime: 0, start: 2000, vsz: 10, rss: 5, argv: [0x61, 0xFF, 0x00, 0xC3, 0xA9])
+        try proc.process(200, comm: "high-ram", ppid: 1, cgroup: "0::/system.slice/docker-\(Self.idB).scope\n", utime: 1, stime: 1, start: 10, vsz: 263144, rss: 262200, argv: Array("/high-ram\0".utf8))
+        // Not in a container: a shim named like the workload must not count.
+        try proc.process(300, comm: "containerd-shim", ppid: 1, cgroup: "12:memory:/system.slice/containerd.service\n0::/\n", utime: 9, stime: 9, start: 5, vsz: 1, rss: 1, argv: Array("containerd-shim\0-id\0\(Self.idA)\0".utf8))
+
+        let doc = try ProcfsProbe(procRoot: proc.root).document()
+        #expect(doc.source == .procfs)
+        #expect(doc.memory == HostMemory(totalKb: 1_000_000, freeKb: 200_000, availableKb: 600_000, usedKb: 400_000))
+        #expect(doc.containers.map(\.id) == [Self.idA, Self.idB])
+        let a = doc.containers[0]
+        #expect(a.cgroup == "/docker/\(Self.idA)")
+        #expect(a.processes.map(\.pid) == [100, 101])
+        let burner = a.processes[0]
+        #expect(burner.ppid == 90)
+        #expect(burner.name == "high-cpu")
+        #expect(burner.cmdline == "/high-cpu --fast")
+        #expect(burner.cpuTimeNs == 2_000_000_000)  // 200 ticks at 100 Hz
+        #expect(burner.startTimeNs == 10_000_000_000)
+        #expect(burner.vszKb == 9268 && burner.rssKb == 772)
+        #expect(burner.memPercent == Percent(hundredths: 7))  // 772 / 1,000,000 = 0.0772%
+        #expect(a.processes[1].name == "a (b) c", "a comm with parentheses and spaces")
+        #expect(a.processes[1].cmdline == "a\u{FF} \u{E9}", "invalid UTF-8 bytes as U+00XX, NULs as spaces")
+        #expect(doc.containers[1].cgroup == "/system.slice/docker-\(Self.idB).scope")
+    }
+
+    @Test("a process that vanishes between reads is skipped, not an error")
+    func vanished() throws {
+        let proc = try FakeProc()
+        let v1 = "12:memory:/docker/\(Self.idA)\n"
+        try proc.process(100, comm: "stays", ppid: 1, cgroup: v1, utime: 1, stime: 1, start: 1, vsz: 1, rss: 1, argv: [])
+        // Gone after its cgroup was read: no stat, or no status, or no cmdline.
+        try proc.write("101/cgroup", v1)
+        try proc.write("102/cgroup", v1)
+        try proc.write("102/stat", "102 (x) S 1 0 0 0 0 0 0 0 0 0 1 1 0 0 0 0 0 0 5 0 0\n")
+        try proc.process(103, comm: "half", ppid: 1, cgroup: v1, utime: 1, stime: 1, start: 1, vsz: 1, rss: 1, argv: [])
+        try FileManager.default.removeItem(atPath: "\(proc.root)/103/cmdline")
+        let doc = try ProcfsProbe(procRoot: proc.root).document()
+        #expect(doc.containers.first?.processes.map(\.pid) == [100])
+    }
+
+    @Test("a process in a cgroup below a container counts as the container's, reported at the container's own cgroup; zombies are left out")
+    func nestedAndZombie() throws {
+        let proc = try FakeProc()
+        try proc.process(10, comm: "outer", ppid: 1, cgroup: "0::/system.slice/docker-\(Self.idA).scope\n", utime: 0, stime: 0, start: 0, vsz: 1, rss: 1, argv: [])
+        try proc.process(11, comm: "inner", ppid: 10, cgroup: "0::/system.slice/docker-\(Self.idA).scope/init.scope\n", utime: 0, stime: 0, start: 0, vsz: 1, rss: 1, argv: [])
+        try proc.process(12, comm: "dind", ppid: 10, cgroup: "0::/system.slice/docker-\(Self.idA).scope/docker/\(Self.idB)\n", utime: 0, stime: 0, start: 0, vsz: 1, rss: 1, argv: [])
+        try proc.process(13, comm: "zombie", ppid: 10, cgroup: "0::/docker/\(Self.idA)\n", utime: 0, stime: 0, start: 0, vsz: 0, rss: 0, argv: [])
+        let stat = try String(contentsOfFile: "\(proc.root)/13/stat", encoding: .utf8)
+        try proc.write("13/stat", stat.replacingOccurrences(of: ") S ", with: ") Z "))
+        let doc = try ProcfsProbe(procRoot: proc.root).document()
+        #expect(doc.containers.map(\.id) == [Self.idA])
+        #expect(doc.containers[0].processes.map(\.pid) == [10, 11, 12])
+        #expect(doc.containers[0].cgroup == "/system.slice/docker-\(Self.idA).scope")
+    }
+
+    @Test("argv is cut at 256 bytes, and trailing NULs are dropped")
+    func cmdlineLimit() throws {
+        let proc = try FakeProc()
+        try proc.process(7, comm: "long", ppid: 1, cgroup: "3:memory:/docker/\(Self.idA)\n", utime: 0, stime: 0, start: 0, vsz: 0, rss: 0, argv: Array(repeating: UInt8(ascii: "x"), count: 1000))
+        let doc = try ProcfsProbe(procRoot: proc.root).document()
+        #expect(doc.containers.first?.processes.first?.cmdline.count == ProcfsProbe.cmdlineLimit)
+    }
+
+    @Test("a host without containers is an empty list; a /proc without meminfo is an error naming it")
+    func emptyAndBroken() throws {
+        let proc = try FakeProc()
+        #expect(try ProcfsProbe(procRoot: proc.root).document().containers.isEmpty)
+        try FileManager.default.removeItem(atPath: "\(proc.root)/meminfo")
+        let error = #expect(throws: SysinfoError.self) { try ProcfsProbe(procRoot: proc.root).document() }
+        #expect(error?.description.contains("\(proc.root)/meminfo") == true)
+    }
+
+    @Test(
+        "a container is recognised by its cgroup path, under either driver",
+        arguments: [
+            ("/docker/\(idA)", idA), ("/system.slice/docker-\(idA).scope", idA), ("/kubepods/x/docker/\(idA)", idA),
+            ("/docker/\(idA)/child", idA), ("/docker/ABC", nil), ("/system.slice/containerd.service", nil),
+            ("/docker-\(idA).scope.d", nil), ("/", nil),
+        ] as [(String, String?)])
+    func cgroupPaths(path: String, id: String?) {
+        #expect(ContainerCgroupPath.containerID(in: path) == id)
+    }
+}
