@@ -33,9 +33,7 @@ public struct ProcfsProbe: Sendable {
         var byID: [String: SysinfoDocument.Container] = [:]
         for name in ProcFile.entries(procRoot) ?? [] {
             guard let pid = Int32(name), pid > 0 else { continue }
-            guard case .success(let cgroupBytes) = ProcFile.readAll("\(procRoot)/\(pid)/cgroup", limit: 64 << 10),
-                let found = ContainerCgroupPath.container(inProcCgroup: String(decoding: cgroupBytes, as: UTF8.self))
-            else { continue }
+            guard let found = containerOf(pid) else { continue }
             guard let process = readProcess(pid, totalKb: memory.totalKb, bootNs: boot, nsPerTick: nsPerTick) else { continue }
             byID[found.id, default: .init(id: found.id, cgroup: found.cgroup, processes: [])].processes.append(process)
         }
@@ -45,6 +43,35 @@ public struct ProcfsProbe: Sendable {
             return sorted
         }
         return SysinfoDocument(source: .procfs, takenAtNs: takenAt, bootNs: boot, memory: memory, containers: containers)
+    }
+
+    /// The container a process belongs to, by its cgroup. On cgroup v1 a
+    /// zombie reports the root cgroup, so a leader that exited while its
+    /// threads live on is found through one of those threads instead.
+    func containerOf(_ pid: Int32) -> (id: String, cgroup: String)? {
+        guard case .success(let bytes) = ProcFile.readAll("\(procRoot)/\(pid)/cgroup", limit: 64 << 10) else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self)
+        if let found = ContainerCgroupPath.container(inProcCgroup: text) { return found }
+        guard Self.onlyRootCgroups(text), isZombie(pid) else { return nil }
+        for tid in ProcFile.entries("\(procRoot)/\(pid)/task") ?? [] where tid != String(pid) {
+            if case .success(let threadBytes) = ProcFile.readAll("\(procRoot)/\(pid)/task/\(tid)/cgroup", limit: 64 << 10),
+                let found = ContainerCgroupPath.container(inProcCgroup: String(decoding: threadBytes, as: UTF8.self))
+            {
+                return found
+            }
+        }
+        return nil
+    }
+
+    func isZombie(_ pid: Int32) -> Bool {
+        guard case .success(let stat) = ProcFile.readAll("\(procRoot)/\(pid)/stat", limit: 64 << 10),
+            let close = stat.lastIndex(of: UInt8(ascii: ")")), close + 2 < stat.count
+        else { return false }
+        return stat[close + 2] == UInt8(ascii: "Z")
+    }
+
+    static func onlyRootCgroups(_ text: String) -> Bool {
+        text.split(separator: "\n").allSatisfy { line in line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).last == "/" }
     }
 
     func readMemory() throws(SysinfoError) -> HostMemory {
@@ -82,8 +109,7 @@ public struct ProcfsProbe: Sendable {
             guard i < fields.count else { return 0 }
             return UInt64(String(decoding: fields[i], as: UTF8.self)) ?? 0
         }
-        // A zombie has no memory or argv left; the module leaves it out too.
-        guard fields.count > 21, fields[0].first != UInt8(ascii: "Z") else { return nil }
+        guard fields.count > 21 else { return nil }
         let ppid = Int32(truncatingIfNeeded: field(4))
         let cpuTimeNs = (field(14) + field(15)) * nsPerTick
         let startNs = field(22) * nsPerTick
@@ -91,13 +117,21 @@ public struct ProcfsProbe: Sendable {
         guard case .success(let status) = ProcFile.readAll("\(base)/status", limit: 64 << 10) else { return nil }
         var vszKb: UInt64 = 0
         var rssKb: UInt64 = 0
+        var threads: UInt64 = 1
         for line in status.split(separator: UInt8(ascii: "\n")) {
             if line.starts(with: Array("VmSize:".utf8)) {
                 vszKb = Self.kilobytes(line)
             } else if line.starts(with: Array("VmRSS:".utf8)) {
                 rssKb = Self.kilobytes(line)
+            } else if line.starts(with: Array("Threads:".utf8)) {
+                threads = Self.kilobytes(line)
             }
         }
+        // A zombie whose threads are all gone is left out, as the module does.
+        // A leader that exited while its threads run is a zombie too, but its
+        // process lives on (with no memory map or argv of its own): status
+        // still counts its live threads, while task/ lists only the leader.
+        if fields[0].first == UInt8(ascii: "Z"), threads <= 1 { return nil }
 
         guard case .success(var argv) = ProcFile.readPrefix("\(base)/cmdline", count: Self.cmdlineLimit) else { return nil }
         while argv.last == 0 { argv.removeLast() }
@@ -110,6 +144,7 @@ public struct ProcfsProbe: Sendable {
             cpuPercent: Percent(ratio: cpuTimeNs, of: lifetime))
     }
 
+    /// The first number on a status line (`VmRSS:\t 772 kB` gives 772).
     static func kilobytes(_ line: ArraySlice<UInt8>) -> UInt64 {
         let digits = line.drop(while: { !(0x30...0x39).contains($0) }).prefix(while: { (0x30...0x39).contains($0) })
         return UInt64(String(decoding: digits, as: UTF8.self)) ?? 0

@@ -31,7 +31,7 @@ struct ProcfsProbeFixtureTests {
         }
 
         /// A process: stat fields as proc(5) numbers them, utime/stime/starttime in ticks.
-        func process(_ pid: Int, comm: String, ppid: Int, cgroup: String, utime: Int, stime: Int, start: Int, vsz: Int, rss: Int, argv: [UInt8]) throws {
+        func process(_ pid: Int, comm: String, ppid: Int, cgroup: String, utime: Int, stime: Int, start: Int, vsz: Int, rss: Int, argv: [UInt8], threads: Int = 1) throws {
             var fields = Array(repeating: "0", count: 50)
             fields[4] = String(ppid)
             fields[14] = String(utime)
@@ -39,7 +39,7 @@ struct ProcfsProbeFixtureTests {
             fields[22] = String(start)
             let tail = fields[4...].joined(separator: " ")
             try write("\(pid)/stat", "\(pid) (\(comm)) S \(tail)\n")
-            try write("\(pid)/status", "Name:\t\(comm)\nVmPeak:\t 999 kB\nVmSize:\t \(vsz) kB\nVmRSS:\t \(rss) kB\n")
+            try write("\(pid)/status", "Name:\t\(comm)\nVmPeak:\t 999 kB\nVmSize:\t \(vsz) kB\nVmRSS:\t \(rss) kB\nThreads:\t\(threads)\n")
             try write("\(pid)/cgroup", cgroup)
             try write("\(pid)/cmdline", argv)
         }
@@ -90,7 +90,7 @@ struct ProcfsProbeFixtureTests {
         #expect(doc.containers.first?.processes.map(\.pid) == [100])
     }
 
-    @Test("a process in a cgroup below a container counts as the container's, reported at the container's own cgroup; zombies are left out")
+    @Test("a process in a cgroup below a container counts as the container's, reported at the container's own cgroup; zombies are left out unless their threads live on")
     func nestedAndZombie() throws {
         let proc = try FakeProc()
         try proc.process(10, comm: "outer", ppid: 1, cgroup: "0::/system.slice/docker-\(Self.idA).scope\n", utime: 0, stime: 0, start: 0, vsz: 1, rss: 1, argv: [])
@@ -99,9 +99,24 @@ struct ProcfsProbeFixtureTests {
         try proc.process(13, comm: "zombie", ppid: 10, cgroup: "0::/docker/\(Self.idA)\n", utime: 0, stime: 0, start: 0, vsz: 0, rss: 0, argv: [])
         let stat = try String(contentsOfFile: "\(proc.root)/13/stat", encoding: .utf8)
         try proc.write("13/stat", stat.replacingOccurrences(of: ") S ", with: ") Z "))
+        // A leader that exited while a thread of its group still runs: Z, but alive.
+        try proc.process(14, comm: "leader", ppid: 10, cgroup: "0::/docker/\(Self.idA)\n", utime: 3, stime: 0, start: 0, vsz: 0, rss: 0, argv: [], threads: 2)
+        let leader = try String(contentsOfFile: "\(proc.root)/14/stat", encoding: .utf8)
+        try proc.write("14/stat", leader.replacingOccurrences(of: ") S ", with: ") Z "))
+        // The same on cgroup v1, where a zombie's own cgroup file says "/":
+        // its live thread names the container.
+        try proc.process(16, comm: "v1leader", ppid: 10, cgroup: "4:memory:/\n0::/\n", utime: 0, stime: 0, start: 0, vsz: 0, rss: 0, argv: [], threads: 2)
+        let v1leader = try String(contentsOfFile: "\(proc.root)/16/stat", encoding: .utf8)
+        try proc.write("16/stat", v1leader.replacingOccurrences(of: ") S ", with: ") Z "))
+        try proc.write("16/task/16/cgroup", "4:memory:/\n0::/\n")
+        try proc.write("16/task/17/cgroup", "4:memory:/docker/\(Self.idA)\n0::/\n")
+        // A host process in the root cgroup that is no zombie is not looked into.
+        try proc.process(18, comm: "hostproc", ppid: 1, cgroup: "4:memory:/\n0::/\n", utime: 0, stime: 0, start: 0, vsz: 1, rss: 1, argv: [])
+        try proc.write("18/task/19/cgroup", "4:memory:/docker/\(Self.idA)\n")
         let doc = try ProcfsProbe(procRoot: proc.root).document()
         #expect(doc.containers.map(\.id) == [Self.idA])
-        #expect(doc.containers[0].processes.map(\.pid) == [10, 11, 12])
+        #expect(doc.containers[0].processes.map(\.pid) == [10, 11, 12, 14, 16])
+        #expect(doc.containers[0].processes.first { $0.pid == 14 }?.cpuTimeNs == 30_000_000)
         #expect(doc.containers[0].cgroup == "/system.slice/docker-\(Self.idA).scope")
     }
 
