@@ -6,7 +6,7 @@
 import CorralCore
 
 /// The kernel module's userspace twin: the same `corral.sysinfo/v1` document,
-/// read from /proc/<pid>/{cgroup,stat,status,cmdline} and /proc/meminfo, for
+/// read from /proc/<pid>/{cgroup,stat,cmdline} and /proc/meminfo, for
 /// hosts where the module is not loaded.
 ///
 /// `procRoot` is configurable so a probe running in a container can read the
@@ -50,12 +50,11 @@ public struct ProcfsProbe: Sendable {
     /// threads live on is found through one of those threads instead.
     func containerOf(_ pid: Int32) -> (id: String, cgroup: String)? {
         guard case .success(let bytes) = ProcFile.readAll("\(procRoot)/\(pid)/cgroup", limit: 64 << 10) else { return nil }
-        let text = String(decoding: bytes, as: UTF8.self)
-        if let found = ContainerCgroupPath.container(inProcCgroup: text) { return found }
-        guard Self.onlyRootCgroups(text), isZombie(pid) else { return nil }
+        if let found = ContainerCgroupPath.container(inProcCgroup: bytes) { return found }
+        guard ContainerCgroupPath.onlyRoot(bytes), isZombie(pid) else { return nil }
         for tid in ProcFile.entries("\(procRoot)/\(pid)/task") ?? [] where tid != String(pid) {
             if case .success(let threadBytes) = ProcFile.readAll("\(procRoot)/\(pid)/task/\(tid)/cgroup", limit: 64 << 10),
-                let found = ContainerCgroupPath.container(inProcCgroup: String(decoding: threadBytes, as: UTF8.self))
+                let found = ContainerCgroupPath.container(inProcCgroup: threadBytes)
             {
                 return found
             }
@@ -68,10 +67,6 @@ public struct ProcfsProbe: Sendable {
             let close = stat.lastIndex(of: UInt8(ascii: ")")), close + 2 < stat.count
         else { return false }
         return stat[close + 2] == UInt8(ascii: "Z")
-    }
-
-    static func onlyRootCgroups(_ text: String) -> Bool {
-        text.split(separator: "\n").allSatisfy { line in line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).last == "/" }
     }
 
     func readMemory() throws(SysinfoError) -> HostMemory {
@@ -114,23 +109,17 @@ public struct ProcfsProbe: Sendable {
         let cpuTimeNs = (field(14) + field(15)) * nsPerTick
         let startNs = field(22) * nsPerTick
 
-        guard case .success(let status) = ProcFile.readAll("\(base)/status", limit: 64 << 10) else { return nil }
-        var vszKb: UInt64 = 0
-        var rssKb: UInt64 = 0
-        var threads: UInt64 = 1
-        for line in status.split(separator: UInt8(ascii: "\n")) {
-            if line.starts(with: Array("VmSize:".utf8)) {
-                vszKb = Self.kilobytes(line)
-            } else if line.starts(with: Array("VmRSS:".utf8)) {
-                rssKb = Self.kilobytes(line)
-            } else if line.starts(with: Array("Threads:".utf8)) {
-                threads = Self.kilobytes(line)
-            }
-        }
+        // stat carries VmSize (vsize, in bytes), the resident set (rss, in
+        // pages) and Threads (num_threads): one read, not two. Its rss is the
+        // kernel's get_mm_rss(), the counter the module reads; newer kernels
+        // sum status's VmRSS more precisely, so the two can differ slightly.
+        let vszKb = field(23) / 1024
+        let rssKb = field(24) * Self.pageKb
+        let threads = field(20)
         // A zombie whose threads are all gone is left out, as the module does.
         // A leader that exited while its threads run is a zombie too, but its
-        // process lives on (with no memory map or argv of its own): status
-        // still counts its live threads, while task/ lists only the leader.
+        // process lives on (with no memory map or argv of its own): its
+        // thread count still counts the live ones.
         if fields[0].first == UInt8(ascii: "Z"), threads <= 1 { return nil }
 
         guard case .success(var argv) = ProcFile.readPrefix("\(base)/cmdline", count: Self.cmdlineLimit) else { return nil }
@@ -144,11 +133,7 @@ public struct ProcfsProbe: Sendable {
             cpuPercent: Percent(ratio: cpuTimeNs, of: lifetime))
     }
 
-    /// The first number on a status line (`VmRSS:\t 772 kB` gives 772).
-    static func kilobytes(_ line: ArraySlice<UInt8>) -> UInt64 {
-        let digits = line.drop(while: { !(0x30...0x39).contains($0) }).prefix(while: { (0x30...0x39).contains($0) })
-        return UInt64(String(decoding: digits, as: UTF8.self)) ?? 0
-    }
+    static let pageKb = UInt64(max(sysconf(Int32(_SC_PAGESIZE)), 1024) / 1024)
 
     static func clock(_ id: clockid_t) -> UInt64 {
         var now = timespec()

@@ -24,10 +24,13 @@ struct ProbeOnRealHostTests {
             let ramPid = try await runningPid(scratch, ram)
             let idlePid = try await runningPid(scratch, idle)
 
-            let doc = try await poll("high-ram resident in the document") { () -> SysinfoDocument? in
+            // Docker reports a container running while runc's init may still be
+            // exec'ing the workload: wait for the workloads themselves.
+            let doc = try await poll("high-ram resident and low-idle running in the document") { () -> SysinfoDocument? in
                 let doc = try ProcfsProbe().document()
                 let rss = doc.containers.first { $0.id == ram }?.processes.first?.rssKb ?? 0
-                return rss >= 48 * 1024 ? doc : nil
+                let idleName = doc.containers.first { $0.id == idle }?.processes.first?.name
+                return rss >= 48 * 1024 && idleName == "low-idle" ? doc : nil
             }
             let ramEntry = try #require(doc.containers.first { $0.id == ram })
             #expect(ramEntry.processes.map(\.pid) == [ramPid])

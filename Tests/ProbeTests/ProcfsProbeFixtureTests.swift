@@ -30,16 +30,19 @@ struct ProcfsProbeFixtureTests {
             try Data(bytes).write(to: url)
         }
 
-        /// A process: stat fields as proc(5) numbers them, utime/stime/starttime in ticks.
+        /// A process: stat fields as proc(5) numbers them, utime/stime/starttime in
+        /// ticks, vsz and rss in KiB (rss a multiple of the 4 KiB page).
         func process(_ pid: Int, comm: String, ppid: Int, cgroup: String, utime: Int, stime: Int, start: Int, vsz: Int, rss: Int, argv: [UInt8], threads: Int = 1) throws {
             var fields = Array(repeating: "0", count: 50)
             fields[4] = String(ppid)
             fields[14] = String(utime)
             fields[15] = String(stime)
             fields[22] = String(start)
+            fields[20] = String(threads)
+            fields[23] = String(vsz * 1024)  // vsize, bytes
+            fields[24] = String(rss / 4)  // rss, 4 KiB pages
             let tail = fields[4...].joined(separator: " ")
             try write("\(pid)/stat", "\(pid) (\(comm)) S \(tail)\n")
-            try write("\(pid)/status", "Name:\t\(comm)\nVmPeak:\t 999 kB\nVmSize:\t \(vsz) kB\nVmRSS:\t \(rss) kB\nThreads:\t\(threads)\n")
             try write("\(pid)/cgroup", cgroup)
             try write("\(pid)/cmdline", argv)
         }
@@ -50,7 +53,7 @@ struct ProcfsProbeFixtureTests {
         let proc = try FakeProc()
         let v1 = "12:memory:/docker/\(Self.idA)\n11:cpu,cpuacct:/docker/\(Self.idA)\n0::/\n"
         try proc.process(100, comm: "high-cpu", ppid: 90, cgroup: v1, utime: 150, stime: 50, start: 1000, vsz: 9268, rss: 772, argv: Array("/high-cpu\0--fast\0".utf8))
-        try proc.process(101, comm: "a (b) c", ppid: 100, cgroup: v1, utime: 0, stime: 0, start: 2000, vsz: 10, rss: 5, argv: [0x61, 0xFF, 0x00, 0xC3, 0xA9])
+        try proc.process(101, comm: "a (b) c", ppid: 100, cgroup: v1, utime: 0, stime: 0, start: 2000, vsz: 10, rss: 8, argv: [0x61, 0xFF, 0x00, 0xC3, 0xA9])
         try proc.process(200, comm: "high-ram", ppid: 1, cgroup: "0::/system.slice/docker-\(Self.idB).scope\n", utime: 1, stime: 1, start: 10, vsz: 263144, rss: 262200, argv: Array("/high-ram\0".utf8))
         // Not in a container: a shim named like the workload must not count.
         try proc.process(300, comm: "containerd-shim", ppid: 1, cgroup: "12:memory:/system.slice/containerd.service\n0::/\n", utime: 9, stime: 9, start: 5, vsz: 1, rss: 1, argv: Array("containerd-shim\0-id\0\(Self.idA)\0".utf8))
