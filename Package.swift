@@ -53,6 +53,7 @@ let package = Package(
             dependencies: [
                 "CorralCore",
                 "DockerEngine",
+                "Probe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

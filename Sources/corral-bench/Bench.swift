@@ -17,13 +17,25 @@ struct Bench: AsyncParsableCommand {
                        bounded concurrency, against
                        `docker ps -q --filter label=corral.managed=true | xargs -P 16 docker rm -f`
                        on N fresh containers. Aim: at least 2x faster.
+              inspect  inspect N containers through DockerEngine against one
+                       `docker inspect` process each: the client's own cost.
+              snapshot a snapshot (procfs twin + cgroup statistics + labels) of
+                       --stats-at containers against `docker stats --no-stream`
+                       (aim: at least 100x faster), and the snapshot's cost per
+                       container at each of --snapshot-counts (linear: 1.00x).
             Each row runs --trials times per side and reports the medians.
             Needs the real daemon and the stress images (make images).
             """
     )
 
     @Option(help: "Rows to run, comma-separated.")
-    var rows: String = "remove"
+    var rows: String = "remove,inspect,snapshot"
+
+    @Option(help: "Container counts for the snapshot's growth rows, comma-separated.")
+    var snapshotCounts: String = "10,100,300"
+
+    @Option(help: "The container count at which the snapshot is compared with docker stats.")
+    var statsAt: Int = 100
 
     @Option(help: "Containers per removal trial.")
     var count: Int = 40
@@ -39,11 +51,15 @@ struct Bench: AsyncParsableCommand {
 
     func validate() throws {
         guard count >= 1, width >= 1, trials >= 1 else { throw ValidationError("--count, --width and --trials must be at least 1") }
-        let known: Set<String> = ["remove"]
+        let known: Set<String> = ["remove", "inspect", "snapshot"]
+        guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--snapshot-counts wants numbers such as 10,100,300") }
+        guard counts.contains(statsAt) else { throw ValidationError("--stats-at \(statsAt) must be one of --snapshot-counts") }
         for row in rows.split(separator: ",") where !known.contains(String(row)) {
             throw ValidationError("unknown row '\(row)'; known rows: \(known.sorted().joined(separator: ", "))")
         }
     }
+
+    var counts: [Int] { snapshotCounts.split(separator: ",").compactMap { Int($0) } }
 
     func run() async throws {
         var table = ResultTable()
@@ -52,6 +68,14 @@ struct Bench: AsyncParsableCommand {
             if wanted.contains("remove") {
                 let bench = RemovalBench(docker: docker, count: count, width: width, trials: trials)
                 table.add(try await bench.run())
+            }
+            if wanted.contains("inspect") {
+                table.add(try await ClientOverheadBench(docker: docker, count: count, width: width, trials: trials).run())
+            }
+            if wanted.contains("snapshot") {
+                for row in try await SnapshotBench(docker: docker, counts: counts, statsAt: statsAt, trials: trials, width: width).run() {
+                    table.add(row)
+                }
             }
         }
         print(table.render(), terminator: "")

@@ -7,9 +7,15 @@ struct BenchRow {
     /// The ratio the issue aims for (baseline / corral), when it names one.
     let aim: Double?
     let unit: String
+    /// A growth row compares Corral with itself at a smaller size: its ratio
+    /// is corral / baseline (1.00x = linear). Other rows say how many times
+    /// faster Corral is: baseline / corral.
+    var growth = false
 
-    /// How many times better Corral is: baseline / corral for times.
-    var ratio: Double { corral > 0 ? baseline / corral : .infinity }
+    var ratio: Double {
+        if growth { return baseline > 0 ? corral / baseline : .infinity }
+        return corral > 0 ? baseline / corral : .infinity
+    }
 }
 
 /// The printed table `make bench` shows.

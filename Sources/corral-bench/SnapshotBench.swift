@@ -1,0 +1,116 @@
+import CorralCore
+import DockerEngine
+import Foundation
+import Probe
+
+/// A snapshot of the host (the procfs twin, cgroup statistics and Docker's
+/// labels, merged) against `docker stats --no-stream` on the same containers,
+/// and how the snapshot's cost per container grows with their number.
+struct SnapshotBench {
+    let docker: DockerClient
+    let counts: [Int]
+    let statsAt: Int
+    let trials: Int
+    let width: Int
+
+    func run() async throws -> [BenchRow] {
+        let batch = "bench-\(UUID().uuidString.prefix(8).lowercased())"
+        var rows: [BenchRow] = []
+        var perContainer: [(Int, Double)] = []
+        var started = 0
+        do {
+            for count in counts.sorted() {
+                try await populate(batch, from: started, to: count)
+                started = count
+                // The enforcer keeps Docker's labels from the event stream rather
+                // than listing every cycle, so the list is timed on its own.
+                var metadata: [ContainerMetadata] = []
+                // Containers just started are still settling: one untimed round first.
+                try takeSnapshot(try await listMetadata(batch), expecting: count)
+                let list = try await timeMedian(trials: trials) { metadata = try await listMetadata(batch) }
+                let document = try await timeMedian(trials: trials) { _ = try ProcfsProbe().document() }
+                let snapshot = try await timeMedian(trials: max(trials, 5)) { try takeSnapshot(metadata, expecting: count) }
+                perContainer.append((count, snapshot / Double(count)))
+                progress(
+                    String(
+                        format: "snapshot: %d containers in %.2f ms (procfs document alone %.2f ms; Docker's list, not included, %.2f ms)",
+                        count, snapshot * 1000, document * 1000, list * 1000))
+                if count == statsAt {
+                    let stats = try await timeMedian(trials: max(1, min(trials, 3))) { try dockerStats(batch) }
+                    progress("snapshot: docker stats --no-stream on \(count) containers took \(String(format: "%.2f", stats)) s")
+                    rows.append(
+                        BenchRow(
+                            name: "snapshot of \(count) containers", corral: snapshot, baseline: stats,
+                            baselineName: "docker stats --no-stream", aim: 100, unit: "s"))
+                }
+            }
+        } catch {
+            await cleanUp(batch)
+            throw error
+        }
+        await cleanUp(batch)
+        if let (smallest, base) = perContainer.first {
+            for (count, cost) in perContainer {
+                rows.append(
+                    BenchRow(
+                        name: "snapshot cost per container at \(count)", corral: cost * 1e6, baseline: base * 1e6,
+                        baselineName: "the same at \(smallest) (1.00x = linear)", aim: nil, unit: "us", growth: true))
+            }
+        }
+        return rows
+    }
+
+    func listMetadata(_ batch: String) async throws -> [ContainerMetadata] {
+        try await docker.listContainers(filters: .label("corral.bench", batch)).map {
+            ContainerMetadata(id: $0.id, name: $0.name, image: $0.image, labels: $0.labels, createdAt: Double($0.created))
+        }
+    }
+
+    /// One snapshot as the enforcer takes it each cycle: the procfs document,
+    /// every container's cgroup statistics, merged with the labels it holds.
+    func takeSnapshot(_ metadata: [ContainerMetadata], expecting count: Int) throws {
+        var builder = SnapshotBuilder()
+        let snapshot = builder.build(document: try ProcfsProbe().document(), metadata: metadata)
+        let measured = snapshot.containers.filter { $0.processCount > 0 && $0.cgroup != nil }.count
+        guard measured == count else { throw BenchFailure("the snapshot measured \(measured) of \(count) containers") }
+    }
+
+    func dockerStats(_ batch: String) throws {
+        let script = "docker stats --no-stream $(docker ps -q --filter label=corral.bench=\(batch)) >/dev/null"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw BenchFailure("docker stats exited \(process.terminationStatus)") }
+    }
+
+    func populate(_ batch: String, from: Int, to: Int) async throws {
+        guard to > from else { return }
+        progress("snapshot: starting containers \(from + 1) to \(to)")
+        try await forEachConcurrently(Array(from..<to), width: width) { i in
+            let id = try await docker.createContainer(
+                ContainerSpec(
+                    image: "corral/low-idle", name: "corral-low-\(batch)-\(i)",
+                    labels: [CorralLabel.managed: "true", CorralLabel.class: "low", "corral.bench": batch], networkMode: "none"))
+            try await docker.startContainer(id)
+        }
+    }
+
+    func cleanUp(_ batch: String) async {
+        let ids = (try? await docker.listContainers(all: true, filters: .label("corral.bench", batch)).map(\.id)) ?? []
+        try? await forEachConcurrently(ids, width: width) { id in try? await docker.removeContainer(id, force: true) }
+    }
+
+}
+
+func progress(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// The median wall time of `trials` runs of `body`.
+func timeMedian(trials: Int, _ body: () async throws -> Void) async throws -> Double {
+    var times: [Double] = []
+    for _ in 0..<trials { times.append(try await timed(body)) }
+    return median(times)
+}
