@@ -22,6 +22,8 @@ public struct ContainerMetadata: Sendable, Equatable {
 public struct ContainerSample: Sendable, Equatable {
     public var metadata: ContainerMetadata
     public var processCount: Int
+    /// Its first process (the lowest pid in the document); 0 when it has none.
+    public var mainPid: Int32
     /// Instantaneous when an earlier sample exists, else the lifetime average. 100 = one core.
     public var cpuPercent: Double
     /// RSS as a share of host memory.
@@ -30,9 +32,13 @@ public struct ContainerSample: Sendable, Equatable {
     public var rssKb: UInt64
     public var cgroup: CgroupUsage?
 
-    public init(metadata: ContainerMetadata, processCount: Int, cpuPercent: Double, memPercent: Double, vszKb: UInt64, rssKb: UInt64, cgroup: CgroupUsage?) {
+    public init(
+        metadata: ContainerMetadata, processCount: Int, mainPid: Int32 = 0, cpuPercent: Double, memPercent: Double, vszKb: UInt64, rssKb: UInt64,
+        cgroup: CgroupUsage?
+    ) {
         self.metadata = metadata
         self.processCount = processCount
+        self.mainPid = mainPid
         self.cpuPercent = cpuPercent
         self.memPercent = memPercent
         self.vszKb = vszKb

@@ -34,7 +34,7 @@ public struct SnapshotBuilder: Sendable {
             let cpu = meter.percent(id: meta.id, cpuNs: usage?.cpuUsageNs ?? summedCPU, atNs: document.bootNs, lifetime: lifetime)
             samples.append(
                 ContainerSample(
-                    metadata: meta, processCount: processes.count, cpuPercent: cpu,
+                    metadata: meta, processCount: processes.count, mainPid: processes.map(\.pid).min() ?? 0, cpuPercent: cpu,
                     memPercent: processes.reduce(0.0) { $0 + $1.memPercent.value }, vszKb: processes.reduce(0) { $0 + $1.vszKb },
                     rssKb: processes.reduce(0) { $0 + $1.rssKb }, cgroup: usage))
         }

@@ -1,20 +1,8 @@
 import CorralCore
+import CorralTestSupport
 import Testing
 
 @testable import Probe
-
-/// A small seeded generator (SplitMix64): every run mutates the same way, so
-/// a failure is reproducible from its seed.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite("Bad documents end in typed errors")
 struct SysinfoFuzzTests {

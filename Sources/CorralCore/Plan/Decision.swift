@@ -1,0 +1,32 @@
+/// What the plan does with one container under the policy.
+public enum Action: String, Sendable, Equatable, Codable {
+    case keep
+    case kill
+}
+
+/// One container's fate with the figures it was ranked on and why, in words.
+public struct Decision: Sendable, Equatable {
+    public var container: ContainerMetadata
+    public var containerClass: ContainerClass
+    public var classSource: ClassSource
+    public var action: Action
+    /// 1 is the heaviest of its class.
+    public var rank: Int
+    /// How many containers of its class were ranked.
+    public var of: Int
+    public var cpuPercent: Double
+    public var memPercent: Double
+    public var vszKb: UInt64
+    public var rssKb: UInt64
+    public var reason: String
+
+    public var id: String { container.id }
+    public var name: String { container.name }
+}
+
+/// A container the plan starts to reach the mix.
+public struct StartOrder: Sendable, Equatable {
+    public var containerClass: ContainerClass
+    public var image: String
+    public var reason: String
+}

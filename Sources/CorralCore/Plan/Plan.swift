@@ -1,0 +1,20 @@
+/// The planner's answer for one snapshot: every container under the policy
+/// kept or killed, the containers to start, and what was left alone.
+public struct Plan: Sendable, Equatable {
+    /// Keeps and kills, high class first, each class from heaviest to lightest.
+    public var decisions: [Decision]
+    public var starts: [StartOrder]
+    /// Containers outside the policy (unmanaged, protected, the collector),
+    /// by id: never acted on, listed so a report can say so.
+    public var untouched: [String]
+
+    public var kills: [Decision] { decisions.filter { $0.action == .kill } }
+    public var keeps: [Decision] { decisions.filter { $0.action == .keep } }
+
+    public func decisions(of cls: ContainerClass) -> [Decision] {
+        decisions.filter { $0.containerClass == cls }
+    }
+
+    /// True when the plan changes nothing on the host.
+    public var isQuiet: Bool { kills.isEmpty && starts.isEmpty }
+}
