@@ -10,7 +10,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: help run test bench deps test-deps engine cron images build release lint kernel-test clean
+.PHONY: help run test bench deps test-deps engine journald cron images build release lint kernel-test clean
 
 help:
 	@echo "make run     install what is missing, start the engine, build the images,"
@@ -32,6 +32,10 @@ test-deps:
 engine: deps
 	@scripts/engine.sh
 
+# journald receives the enforcer's decisions.
+journald: deps
+	@scripts/journald.sh
+
 # cron has no service manager to start it on hosts without systemd.
 cron: deps
 	@scripts/cron.sh
@@ -51,12 +55,12 @@ release: deps
 lint: deps
 	@shellcheck generator.sh scripts/*.sh stress-images/*.sh dashboards/*.sh kernel-module/qemu/*.sh .ci/run
 
-run: images cron build
+run: images cron journald build
 	@./generator.sh --install-cron
 	@./generator.sh
 	@$(BIN)/corral ps
 
-test: test-deps images cron build lint
+test: test-deps images cron journald build lint
 	@$(SWIFT) test $(SWIFT_FLAGS)
 	@dashboards/run-tests.sh
 	@$(MAKE) --no-print-directory kernel-test

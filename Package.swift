@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         // The domain in values: labels, classes, and later the policy and planner. No I/O.
@@ -27,6 +29,26 @@ let package = Package(
         // What the containers consume: the sysinfo document (kernel module or
         // procfs twin), cgroup statistics, CPU%, merged into a Snapshot.
         .target(name: "Probe", dependencies: ["CorralCore", "CCgroup"]),
+
+        // libsystemd (libsystemd-dev): sd_journal_sendv and sd_notify.
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+
+        // Decisions to journald with structured fields.
+        .target(name: "Journal", dependencies: ["CorralCore", "CSystemd"]),
+
+        // The enforcer's side of the log collector: the durable spool.
+        .target(name: "Collector", dependencies: ["CorralCore"]),
+
+        // The cycle, the kill pool, the reports, the long-running service.
+        .target(
+            name: "Enforcer",
+            dependencies: [
+                "CorralCore", "Probe", "DockerEngine", "Journal", "Collector",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
 
         // The Docker Engine API over its unix socket. Knows nothing of Corral's policy.
         .target(
@@ -45,6 +67,10 @@ let package = Package(
                 "CorralCore",
                 "DockerEngine",
                 "Probe",
+                "Enforcer",
+                "Journal",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,6 +80,7 @@ let package = Package(
                 "CorralCore",
                 "DockerEngine",
                 "Probe",
+                "Enforcer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,7 +91,7 @@ let package = Package(
             dependencies: ["CorralCore", "DockerEngine", .product(name: "Logging", package: "swift-log")],
             path: "Tests/CorralTestSupport"
         ),
-        .testTarget(name: "CorralCoreTests", dependencies: ["CorralCore"]),
+        .testTarget(name: "CorralCoreTests", dependencies: ["CorralCore", "CorralTestSupport"]),
         .testTarget(
             name: "ProbeTests",
             dependencies: ["Probe", "CorralCore", "DockerEngine", "CorralTestSupport"],
@@ -74,6 +101,10 @@ let package = Package(
             name: "DockerEngineTests",
             dependencies: ["DockerEngine", "CorralCore", "CorralTestSupport"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "EnforcerTests",
+            dependencies: ["Enforcer", "CorralCore", "Journal", "CorralTestSupport"]
         ),
         .testTarget(
             name: "EndToEndTests",

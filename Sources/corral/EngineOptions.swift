@@ -1,5 +1,6 @@
 import ArgumentParser
 import DockerEngine
+import Enforcer
 
 /// Options every subcommand that talks to the daemon shares.
 struct EngineOptions: ParsableArguments {
@@ -16,6 +17,10 @@ func report(_ error: any Error) -> ExitCode {
         print("corral: \(docker)", to: &standardError)
         print("hint: start the engine with 'scripts/engine.sh' (or 'systemctl start docker'), or pass --socket PATH", to: &standardError)
         return ExitCode(69)  // EX_UNAVAILABLE
+    }
+    if error is ConfigError {
+        print("corral: \(error)", to: &standardError)
+        return ExitCode(78)  // EX_CONFIG
     }
     print("corral: \(error)", to: &standardError)
     return ExitCode.failure

@@ -1,0 +1,104 @@
+import CorralCore
+import Journal
+
+/// Journal entries for a cycle, with the fields of the README's "Journal"
+/// section: one per decision, one per start, one for the cycle.
+public enum CycleJournal {
+    public static func entries(_ report: CycleReport, selector: [String: String]) -> [JournalEntry] {
+        var entries: [JournalEntry] = []
+        let common = commonFields(report, selector: selector)
+        if let error = report.error {
+            entries.append(
+                JournalEntry(message: "cycle \(report.cycle): \(error)", priority: .error, fields: common + [.init("CORRAL_EVENT", "error"), .init("CORRAL_REASON", error)]))
+            return entries
+        }
+        guard let plan = report.plan, let snapshot = report.snapshot else { return entries }
+        for decision in plan.decisions {
+            var event = decision.action.rawValue
+            var priority = JournalEntry.Priority.info
+            var message: String
+            switch (decision.action, report.kills[decision.id]) {
+            case (.keep, _):
+                message = "kept \(decision.name): \(decision.reason)"
+            case (.kill, .failed(let why)?):
+                event = "kill_failed"
+                priority = .error
+                message = "could not kill \(decision.name): \(why); \(decision.reason)"
+            case (.kill, .refused?):
+                event = "error"
+                priority = .error
+                message = "refused to kill \(decision.name): it is not under the policy"
+            case (.kill, _):
+                priority = .notice
+                message = (report.dryRun ? "would kill " : "killed ") + "\(decision.name): \(decision.reason)"
+            }
+            entries.append(JournalEntry(message: message, priority: priority, fields: common + [.init("CORRAL_EVENT", event)] + fields(decision)))
+        }
+        for started in report.started {
+            entries.append(
+                JournalEntry(
+                    message: "started \(started.name) from \(started.order.image): \(started.order.reason)", priority: .notice,
+                    fields: common + [
+                        .init("CORRAL_EVENT", "start_container"), .init("CONTAINER_ID", String(started.id.prefix(12))), .init("CONTAINER_ID_FULL", started.id),
+                        .init("CONTAINER_NAME", started.name), .init("CONTAINER_IMAGE", started.order.image),
+                        .init("CORRAL_CLASS", started.order.containerClass.rawValue), .init("CORRAL_REASON", started.order.reason),
+                    ]))
+        }
+        if report.dryRun {
+            for order in plan.starts {
+                entries.append(
+                    JournalEntry(
+                        message: "would start a \(order.containerClass.rawValue) container from \(order.image): \(order.reason)",
+                        fields: common + [
+                            .init("CORRAL_EVENT", "start_container"), .init("CONTAINER_IMAGE", order.image), .init("CORRAL_CLASS", order.containerClass.rawValue),
+                            .init("CORRAL_REASON", order.reason),
+                        ]))
+            }
+        }
+        for (order, why) in report.failedStarts {
+            entries.append(
+                JournalEntry(
+                    message: "could not start a \(order.containerClass.rawValue) container from \(order.image): \(why)", priority: .error,
+                    fields: common + [.init("CORRAL_EVENT", "error"), .init("CONTAINER_IMAGE", order.image), .init("CORRAL_REASON", why)]))
+        }
+        let summary =
+            "cycle \(report.cycle): \(plan.decisions.count) managed, kept \(plan.keeps.count), "
+            + (report.dryRun ? "would kill \(plan.kills.count)" : "killed \(report.killedCount)")
+            + ", started \(report.dryRun ? plan.starts.count : report.started.count) (\(snapshot.source), \(Planner.oneDecimal(report.seconds * 1000)) ms)"
+        entries.append(
+            JournalEntry(
+                message: summary,
+                fields: common + [
+                    .init("CORRAL_EVENT", "cycle"), .init("CORRAL_MANAGED", String(plan.decisions.count)), .init("CORRAL_KEPT", String(plan.keeps.count)),
+                    .init("CORRAL_KILLED", String(report.dryRun ? 0 : report.killedCount)), .init("CORRAL_PLANNED_KILLS", String(plan.kills.count)),
+                    .init("CORRAL_STARTED", String(report.started.count)), .init("CORRAL_SOURCE", snapshot.source),
+                    .init("CORRAL_MEM_USED_KB", String(snapshot.memory.usedKb)), .init("CORRAL_DURATION_MS", Planner.oneDecimal(report.seconds * 1000)),
+                ]))
+        return entries
+    }
+
+    static func commonFields(_ report: CycleReport, selector: [String: String]) -> [JournalEntry.Field] {
+        var fields: [JournalEntry.Field] = [.init("CORRAL_CYCLE", String(report.cycle))]
+        if report.dryRun { fields.append(.init("CORRAL_DRY_RUN", "1")) }
+        if !selector.isEmpty {
+            fields.append(.init("CORRAL_SELECTOR", selector.keys.sorted().map { "\($0)=\(selector[$0] ?? "")" }.joined(separator: ",")))
+        }
+        return fields
+    }
+
+    static func fields(_ decision: Decision) -> [JournalEntry.Field] {
+        [
+            .init("CONTAINER_ID", String(decision.id.prefix(12))), .init("CONTAINER_ID_FULL", decision.id), .init("CONTAINER_NAME", decision.name),
+            .init("CONTAINER_IMAGE", decision.container.image), .init("CORRAL_CLASS", decision.containerClass.rawValue),
+            .init("CORRAL_REASON", decision.reason), .init("CORRAL_RANK", "\(decision.rank)/\(decision.of)"),
+            .init("CORRAL_CPU_PERCENT", Planner.oneDecimal(decision.cpuPercent)), .init("CORRAL_MEM_PERCENT", twoDecimals(decision.memPercent)),
+            .init("CORRAL_RSS_KB", String(decision.rssKb)), .init("CORRAL_VSZ_KB", String(decision.vszKb)),
+        ]
+    }
+
+    static func twoDecimals(_ value: Double) -> String {
+        let hundredths = Int((value * 100).rounded())
+        let cents = hundredths % 100
+        return "\(hundredths / 100).\(cents < 10 ? "0" : "")\(cents)"
+    }
+}

@@ -1,0 +1,97 @@
+import CorralCore
+import DockerEngine
+
+/// Kills the plan's surplus with at most `width` removals in flight, each
+/// with a deadline, retried once on failure.
+public struct KillPool: Sendable {
+    public enum Outcome: Sendable, Equatable {
+        /// Killed and removed.
+        case removed
+        /// Gone before Corral got to it: counts as done.
+        case alreadyGone
+        /// Both attempts failed; the daemon's (or the deadline's) words.
+        case failed(String)
+        /// Not under the policy: the last gate refused it, whatever the plan said.
+        case refused
+    }
+
+    public let docker: DockerClient
+    public let width: Int
+    public let mode: EnforcerConfig.KillMode
+    public let graceSeconds: Int
+    /// How long one attempt may take.
+    public let deadline: Duration
+
+    public init(docker: DockerClient, width: Int, mode: EnforcerConfig.KillMode, graceSeconds: Int, deadline: Duration) {
+        self.docker = docker
+        self.width = width
+        self.mode = mode
+        self.graceSeconds = graceSeconds
+        self.deadline = deadline
+    }
+
+    /// Outcomes by container id.
+    public func kill(_ targets: [Decision]) async -> [String: Outcome] {
+        await withTaskGroup(of: (String, Outcome).self) { group in
+            var outcomes: [String: Outcome] = [:]
+            var pending = targets.makeIterator()
+            for _ in 0..<min(width, targets.count) {
+                if let target = pending.next() { group.addTask { (target.id, await self.kill(target)) } }
+            }
+            for await (id, outcome) in group {
+                outcomes[id] = outcome
+                if let target = pending.next() { group.addTask { (target.id, await self.kill(target)) } }
+            }
+            return outcomes
+        }
+    }
+
+    func kill(_ target: Decision) async -> Outcome {
+        // The safety property, checked once more where the harm would be done.
+        guard target.action == .kill, CorralLabel.isUnderPolicy(target.container.labels) else { return .refused }
+        var lastError = ""
+        for _ in 1...2 {
+            switch await attempt(target.id) {
+            case .success(let outcome): return outcome
+            case .failure(let error): lastError = error.description
+            }
+        }
+        return .failed(lastError)
+    }
+
+    struct AttemptError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    func attempt(_ id: String) async -> Result<Outcome, AttemptError> {
+        let docker = self.docker
+        let mode = self.mode
+        let grace = graceSeconds
+        let deadline = self.deadline
+        do {
+            return try await withThrowingTaskGroup(of: Outcome?.self) { group in
+                group.addTask {
+                    do {
+                        if mode == .term { try await docker.stopContainer(id, graceSeconds: grace) }
+                        try await docker.removeContainer(id, force: true)
+                        return .removed
+                    } catch let error as DockerError where error.isNotFound {
+                        return .alreadyGone
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: deadline)
+                    return nil
+                }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                guard let outcome = first else {
+                    return .failure(AttemptError(description: "no answer within \(deadline)"))
+                }
+                return .success(outcome)
+            }
+        } catch {
+            return .failure(AttemptError(description: "\(error)"))
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import CorralCore
+import DockerEngine
+import Enforcer
+import Foundation
+
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Take one snapshot and print what the enforcer would do, touching nothing.",
+        discussion: """
+            Shows every managed container ranked within its class, whether it would be kept
+            or killed and why, and the containers that would be started. Uses the same
+            config and flags as `corral enforce`. Nothing is killed, started or journalled.
+
+            Examples:
+              corral plan
+              corral plan --high 1 --low 1
+              corral plan --json | jq 'select(.action == "kill") | .name'
+            """
+    )
+
+    @OptionGroup var options: PolicyOptions
+
+    @Flag(help: "Print one JSON object per decision instead of tables.")
+    var json = false
+
+    func run() async throws {
+        let config: EnforcerConfig
+        do {
+            config = try options.resolve(dryRun: true, cycles: 1)
+        } catch let error as ConfigError {
+            throw report(error)
+        }
+        do {
+            let report = try await DockerClient.withClient(socketPath: config.socketPath, maxConnections: 4) { docker in
+                var runner = CycleRunner(config: config, docker: docker)
+                return await runner.run(cycle: 1)
+            }
+            if let error = report.error { throw PlanFailure(description: error) }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                for d in report.plan?.decisions ?? [] {
+                    let row = PlanRow(
+                        id: d.id, name: d.name, image: d.container.image, class: d.containerClass.rawValue, action: d.action.rawValue, rank: d.rank,
+                        of: d.of, cpu_percent: d.cpuPercent, mem_percent: d.memPercent, vsz_kb: d.vszKb, rss_kb: d.rssKb, reason: d.reason)
+                    print(String(decoding: try encoder.encode(row), as: UTF8.self))
+                }
+            } else {
+                print(ConsoleReport(colour: isatty(STDOUT_FILENO) == 1).render(report), terminator: "")
+            }
+        } catch {
+            throw report(error)
+        }
+    }
+
+    struct PlanFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    struct PlanRow: Encodable {
+        let id, name, image, `class`, action: String
+        let rank, of: Int
+        let cpu_percent, mem_percent: Double
+        let vsz_kb, rss_kb: UInt64
+        let reason: String
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import CorralCore
+import Enforcer
+
+/// The config file and a flag for each of its keys; a flag wins over the file.
+struct PolicyOptions: ParsableArguments {
+    @Option(name: .customLong("config"), help: ArgumentHelp("The TOML config file.", discussion: "Default \(EnforcerConfig.defaultPath), used when present.", valueName: "path"))
+    var configPath: String?
+
+    @Option(help: ArgumentHelp("Seconds between cycles (at least 1).", valueName: "seconds"))
+    var interval: Double?
+
+    @Option(help: ArgumentHelp("High-consumption containers to keep: the heaviest.", valueName: "n"))
+    var high: Int?
+
+    @Option(help: ArgumentHelp("Low-consumption containers to keep: the lightest.", valueName: "n"))
+    var low: Int?
+
+    @Option(help: ArgumentHelp("Ranking keys, most significant first.", valueName: "cpu,mem,vsz,rss"))
+    var sortKeys: String?
+
+    @Option(help: ArgumentHelp("Kills in flight at once.", valueName: "n"))
+    var poolWidth: Int?
+
+    @Option(help: ArgumentHelp("kill: SIGKILL at once; term: SIGTERM, then SIGKILL after --grace.", valueName: "kill|term"))
+    var killMode: String?
+
+    @Option(help: ArgumentHelp("Seconds between SIGTERM and SIGKILL with --kill-mode term.", valueName: "seconds"))
+    var grace: Int?
+
+    @Option(help: ArgumentHelp("Directory of the durable log spool.", valueName: "path"))
+    var spool: String?
+
+    @Flag(inversion: .prefixedNo, help: "Start containers when a class is short of its count.")
+    var scaleUp: Bool?
+
+    @Option(help: ArgumentHelp("Only consider containers that also carry this label (repeatable).", valueName: "key=value"))
+    var selector: [String] = []
+
+    @Option(name: .customLong("socket"), help: ArgumentHelp("The Docker daemon's unix socket.", valueName: "path"))
+    var socketPath: String?
+
+    @Option(help: ArgumentHelp("The kernel module's file.", valueName: "path"))
+    var moduleFile: String?
+
+    @Option(help: ArgumentHelp("The /proc to read (a container reading its host's: /host/proc).", valueName: "path"))
+    var procRoot: String?
+
+    @Option(help: ArgumentHelp("The cgroup tree's root.", valueName: "path"))
+    var cgroupRoot: String?
+
+    /// The file (when there is one) with the flags over it, validated.
+    func resolve(dryRun: Bool = false, cycles: Int? = nil) throws -> EnforcerConfig {
+        var config = try EnforcerConfig.load(path: configPath ?? EnforcerConfig.defaultPath, required: configPath != nil)
+        if let interval { config.intervalSeconds = interval }
+        if let high { config.policy.desiredHigh = high }
+        if let low { config.policy.desiredLow = low }
+        if let poolWidth { config.poolWidth = poolWidth }
+        if let grace { config.graceSeconds = grace }
+        if let spool { config.spoolPath = spool }
+        if let scaleUp { config.policy.scaleUp = scaleUp }
+        if let socketPath { config.socketPath = socketPath }
+        if let moduleFile { config.moduleFile = moduleFile }
+        if let procRoot { config.procRoot = procRoot }
+        if let cgroupRoot { config.cgroupRoot = cgroupRoot }
+        if let killMode {
+            guard let mode = EnforcerConfig.KillMode(rawValue: killMode) else { throw ValidationError("--kill-mode must be kill or term, not '\(killMode)'") }
+            config.killMode = mode
+        }
+        if let sortKeys {
+            config.policy.sortKeys = try sortKeys.split(separator: ",").map { name in
+                guard let key = SortKey(rawValue: String(name)) else { throw ValidationError("--sort-keys: '\(name)' is not one of cpu, mem, vsz, rss") }
+                return key
+            }
+        }
+        for pair in selector {
+            guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else { throw ValidationError("--selector wants key=value, not '\(pair)'") }
+            config.selector[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+        }
+        config.dryRun = dryRun
+        config.cycles = cycles
+        return try config.validated(source: "the command line")
+    }
+}

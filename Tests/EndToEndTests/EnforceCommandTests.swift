@@ -1,0 +1,217 @@
+import CorralCore
+import CorralTestSupport
+import DockerEngine
+import Foundation
+import Testing
+
+extension EndToEnd {
+    /// `corral enforce` as operators run it, against the real daemon and
+    /// journald, scoped by --selector to each test's own containers.
+    @Suite("corral enforce")
+    struct EnforceCommandTests {
+        let corral = ".build/debug/corral"
+
+        func enforce(_ scratch: Scratch, _ extra: [String], spool: String) throws -> CommandResult {
+            try runCommand(
+                corral, ["enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spool, "--config", emptyConfig()] + extra)
+        }
+
+        func emptyConfig() throws -> String {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("corral-empty.toml").path
+            if !FileManager.default.fileExists(atPath: path) { try Data().write(to: URL(fileURLWithPath: path)) }
+            return path
+        }
+
+        func spoolDirectory() -> String {
+            FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)").path
+        }
+
+        /// Managed, running containers of this test, by class.
+        func mix(_ scratch: Scratch) async throws -> (high: [ContainerSummary], low: [ContainerSummary]) {
+            let running = try await scratch.listed(all: false).filter { CorralLabel.isUnderPolicy($0.labels) }
+            return (running.filter { $0.labels[CorralLabel.class] == "high" }, running.filter { $0.labels[CorralLabel.class] == "low" })
+        }
+
+        @discardableResult
+        func managed(_ scratch: Scratch, _ cls: ContainerClass, image: String) async throws -> String {
+            try await scratch.container(image: image, labels: [CorralLabel.managed: "true", CorralLabel.class: cls.rawValue])
+        }
+
+        @Test("short of the mix, one cycle starts 1 high and 2 low; with scale-up off it starts none")
+        func scaleUp() async throws {
+            try await withScratch { scratch in
+                try await managed(scratch, .high, image: "corral/high-ram")
+                try await managed(scratch, .low, image: "corral/low-idle")
+                let off = try enforce(scratch, ["--cycles", "1", "--no-scale-up"], spool: spoolDirectory())
+                #expect(off.status == 0, "\(off.stderr)")
+                var now = try await mix(scratch)
+                #expect(now.high.count == 1 && now.low.count == 1)
+
+                let on = try enforce(scratch, ["--cycles", "1"], spool: spoolDirectory())
+                #expect(on.status == 0, "\(on.stderr)")
+                now = try await mix(scratch)
+                #expect(now.high.count == 2, "\(now.high.map(\.name))")
+                #expect(now.low.count == 3, "\(now.low.map(\.name))")
+                let starts = try await awaitJournal(["CORRAL_EVENT=start_container", "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"], count: 3)
+                #expect(starts.count == 3)
+                #expect(starts.filter { $0["CORRAL_CLASS"] == "high" }.count == 1)
+                #expect(starts.allSatisfy { $0["CORRAL_REASON"]?.hasPrefix("short of") == true && $0["CONTAINER_NAME"]?.hasPrefix("corral-") == true })
+            }
+        }
+
+        @Test("after one cycle on 30 generated containers exactly 2 high and 3 low remain, the ranking's choice; unmanaged and protected ones are untouched; every kill is journalled with its fields")
+        func converges() async throws {
+            try await withScratch { scratch in
+                for _ in 0..<3 {
+                    let run = try runCommand("generator.sh", ["--label", "\(Scratch.runLabel)=\(scratch.run)"])
+                    #expect(run.status == 0, "\(run.stderr)")
+                }
+                let unmanaged = try await scratch.container(image: "corral/high-cpu", labels: [CorralLabel.class: "high"], env: ["STRESS_THREADS": "1"])
+                let protected = try await scratch.container(
+                    image: "corral/high-ram", labels: [CorralLabel.managed: "true", CorralLabel.class: "high", CorralLabel.protected: "true"],
+                    env: ["STRESS_MEGABYTES": "16"])
+                let before = Set(try await scratch.listed(all: false).map(\.id))
+                #expect(before.count == 32)
+
+                let spool = spoolDirectory()
+                let result = try enforce(scratch, ["--cycles", "1", "--no-scale-up"], spool: spool)
+                #expect(result.status == 0, "\(result.stderr)")
+
+                let (high, low) = try await mix(scratch)
+                #expect(high.count == 2 && low.count == 3, "high \(high.map(\.name)), low \(low.map(\.name))")
+                let remaining = Set(try await scratch.listed(all: false).map(\.id))
+                #expect(remaining.contains(unmanaged), "the unmanaged container is untouched")
+                #expect(remaining.contains(protected), "the protected container is untouched")
+                let removed = before.subtracting(remaining)
+                #expect(removed.count == 25)
+
+                let selector = "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"
+                let kills = try await awaitJournal(["CORRAL_EVENT=kill", selector], count: 25)
+                #expect(Set(kills.compactMap { $0["CONTAINER_ID_FULL"] }) == removed, "one kill entry per removed container")
+                #expect(kills.count == 25)
+                for entry in kills {
+                    for field in ["CONTAINER_ID", "CONTAINER_NAME", "CONTAINER_IMAGE", "CORRAL_CLASS", "CORRAL_REASON", "CORRAL_CPU_PERCENT", "CORRAL_MEM_PERCENT", "CORRAL_RSS_KB", "CORRAL_VSZ_KB"] {
+                        #expect(entry[field]?.isEmpty == false, "\(field) in \(entry)")
+                    }
+                    #expect(entry["CORRAL_CYCLE"] == "1")
+                    #expect(entry["CORRAL_REASON"]?.hasPrefix("surplus \(entry["CORRAL_CLASS"] ?? "")") == true)
+                    #expect(entry["SYSLOG_IDENTIFIER"] == "corral")
+                }
+                let keeps = try await awaitJournal(["CORRAL_EVENT=keep", selector], count: 5)
+                #expect(Set(keeps.compactMap { $0["CONTAINER_ID_FULL"] }) == Set((high + low).map(\.id)), "the kept are the ones the ranking named")
+                // The ranking named them: the top of the high ranking, the bottom of the low one.
+                for entry in keeps {
+                    let parts = (entry["CORRAL_RANK"] ?? "").split(separator: "/").compactMap { Int($0) }
+                    #expect(parts.count == 2)
+                    if entry["CORRAL_CLASS"] == "high" { #expect(parts[0] <= 2) } else { #expect(parts[0] > parts[1] - 3) }
+                }
+                let touched = Set((kills + keeps).compactMap { $0["CONTAINER_ID_FULL"] })
+                #expect(!touched.contains(unmanaged) && !touched.contains(protected))
+
+                // The spool holds both streams of the cycle, one JSON object a line.
+                let processLines = try String(contentsOfFile: spool + "/process.jsonl", encoding: .utf8).split(separator: "\n")
+                #expect(processLines.count == 30)
+                let memoryLines = try String(contentsOfFile: spool + "/memory.jsonl", encoding: .utf8).split(separator: "\n")
+                #expect(memoryLines.count == 1)
+                for line in processLines + memoryLines {
+                    #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil)
+                }
+            }
+        }
+
+        @Test("--dry-run removes nothing and journals the same plan")
+        func dryRun() async throws {
+            try await withScratch { scratch in
+                let generated = try runCommand("generator.sh", ["--label", "\(Scratch.runLabel)=\(scratch.run)"])
+                #expect(generated.status == 0)
+                let before = Set(try await scratch.listed(all: false).map(\.id))
+                let (high, low) = try await mix(scratch)
+                let surplus = max(0, high.count - 2) + max(0, low.count - 3)
+
+                let result = try enforce(scratch, ["--cycles", "1", "--dry-run"], spool: spoolDirectory())
+                #expect(result.status == 0, "\(result.stderr)")
+                #expect(Set(try await scratch.listed(all: false).map(\.id)) == before, "nothing removed")
+                #expect(result.stdout.contains("would kill"))
+                let kills = try await awaitJournal(["CORRAL_EVENT=kill", "CORRAL_DRY_RUN=1", "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"], count: surplus)
+                #expect(kills.count == surplus)
+                #expect(kills.allSatisfy { before.contains($0["CONTAINER_ID_FULL"] ?? "") })
+            }
+        }
+
+        @Test("SIGTERM during a cycle: exit 0, no container left half-removed, the spool intact")
+        func sigterm() async throws {
+            try await withScratch { scratch in
+                for _ in 0..<3 {
+                    #expect(try runCommand("generator.sh", ["--label", "\(Scratch.runLabel)=\(scratch.run)"]).status == 0)
+                }
+                let spool = spoolDirectory()
+                let process = Process()
+                process.executableURL = repositoryRoot.appendingPathComponent(corral)
+                process.arguments = [
+                    "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spool, "--config", try emptyConfig(),
+                    "--kill-mode", "term", "--grace", "1", "--pool-width", "2",
+                ]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                // Mid-cycle: some containers are gone, not all of them yet.
+                _ = try await poll("the first kills of cycle 1", seconds: 30, every: 0.05) { () -> Int? in
+                    let left = try await scratch.listed(all: true).count
+                    return left < 30 ? left : nil
+                }
+                kill(process.processIdentifier, SIGTERM)
+                _ = try await poll("corral enforce to exit", seconds: 60) { process.isRunning ? nil : true }
+                #expect(process.terminationStatus == 0)
+                #expect(process.terminationReason == .exit)
+
+                for container in try await scratch.listed(all: true) {
+                    #expect(container.state == "running", "\(container.name) is \(container.state): half-removed")
+                }
+                for stream in ["memory", "process"] {
+                    let path = "\(spool)/\(stream).jsonl"
+                    guard FileManager.default.fileExists(atPath: path) else { continue }
+                    let text = try String(contentsOfFile: path, encoding: .utf8)
+                    #expect(text.isEmpty || text.hasSuffix("\n"), "no torn last line")
+                    for line in text.split(separator: "\n") {
+                        #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "\(line)")
+                    }
+                }
+                let stops = try await awaitJournal(["CORRAL_EVENT=stop", "_PID=\(process.processIdentifier)"], count: 1)
+                #expect(stops.count == 1)
+            }
+        }
+
+        @Test("the last gate: a config that tries to select on corral.managed is refused before anything runs")
+        func selectorSafety() throws {
+            let result = try runCommand(corral, ["enforce", "--cycles", "1", "--selector", "corral.managed=false", "--config", try emptyConfig()])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("cannot name corral.managed"))
+        }
+
+        @Test("a bad config file is refused, naming the file and the key")
+        func badConfig() throws {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).toml").path
+            try Data("low = -2\n".utf8).write(to: URL(fileURLWithPath: path))
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let result = try runCommand(corral, ["enforce", "--cycles", "1", "--config", path])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("\(path): low: must not be negative"), "\(result.stderr)")
+        }
+
+        @Test("corral plan prints the plan with reasons and touches nothing")
+        func plan() async throws {
+            try await withScratch { scratch in
+                for i in 0..<4 { try await managed(scratch, .low, image: i % 2 == 0 ? "corral/low-idle" : "corral/low-tick") }
+                let before = Set(try await scratch.listed(all: false).map(\.id))
+                let result = try runCommand(
+                    corral, ["plan", "--json", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--config", try emptyConfig()])
+                #expect(result.status == 0, "\(result.stderr)")
+                let rows = try result.lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
+                #expect(rows.count == 4)
+                #expect(rows.filter { $0["action"] as? String == "kill" }.count == 1)
+                #expect(rows.allSatisfy { ($0["reason"] as? String)?.isEmpty == false })
+                #expect(Set(try await scratch.listed(all: false).map(\.id)) == before)
+            }
+        }
+    }
+}

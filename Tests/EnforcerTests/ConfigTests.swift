@@ -1,0 +1,104 @@
+import CorralCore
+import Testing
+
+@testable import Enforcer
+
+@Suite("The config file")
+struct ConfigTests {
+    @Test("every key reads over the defaults")
+    func full() throws {
+        let config = try EnforcerConfig.parse(
+            """
+            interval_seconds = 5
+            high = 1
+            low = 4
+            sort_keys = ["rss", "cpu"]
+            pool_width = 16
+            kill_mode = "term"
+            grace_seconds = 3
+            spool_path = "/tmp/spool"
+            scale_up = false
+
+            [images]
+            "registry.local:5000/heavy" = "high"
+
+            [thresholds]
+            cpu_percent = 75.5
+            mem_percent = 10
+
+            [scale_up_images]
+            high = ["corral/high-cpu"]
+            low = ["corral/low-idle"]
+
+            [selector]
+            tenant = "a"
+            """, file: "corral.toml")
+        #expect(config.intervalSeconds == 5)
+        #expect(config.policy.desiredHigh == 1 && config.policy.desiredLow == 4)
+        #expect(config.policy.sortKeys == [.rss, .cpu])
+        #expect(config.poolWidth == 16 && config.killMode == .term && config.graceSeconds == 3)
+        #expect(config.spoolPath == "/tmp/spool")
+        #expect(config.policy.scaleUp == false)
+        #expect(config.policy.imageClasses == ["registry.local:5000/heavy": .high])
+        #expect(config.policy.highCPUPercent == 75.5 && config.policy.highMemPercent == 10)
+        #expect(config.policy.scaleUpImages[.high] == ["corral/high-cpu"])
+        #expect(config.selector == ["tenant": "a"])
+    }
+
+    @Test("an empty file is the brief's defaults: 2 high, 3 low, every 10 s, CPU then RAM then VSZ then RSS")
+    func defaults() throws {
+        let config = try EnforcerConfig.parse("", file: "empty.toml")
+        #expect(config == EnforcerConfig())
+        #expect(config.policy.desiredHigh == 2 && config.policy.desiredLow == 3)
+        #expect(config.intervalSeconds == 10)
+        #expect(config.policy.sortKeys == [.cpu, .mem, .vsz, .rss])
+        #expect(config.policy.scaleUp)
+    }
+
+    @Test(
+        "a bad setting is refused with the file and the key named",
+        arguments: [
+            ("colour = true", "colour", "is not a setting"),
+            ("high = -1", "high", "must not be negative"),
+            ("low = -3", "low", "must not be negative"),
+            ("interval_seconds = 0.5", "interval_seconds", "at least 1 second"),
+            ("high = \"two\"", "high", "whole number"),
+            ("sort_keys = [\"cpu\", \"disk\"]", "sort_keys", "\"disk\" is not one of"),
+            ("sort_keys = [\"cpu\", \"cpu\"]", "sort_keys", "at most once"),
+            ("kill_mode = \"nuke\"", "kill_mode", "\"kill\" or \"term\""),
+            ("pool_width = 0", "pool_width", "from 1 to 256"),
+            ("[thresholds]\nload = 3", "thresholds.load", "is not a setting"),
+            ("[images]\n\"x\" = \"medium\"", "images.x", "\"high\" or \"low\""),
+            ("[selector]\n\"corral.managed\" = \"false\"", "selector", "cannot name corral.managed"),
+        ])
+    func refused(text: String, key: String, reason: String) {
+        let error = #expect(throws: ConfigError.self) { try EnforcerConfig.parse(text, file: "/etc/corral/corral.toml") }
+        #expect(error?.file == "/etc/corral/corral.toml")
+        #expect(error?.key == key)
+        #expect(error?.description.contains(reason) == true, "\(String(describing: error))")
+    }
+
+    @Test("TOML that does not parse names the line")
+    func syntax() {
+        let error = #expect(throws: ConfigError.self) { try EnforcerConfig.parse("high = 2\nlow = = 3\n", file: "x.toml") }
+        #expect(error?.description.contains("x.toml: not valid TOML at line 2") == true, "\(String(describing: error))")
+    }
+
+    @Test("a missing default file means the defaults; a missing named file is an error")
+    func missing() throws {
+        #expect(try EnforcerConfig.load(path: "/etc/corral/absent.toml", required: false) == EnforcerConfig())
+        #expect(throws: ConfigError(file: "/tmp/absent.toml", key: nil, reason: "no such file")) {
+            try EnforcerConfig.load(path: "/tmp/absent.toml", required: true)
+        }
+    }
+}
+
+@Suite("Reports")
+struct ReportTests {
+    @Test("collector timestamps are RFC 3339, UTC, with milliseconds")
+    func timestamps() {
+        #expect(CycleRecords.timestamp(.init(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        #expect(CycleRecords.timestamp(.init(timeIntervalSince1970: 1_795_295_235.5)) == "2026-11-21T21:07:15.500Z")
+        #expect(CycleRecords.timestamp(.init(timeIntervalSince1970: 951_782_400.007)) == "2000-02-29T00:00:00.007Z")
+    }
+}
