@@ -13,8 +13,8 @@ RELEASE_BIN := .build/release
 .PHONY: help run test bench deps test-deps engine journald cron images build release lint kernel-test clean
 
 help:
-	@echo "make run     install what is missing, start the engine, build the images,"
-	@echo "             start the generator, and show Corral's view of the host"
+	@echo "make run     install what is missing, start the engine, journald and cron,"
+	@echo "             build the images, start the generator, run corral enforce"
 	@echo "make test    the same set-up, then every test (unit and against the real daemon)"
 	@echo "make bench   benchmarks, each as a ratio against its baseline"
 	@echo "make images  build the stress images (skips those already current)"
@@ -55,10 +55,14 @@ release: deps
 lint: deps
 	@shellcheck generator.sh scripts/*.sh stress-images/*.sh dashboards/*.sh kernel-module/qemu/*.sh .ci/run
 
+# The main job: the generator every 30 s from cron, and the enforcer in the
+# foreground every 10 s until Ctrl-C. ENFORCE_FLAGS adds flags (--dry-run, ...).
 run: images cron journald build
 	@./generator.sh --install-cron
 	@./generator.sh
 	@$(BIN)/corral ps
+	@echo "make run: corral enforce $(ENFORCE_FLAGS) (Ctrl-C stops it; ./generator.sh --remove-cron stops the generator)"
+	@exec $(BIN)/corral enforce $(ENFORCE_FLAGS)
 
 test: test-deps images cron journald build lint
 	@$(SWIFT) test $(SWIFT_FLAGS)
