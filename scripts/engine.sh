@@ -90,7 +90,15 @@ command -v dockerd >/dev/null 2>&1 || fail_with_log "dockerd is not installed (r
 # --network none, and anything the host must reach uses --network host.
 say "starting dockerd (log: $LOG)"
 mkdir -p "$(dirname "$LOG")"
-setsid dockerd --iptables=false --bridge=none --host "unix://$SOCKET" >>"$LOG" 2>&1 </dev/null &
+# The daemon outlives this script: it must not keep its caller's descriptors
+# (a pipe a caller waits on would never close), so only 0-2 go with it.
+(
+	for fd in /proc/"$BASHPID"/fd/*; do
+		fd=${fd##*/}
+		if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+	done
+	exec setsid dockerd --iptables=false --bridge=none --host "unix://$SOCKET" >>"$LOG" 2>&1 </dev/null
+) &
 started=$!
 
 waited=0

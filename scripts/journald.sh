@@ -37,7 +37,15 @@ fi
 mkdir -p /run/systemd/journal
 rm -f "$SOCKET"
 log=/var/log/corral-journald.log
-setsid "$JOURNALD" >>"$log" 2>&1 </dev/null &
+# journald outlives this script: only descriptors 0-2 go with it, so a pipe
+# the caller waits on is not held open.
+(
+	for fd in /proc/"$BASHPID"/fd/*; do
+		fd=${fd##*/}
+		if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+	done
+	exec setsid "$JOURNALD" >>"$log" 2>&1 </dev/null
+) &
 started=$!
 waited=0
 until [ -S "$SOCKET" ]; do
