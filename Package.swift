@@ -106,6 +106,11 @@ let package = Package(
             name: "EnforcerTests",
             dependencies: ["Enforcer", "CorralCore", "Journal", "CorralTestSupport"]
         ),
+        // Stops and restarts the shared dockerd: run on its own (make test does).
+        .testTarget(
+            name: "ReliabilityTests",
+            dependencies: ["DockerEngine", "CorralCore", "CorralTestSupport"]
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["DockerEngine", "CorralCore", "CorralTestSupport"]

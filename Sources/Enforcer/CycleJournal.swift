@@ -73,7 +73,7 @@ public enum CycleJournal {
                     .init("CORRAL_KILLED", String(report.dryRun ? 0 : report.killedCount)), .init("CORRAL_PLANNED_KILLS", String(plan.kills.count)),
                     .init("CORRAL_STARTED", String(report.started.count)), .init("CORRAL_SOURCE", snapshot.source),
                     .init("CORRAL_MEM_USED_KB", String(snapshot.memory.usedKb)), .init("CORRAL_DURATION_MS", Planner.oneDecimal(report.seconds * 1000)),
-                ]))
+                ] + (report.notice.map { [.init("CORRAL_NOTICE", $0)] } ?? [])))
         return entries
     }
 

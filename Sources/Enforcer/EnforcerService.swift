@@ -67,6 +67,7 @@ public struct EnforcerService: Service {
                 daemonDown = unavailable
                 logger.notice(unavailable ? "Docker daemon unavailable; skipping cycles until it answers" : "Docker daemon answers again")
             }
+            if let notice = result.notice { logger.warning("\(notice)") }
             for entry in CycleJournal.entries(result, selector: config.selector) { journal.write(entry) }
             console?(report.render(result))
             let records = CycleRecords.make(result)

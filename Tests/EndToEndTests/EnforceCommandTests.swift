@@ -215,3 +215,46 @@ extension EndToEnd {
         }
     }
 }
+
+extension EndToEnd.EnforceCommandTests {
+    @Test("the module's document is used while present; a malformed one skips that cycle with a journalled error; when it disappears the twin takes over with one warning")
+    func moduleFileComesAndGoes() async throws {
+        try await withScratch { scratch in
+            for _ in 0..<3 { try await managed(scratch, .low, image: "corral/low-idle") }
+            let moduleFile = FileManager.default.temporaryDirectory.appendingPathComponent("sysinfo-\(scratch.run).json").path
+            defer { try? FileManager.default.removeItem(atPath: moduleFile) }
+            // A document shaped as the module writes it (the twin's, relabelled).
+            let twin = try runCommand(corral, ["sysinfo", "--source", "procfs"])
+            try Data(twin.stdout.replacingOccurrences(of: "\"source\":\"procfs\"", with: "\"source\":\"kernel\"").utf8).write(to: URL(fileURLWithPath: moduleFile))
+
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("enforce-\(scratch.run).out").path
+            _ = FileManager.default.createFile(atPath: out, contents: nil)
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            let process = Process()
+            process.executableURL = repositoryRoot.appendingPathComponent(corral)
+            process.arguments = [
+                "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spoolDirectory(), "--config", try emptyConfig(),
+                "--module-file", moduleFile, "--high", "0", "--low", "3", "--no-scale-up",
+            ]
+            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            defer { if process.isRunning { process.terminate() } }
+            let selector = "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"
+
+            _ = try await awaitJournal(["CORRAL_EVENT=cycle", "CORRAL_SOURCE=kernel", selector], count: 1)
+            try Data("{\"schema\":\"corral.sysinfo/v1\",".utf8).write(to: URL(fileURLWithPath: moduleFile))
+            let errors = try await awaitJournal(["CORRAL_EVENT=error", selector], count: 1)
+            #expect(errors[0]["CORRAL_REASON"]?.contains("\(moduleFile) is not valid JSON") == true, "\(errors[0])")
+            try FileManager.default.removeItem(atPath: moduleFile)
+            _ = try await awaitJournal(["CORRAL_EVENT=cycle", "CORRAL_SOURCE=procfs", selector], count: 2)
+
+            kill(process.processIdentifier, SIGTERM)
+            _ = try await poll("corral enforce to exit", seconds: 30) { process.isRunning ? nil : true }
+            #expect(process.terminationStatus == 0)
+            let console = try String(contentsOfFile: out, encoding: .utf8)
+            #expect(console.components(separatedBy: "disappeared: falling back to the procfs twin").count == 2, "said exactly once")
+            #expect(try await mix(scratch).low.count == 3, "nothing was killed on a bad document")
+        }
+    }
+}
