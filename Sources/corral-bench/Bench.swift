@@ -23,13 +23,20 @@ struct Bench: AsyncParsableCommand {
                        --stats-at containers against `docker stats --no-stream`
                        (aim: at least 100x faster), and the snapshot's cost per
                        container at each of --snapshot-counts (linear: 1.00x).
+              cycle    one enforcer cycle over 50 managed containers (45 surplus)
+                       against a sequential docker stop loop and xargs docker rm -f.
+              rest     the enforcer's RSS and CPU at rest tracking 200 containers
+                       at a 10 s interval (aim: RSS <= 24 MiB, CPU < 0.5%).
             Each row runs --trials times per side and reports the medians.
             Needs the real daemon and the stress images (make images).
             """
     )
 
     @Option(help: "Rows to run, comma-separated.")
-    var rows: String = "remove,inspect,snapshot"
+    var rows: String = "remove,inspect,snapshot,cycle,rest"
+
+    @Option(help: "Seconds the rest row measures the enforcer for.")
+    var restSeconds: Int = 60
 
     @Option(help: "Container counts for the snapshot's growth rows, comma-separated.")
     var snapshotCounts: String = "10,100,300"
@@ -51,7 +58,7 @@ struct Bench: AsyncParsableCommand {
 
     func validate() throws {
         guard count >= 1, width >= 1, trials >= 1 else { throw ValidationError("--count, --width and --trials must be at least 1") }
-        let known: Set<String> = ["remove", "inspect", "snapshot"]
+        let known: Set<String> = ["remove", "inspect", "snapshot", "cycle", "rest"]
         guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--snapshot-counts wants numbers such as 10,100,300") }
         guard counts.contains(statsAt) else { throw ValidationError("--stats-at \(statsAt) must be one of --snapshot-counts") }
         for row in rows.split(separator: ",") where !known.contains(String(row)) {
@@ -71,6 +78,13 @@ struct Bench: AsyncParsableCommand {
             }
             if wanted.contains("inspect") {
                 table.add(try await ClientOverheadBench(docker: docker, count: count, width: width, trials: trials).run())
+            }
+            if wanted.contains("cycle") {
+                for row in try await CycleBench(docker: docker, count: 50, width: width).run() { table.add(row) }
+            }
+            if wanted.contains("rest") {
+                let corral = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("corral").path
+                for row in try await RestBench(docker: docker, count: 200, seconds: restSeconds, width: width, corral: corral).run() { table.add(row) }
             }
             if wanted.contains("snapshot") {
                 for row in try await SnapshotBench(docker: docker, counts: counts, statsAt: statsAt, trials: trials, width: width).run() {

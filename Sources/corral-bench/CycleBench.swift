@@ -1,0 +1,78 @@
+import CorralCore
+import DockerEngine
+import Enforcer
+import Foundation
+
+/// One enforcer cycle over 50 managed containers (45 surplus), from snapshot
+/// to the last removal, against the approaches peer projects use on the same
+/// number of fresh containers.
+struct CycleBench {
+    let docker: DockerClient
+    let count: Int
+    let width: Int
+
+    func run() async throws -> [BenchRow] {
+        let ours = try await withBatch { batch in
+            var config = EnforcerConfig()
+            config.selector = ["corral.bench": batch]
+            config.policy.scaleUp = false
+            config.poolWidth = width
+            config.intervalSeconds = 10
+            var runner = CycleRunner(config: config, docker: docker)
+            let report = await runner.run(cycle: 1)
+            guard report.error == nil, report.killedCount == count - 5 else {
+                throw BenchFailure("the cycle killed \(report.killedCount) of \(count - 5): \(report.error ?? "")")
+            }
+        }
+        progress(String(format: "cycle: corral's cycle over %d containers took %.3f s", count, ours))
+        let stopLoop = try await withBatch { batch in
+            try shell("for id in $(docker ps -q --filter label=corral.bench=\(batch) | tail -n +6); do docker stop \"$id\" >/dev/null && docker rm \"$id\" >/dev/null; done")
+        }
+        progress(String(format: "cycle: a sequential docker stop loop took %.3f s", stopLoop))
+        let xargs = try await withBatch { batch in
+            try shell("docker ps -q --filter label=corral.bench=\(batch) | tail -n +6 | xargs -r -P 16 docker rm -f >/dev/null")
+        }
+        progress(String(format: "cycle: xargs -P 16 docker rm -f took %.3f s", xargs))
+        return [
+            BenchRow(
+                name: "cycle: \(count) managed, \(count - 5) surplus", corral: ours, baseline: stopLoop,
+                baselineName: "sequential docker stop + rm loop (workloads exit on SIGTERM; one ignoring it waits 10 s each)", aim: nil, unit: "s"),
+            BenchRow(
+                name: "cycle: \(count) managed, \(count - 5) surplus", corral: ours, baseline: xargs, baselineName: "ps | tail | xargs -P 16 docker rm -f (no ranking)",
+                aim: nil, unit: "s"),
+        ]
+    }
+
+    /// Starts `count` idle managed containers (half labelled high, half low),
+    /// times `body` on them, and removes what is left.
+    func withBatch(_ body: (String) async throws -> Void) async throws -> Double {
+        let batch = "bench-\(UUID().uuidString.prefix(8).lowercased())"
+        try await forEachConcurrently(Array(0..<count), width: width) { i in
+            let cls = i % 2 == 0 ? "high" : "low"
+            let id = try await docker.createContainer(
+                ContainerSpec(
+                    image: "corral/low-idle", name: "corral-\(cls)-\(batch)-\(i)",
+                    labels: [CorralLabel.managed: "true", CorralLabel.class: cls, "corral.bench": batch], networkMode: "none"))
+            try await docker.startContainer(id)
+        }
+        let result: Result<Double, any Error>
+        do {
+            result = .success(try await timed { try await body(batch) })
+        } catch {
+            result = .failure(error)
+        }
+        let left = (try? await docker.listContainers(all: true, filters: .label("corral.bench", batch)).map(\.id)) ?? []
+        try? await forEachConcurrently(left, width: width) { id in try? await docker.removeContainer(id, force: true) }
+        return try result.get()
+    }
+}
+
+/// Runs a shell command line, failing on a non-zero exit.
+func shell(_ script: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", script]
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw BenchFailure("`\(script)` exited \(process.terminationStatus)") }
+}

@@ -1,0 +1,86 @@
+import CorralCore
+import DockerEngine
+import Foundation
+
+/// The enforcer at rest: its resident memory and CPU while it tracks
+/// `count` containers at the default 10 s interval with nothing to kill.
+/// The baseline is the aim: RSS at most 24 MiB, CPU under 0.5%.
+struct RestBench {
+    let docker: DockerClient
+    let count: Int
+    let seconds: Int
+    let width: Int
+    let corral: String
+
+    func run() async throws -> [BenchRow] {
+        let batch = "bench-\(UUID().uuidString.prefix(8).lowercased())"
+        progress("rest: starting \(count) containers")
+        try await forEachConcurrently(Array(0..<count), width: width) { i in
+            let id = try await docker.createContainer(
+                ContainerSpec(
+                    image: "corral/low-idle", name: "corral-low-\(batch)-\(i)",
+                    labels: [CorralLabel.managed: "true", CorralLabel.class: "low", "corral.bench": batch], networkMode: "none"))
+            try await docker.startContainer(id)
+        }
+        let result: Result<(rssKiB: Double, anonKiB: Double, cpuPercent: Double), any Error>
+        do {
+            result = .success(try await measure(batch))
+        } catch {
+            result = .failure(error)
+        }
+        let left = (try? await docker.listContainers(all: true, filters: .label("corral.bench", batch)).map(\.id)) ?? []
+        try? await forEachConcurrently(left, width: width) { id in try? await docker.removeContainer(id, force: true) }
+        let (rss, anon, cpu) = try result.get()
+        return [
+            BenchRow(name: "enforcer RSS at rest, \(count) containers", corral: rss / 1024, baseline: 24, baselineName: "the aim: 24 MiB", aim: 1, unit: "MiB"),
+            BenchRow(
+                name: "  of which anonymous (heap, stacks)", corral: anon / 1024, baseline: 24, baselineName: "the rest is the binary's own mapped text",
+                aim: nil, unit: "MiB"),
+            BenchRow(name: "enforcer CPU at rest, \(count) containers", corral: cpu, baseline: 0.5, baselineName: "the aim: 0.5% of a core", aim: 1, unit: "%"),
+        ]
+    }
+
+    func measure(_ batch: String) async throws -> (rssKiB: Double, anonKiB: Double, cpuPercent: Double) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: corral)
+        process.arguments = [
+            "enforce", "--selector", "corral.bench=\(batch)", "--interval", "10", "--high", "0", "--low", String(count), "--no-scale-up",
+            "--spool", FileManager.default.temporaryDirectory.appendingPathComponent("bench-spool-\(batch)").path, "--config", "/dev/null",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            if process.isRunning {
+                process.terminate()
+                process.waitUntilExit()
+            }
+        }
+        let pid = process.processIdentifier
+        // Let it settle through its first cycle, then measure whole cycles.
+        try await Task.sleep(for: .seconds(12))
+        let (cpu0, _) = try usage(pid)
+        let start = ContinuousClock.now
+        progress("rest: measuring corral enforce (pid \(pid)) for \(seconds) s")
+        try await Task.sleep(for: .seconds(seconds))
+        let (cpu1, rss) = try usage(pid)
+        let elapsed = ContinuousClock.now - start
+        let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return (rss, try statusKiB(pid, "RssAnon:"), Double(cpu1 - cpu0) / 100 / wall * 100)
+    }
+
+    func statusKiB(_ pid: Int32, _ key: String) throws -> Double {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let line = status.split(separator: "\n").first { $0.hasPrefix(key) } ?? ""
+        return Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    }
+
+    /// CPU ticks used so far and resident KiB, from /proc.
+    func usage(_ pid: Int32) throws -> (ticks: UInt64, rssKiB: Double) {
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        guard let close = stat.lastIndex(of: ")") else { throw BenchFailure("unreadable /proc/\(pid)/stat") }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        let ticks = (UInt64(fields[11]) ?? 0) + (UInt64(fields[12]) ?? 0)
+        return (ticks, try statusKiB(pid, "VmRSS:"))
+    }
+}
