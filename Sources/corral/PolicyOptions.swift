@@ -49,6 +49,9 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The cgroup tree's root.", valueName: "path"))
     var cgroupRoot: String?
 
+    @Option(help: ArgumentHelp("journald's socket; where there is none, records go to stderr.", valueName: "path"))
+    var journalSocket: String?
+
     /// The file (when there is one) with the flags over it, validated.
     func resolve(dryRun: Bool = false, cycles: Int? = nil) throws -> EnforcerConfig {
         var config = try EnforcerConfig.load(path: configPath ?? EnforcerConfig.defaultPath, required: configPath != nil)
@@ -63,6 +66,7 @@ struct PolicyOptions: ParsableArguments {
         if let moduleFile { config.moduleFile = moduleFile }
         if let procRoot { config.procRoot = procRoot }
         if let cgroupRoot { config.cgroupRoot = cgroupRoot }
+        if let journalSocket { config.journalSocket = journalSocket }
         if let killMode {
             guard let mode = EnforcerConfig.KillMode(rawValue: killMode) else { throw ValidationError("--kill-mode must be kill or term, not '\(killMode)'") }
             config.killMode = mode

@@ -258,3 +258,18 @@ extension EndToEnd.EnforceCommandTests {
         }
     }
 }
+
+extension EndToEnd.EnforceCommandTests {
+    @Test("without a journald socket it says so once and writes the same records to stderr")
+    func journalFallback() async throws {
+        try await withScratch { scratch in
+            try await managed(scratch, .low, image: "corral/low-idle")
+            let result = try enforce(scratch, ["--cycles", "2", "--dry-run", "--journal-socket", "/tmp/corral-no-journal.sock"], spool: spoolDirectory())
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.components(separatedBy: "no journald socket at /tmp/corral-no-journal.sock").count == 2, "said once")
+            #expect(result.stderr.contains("CORRAL_EVENT=cycle"))
+            #expect(result.stderr.contains("CORRAL_EVENT=keep"))
+            #expect(result.stderr.contains("SYSLOG_IDENTIFIER=corral"))
+        }
+    }
+}

@@ -20,6 +20,23 @@ public struct Decision: Sendable, Equatable {
     public var rssKb: UInt64
     public var reason: String
 
+    public init(
+        container: ContainerMetadata, containerClass: ContainerClass, classSource: ClassSource, action: Action, rank: Int, of: Int,
+        cpuPercent: Double, memPercent: Double, vszKb: UInt64, rssKb: UInt64, reason: String
+    ) {
+        self.container = container
+        self.containerClass = containerClass
+        self.classSource = classSource
+        self.action = action
+        self.rank = rank
+        self.of = of
+        self.cpuPercent = cpuPercent
+        self.memPercent = memPercent
+        self.vszKb = vszKb
+        self.rssKb = rssKb
+        self.reason = reason
+    }
+
     public var id: String { container.id }
     public var name: String { container.name }
 }
@@ -29,4 +46,10 @@ public struct StartOrder: Sendable, Equatable {
     public var containerClass: ContainerClass
     public var image: String
     public var reason: String
+
+    public init(containerClass: ContainerClass, image: String, reason: String) {
+        self.containerClass = containerClass
+        self.image = image
+        self.reason = reason
+    }
 }

@@ -1,0 +1,63 @@
+import CorralCore
+import CorralTestSupport
+import DockerEngine
+import Testing
+
+@testable import Enforcer
+
+/// The kill pool against the real daemon: the last gate before harm.
+@Suite("The kill pool")
+struct KillPoolTests {
+    func decision(for id: String, labels: [String: String], action: Action = .kill) -> Decision {
+        Decision(
+            container: ContainerMetadata(id: id, name: "x", image: "corral/low-idle", labels: labels, createdAt: 0), containerClass: .low,
+            classSource: .label, action: action, rank: 1, of: 1, cpuPercent: 0, memPercent: 0, vszKb: 0, rssKb: 0, reason: "test")
+    }
+
+    func pool(_ docker: DockerClient) -> KillPool {
+        KillPool(docker: docker, width: 4, mode: .kill, graceSeconds: 1, deadline: .seconds(20))
+    }
+
+    @Test("refuses an unmanaged, protected or collector container even when a plan names it, and leaves it running")
+    func refuses() async throws {
+        try await withScratch { scratch in
+            let unmanaged = try await scratch.container()
+            let protected = try await scratch.container(labels: [CorralLabel.managed: "true", CorralLabel.protected: "true"])
+            let collector = try await scratch.container(labels: [CorralLabel.managed: "true", CorralLabel.role: "collector"])
+            let forged = [
+                decision(for: unmanaged, labels: [:]), decision(for: protected, labels: [CorralLabel.managed: "true", CorralLabel.protected: "true"]),
+                decision(for: collector, labels: [CorralLabel.managed: "true", CorralLabel.role: "collector"]),
+            ]
+            let outcomes = await pool(scratch.docker).kill(forged)
+            #expect(outcomes.values.allSatisfy { $0 == .refused })
+            for id in [unmanaged, protected, collector] {
+                #expect(try await scratch.docker.inspectContainer(id).state.running)
+            }
+        }
+    }
+
+    @Test("a container that died between snapshot and kill counts as done")
+    func vanished() async throws {
+        try await withScratch { scratch in
+            let id = try await scratch.container(labels: [CorralLabel.managed: "true"])
+            try await scratch.docker.removeContainer(id, force: true)
+            let outcomes = await pool(scratch.docker).kill([decision(for: id, labels: [CorralLabel.managed: "true"])])
+            #expect(outcomes[id] == .alreadyGone)
+        }
+    }
+
+    @Test("kills and removes the managed surplus; term mode goes through SIGTERM")
+    func kills() async throws {
+        try await withScratch { scratch in
+            let a = try await scratch.container(labels: [CorralLabel.managed: "true"])
+            let b = try await scratch.container(image: "corral/low-tick", labels: [CorralLabel.managed: "true"])
+            let managed = [CorralLabel.managed: "true"]
+            #expect(await pool(scratch.docker).kill([decision(for: a, labels: managed)])[a] == .removed)
+            let term = KillPool(docker: scratch.docker, width: 1, mode: .term, graceSeconds: 30, deadline: .seconds(20))
+            #expect(await term.kill([decision(for: b, labels: managed)])[b] == .removed)
+            for id in [a, b] {
+                await #expect(throws: DockerError.self) { try await scratch.docker.inspectContainer(id) }
+            }
+        }
+    }
+}
