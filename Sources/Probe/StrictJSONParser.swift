@@ -233,28 +233,9 @@ private struct Cursor {
         return scalar
     }
 
-    /// One well-formed UTF-8 sequence (no overlongs, no surrogates, at most U+10FFFF).
+    /// One well-formed UTF-8 sequence; anything else is an error at its first byte.
     mutating func utf8Scalar() throws(StrictJSONParser.SyntaxError) -> Unicode.Scalar {
-        let start = index
-        let lead = bytes[index]
-        let length: Int
-        var code: UInt32
-        var lowest: UInt32
-        switch lead {
-        case 0xC2...0xDF: length = 2; code = UInt32(lead & 0x1F); lowest = 0x80
-        case 0xE0...0xEF: length = 3; code = UInt32(lead & 0x0F); lowest = 0x800
-        case 0xF0...0xF4: length = 4; code = UInt32(lead & 0x07); lowest = 0x10000
-        default: throw error("invalid UTF-8", at: start)
-        }
-        guard index + length <= bytes.count else { throw error("invalid UTF-8 (truncated sequence)", at: start) }
-        for i in 1..<length {
-            let byte = bytes[index + i]
-            guard byte & 0xC0 == 0x80 else { throw error("invalid UTF-8", at: start) }
-            code = code << 6 | UInt32(byte & 0x3F)
-        }
-        guard code >= lowest, code <= 0x10FFFF, !(0xD800...0xDFFF).contains(code), let scalar = Unicode.Scalar(code) else {
-            throw error("invalid UTF-8", at: start)
-        }
+        guard let (scalar, length) = UTF8Sequence.scalar(in: bytes, at: index) else { throw error("invalid UTF-8") }
         index += length
         return scalar
     }
