@@ -45,25 +45,12 @@ struct CycleBench {
 
     /// Starts `count` idle managed containers (half labelled high, half low),
     /// times `body` on them, and removes what is left.
-    func withBatch(_ body: (String) async throws -> Void) async throws -> Double {
-        let batch = "bench-\(UUID().uuidString.prefix(8).lowercased())"
-        try await forEachConcurrently(Array(0..<count), width: width) { i in
-            let cls = i % 2 == 0 ? "high" : "low"
-            let id = try await docker.createContainer(
-                ContainerSpec(
-                    image: "corral/low-idle", name: "corral-\(cls)-\(batch)-\(i)",
-                    labels: [CorralLabel.managed: "true", CorralLabel.class: cls, "corral.bench": batch], networkMode: "none"))
-            try await docker.startContainer(id)
+    func withBatch(_ body: @escaping (String) async throws -> Void) async throws -> Double {
+        let batch = BenchBatch(docker: docker, width: width)
+        return try await batch.run {
+            try await batch.create(0..<count) { $0 % 2 == 0 ? "high" : "low" }
+            return try await timed { try await body(batch.name) }
         }
-        let result: Result<Double, any Error>
-        do {
-            result = .success(try await timed { try await body(batch) })
-        } catch {
-            result = .failure(error)
-        }
-        let left = (try? await docker.listContainers(all: true, filters: .label("corral.bench", batch)).map(\.id)) ?? []
-        try? await forEachConcurrently(left, width: width) { id in try? await docker.removeContainer(id, force: true) }
-        return try result.get()
     }
 }
 

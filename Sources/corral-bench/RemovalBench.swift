@@ -14,32 +14,24 @@ struct RemovalBench {
         var ours: [Double] = []
         var theirs: [Double] = []
         for trial in 1...trials {
-            let batch = "bench-\(UUID().uuidString.prefix(8).lowercased())"
-            try await populate(batch)
-            ours.append(try await timed { try await removeThroughClient(batch) })
-            try await expectEmpty(batch)
-
-            let cliBatch = "bench-\(UUID().uuidString.prefix(8).lowercased())"
-            try await populate(cliBatch)
-            theirs.append(try await timed { try removeThroughCLI(cliBatch) })
-            try await expectEmpty(cliBatch)
+            let batch = BenchBatch(docker: docker, width: width)
+            try await batch.run {
+                try await batch.create(0..<count)
+                ours.append(try await timed { try await removeThroughClient(batch.name) })
+                try await expectEmpty(batch)
+            }
+            let cliBatch = BenchBatch(docker: docker, width: width)
+            try await cliBatch.run {
+                try await cliBatch.create(0..<count)
+                theirs.append(try await timed { try removeThroughCLI(cliBatch.name) })
+                try await expectEmpty(cliBatch)
+            }
             FileHandle.standardError.write(
                 Data(String(format: "remove: trial %d/%d  corral %.3f s  cli %.3f s\n", trial, trials, ours.last ?? 0, theirs.last ?? 0).utf8))
         }
         return BenchRow(
             name: "remove \(count) running containers", corral: median(ours), baseline: median(theirs),
             baselineName: "docker ps -q | xargs -P 16 docker rm -f", aim: 2, unit: "s")
-    }
-
-    /// Starts `count` idle managed containers tagged with `batch` (untimed).
-    func populate(_ batch: String) async throws {
-        try await forEachConcurrently(Array(0..<count), width: width) { i in
-            let spec = ContainerSpec(
-                image: "corral/low-idle", name: "corral-low-\(batch)-\(i)",
-                labels: [CorralLabel.managed: "true", CorralLabel.class: "low", "corral.bench": batch], networkMode: "none")
-            let id = try await docker.createContainer(spec)
-            try await docker.startContainer(id)
-        }
     }
 
     func removeThroughClient(_ batch: String) async throws {
@@ -55,20 +47,12 @@ struct RemovalBench {
     }
 
     func removeThroughCLI(_ batch: String) throws {
-        let script = "docker ps -q --filter label=corral.managed=true --filter label=corral.bench=\(batch) | xargs -r -P 16 docker rm -f >/dev/null"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BenchFailure("the CLI baseline exited \(process.terminationStatus)")
-        }
+        try shell("docker ps -q --filter label=corral.managed=true --filter label=corral.bench=\(batch) | xargs -r -P 16 docker rm -f >/dev/null")
     }
 
-    func expectEmpty(_ batch: String) async throws {
-        let left = try await docker.listContainers(all: true, filters: .label("corral.bench", batch))
-        guard left.isEmpty else { throw BenchFailure("\(left.count) containers of \(batch) were not removed") }
+    func expectEmpty(_ batch: BenchBatch) async throws {
+        let left = try await batch.ids()
+        guard left.isEmpty else { throw BenchFailure("\(left.count) containers of \(batch.name) were not removed") }
     }
 }
 

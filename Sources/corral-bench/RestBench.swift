@@ -13,24 +13,12 @@ struct RestBench {
     let corral: String
 
     func run() async throws -> [BenchRow] {
-        let batch = "bench-\(UUID().uuidString.prefix(8).lowercased())"
-        progress("rest: starting \(count) containers")
-        try await forEachConcurrently(Array(0..<count), width: width) { i in
-            let id = try await docker.createContainer(
-                ContainerSpec(
-                    image: "corral/low-idle", name: "corral-low-\(batch)-\(i)",
-                    labels: [CorralLabel.managed: "true", CorralLabel.class: "low", "corral.bench": batch], networkMode: "none"))
-            try await docker.startContainer(id)
+        let batch = BenchBatch(docker: docker, width: width)
+        let (rss, anon, cpu) = try await batch.run {
+            progress("rest: starting \(count) containers")
+            try await batch.create(0..<count)
+            return try await measure(batch.name)
         }
-        let result: Result<(rssKiB: Double, anonKiB: Double, cpuPercent: Double), any Error>
-        do {
-            result = .success(try await measure(batch))
-        } catch {
-            result = .failure(error)
-        }
-        let left = (try? await docker.listContainers(all: true, filters: .label("corral.bench", batch)).map(\.id)) ?? []
-        try? await forEachConcurrently(left, width: width) { id in try? await docker.removeContainer(id, force: true) }
-        let (rss, anon, cpu) = try result.get()
         return [
             BenchRow(name: "enforcer RSS at rest, \(count) containers", corral: rss / 1024, baseline: 24, baselineName: "the aim: 24 MiB", aim: 1, unit: "MiB"),
             BenchRow(

@@ -46,3 +46,8 @@ struct ResultTable {
 }
 
 import Foundation
+
+/// A line of progress on stderr, so stdout holds only the table.
+func progress(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

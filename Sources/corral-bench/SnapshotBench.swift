@@ -14,20 +14,23 @@ struct SnapshotBench {
     let width: Int
 
     func run() async throws -> [BenchRow] {
-        let batch = "bench-\(UUID().uuidString.prefix(8).lowercased())"
+        let batch = BenchBatch(docker: docker, width: width)
         var rows: [BenchRow] = []
         var perContainer: [(Int, Double)] = []
         var started = 0
-        do {
+        try await batch.run {
             for count in counts.sorted() {
-                try await populate(batch, from: started, to: count)
+                if count > started {
+                    progress("snapshot: starting containers \(started + 1) to \(count)")
+                    try await batch.create(started..<count)
+                }
                 started = count
                 // The enforcer keeps Docker's labels from the event stream rather
                 // than listing every cycle, so the list is timed on its own.
                 var metadata: [ContainerMetadata] = []
                 // Containers just started are still settling: one untimed round first.
-                try takeSnapshot(try await listMetadata(batch), expecting: count)
-                let list = try await timeMedian(trials: trials) { metadata = try await listMetadata(batch) }
+                try takeSnapshot(try await listMetadata(batch.name), expecting: count)
+                let list = try await timeMedian(trials: trials) { metadata = try await listMetadata(batch.name) }
                 let document = try await timeMedian(trials: trials) { _ = try ProcfsProbe().document() }
                 let snapshot = try await timeMedian(trials: max(trials, 5)) { try takeSnapshot(metadata, expecting: count) }
                 perContainer.append((count, snapshot / Double(count)))
@@ -36,7 +39,7 @@ struct SnapshotBench {
                         format: "snapshot: %d containers in %.2f ms (procfs document alone %.2f ms; Docker's list, not included, %.2f ms)",
                         count, snapshot * 1000, document * 1000, list * 1000))
                 if count == statsAt {
-                    let stats = try await timeMedian(trials: max(1, min(trials, 3))) { try dockerStats(batch) }
+                    let stats = try await timeMedian(trials: max(1, min(trials, 3))) { try dockerStats(batch.name) }
                     progress("snapshot: docker stats --no-stream on \(count) containers took \(String(format: "%.2f", stats)) s")
                     rows.append(
                         BenchRow(
@@ -44,11 +47,7 @@ struct SnapshotBench {
                             baselineName: "docker stats --no-stream", aim: 100, unit: "s"))
                 }
             }
-        } catch {
-            await cleanUp(batch)
-            throw error
         }
-        await cleanUp(batch)
         if let (smallest, base) = perContainer.first {
             for (count, cost) in perContainer {
                 rows.append(
@@ -76,36 +75,8 @@ struct SnapshotBench {
     }
 
     func dockerStats(_ batch: String) throws {
-        let script = "docker stats --no-stream $(docker ps -q --filter label=corral.bench=\(batch)) >/dev/null"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BenchFailure("docker stats exited \(process.terminationStatus)") }
+        try shell("docker stats --no-stream $(docker ps -q --filter label=corral.bench=\(batch)) >/dev/null")
     }
-
-    func populate(_ batch: String, from: Int, to: Int) async throws {
-        guard to > from else { return }
-        progress("snapshot: starting containers \(from + 1) to \(to)")
-        try await forEachConcurrently(Array(from..<to), width: width) { i in
-            let id = try await docker.createContainer(
-                ContainerSpec(
-                    image: "corral/low-idle", name: "corral-low-\(batch)-\(i)",
-                    labels: [CorralLabel.managed: "true", CorralLabel.class: "low", "corral.bench": batch], networkMode: "none"))
-            try await docker.startContainer(id)
-        }
-    }
-
-    func cleanUp(_ batch: String) async {
-        let ids = (try? await docker.listContainers(all: true, filters: .label("corral.bench", batch)).map(\.id)) ?? []
-        try? await forEachConcurrently(ids, width: width) { id in try? await docker.removeContainer(id, force: true) }
-    }
-
-}
-
-func progress(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
 /// The median wall time of `trials` runs of `body`.
