@@ -7,49 +7,49 @@ struct PolicyOptions: ParsableArguments {
     @Option(name: .customLong("config"), help: ArgumentHelp("The TOML config file.", discussion: "Default \(EnforcerConfig.defaultPath), used when present.", valueName: "path"))
     var configPath: String?
 
-    @Option(help: ArgumentHelp("Seconds between cycles (at least 1).", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Seconds between cycles, at least 1 (default 10).", valueName: "seconds"))
     var interval: Double?
 
-    @Option(help: ArgumentHelp("High-consumption containers to keep: the heaviest.", valueName: "n"))
+    @Option(help: ArgumentHelp("High-consumption containers to keep: the heaviest (default 2).", valueName: "n"))
     var high: Int?
 
-    @Option(help: ArgumentHelp("Low-consumption containers to keep: the lightest.", valueName: "n"))
+    @Option(help: ArgumentHelp("Low-consumption containers to keep: the lightest (default 3).", valueName: "n"))
     var low: Int?
 
-    @Option(help: ArgumentHelp("Ranking keys, most significant first.", valueName: "cpu,mem,vsz,rss"))
+    @Option(help: ArgumentHelp("Ranking keys, most significant first (default cpu,mem,vsz,rss).", valueName: "cpu,mem,vsz,rss"))
     var sortKeys: String?
 
-    @Option(help: ArgumentHelp("Kills in flight at once.", valueName: "n"))
+    @Option(help: ArgumentHelp("Kills in flight at once (default 8).", valueName: "n"))
     var poolWidth: Int?
 
-    @Option(help: ArgumentHelp("kill: SIGKILL at once; term: SIGTERM, then SIGKILL after --grace.", valueName: "kill|term"))
+    @Option(help: ArgumentHelp("kill: SIGKILL at once (default); term: SIGTERM, then SIGKILL after --grace.", valueName: "kill|term"))
     var killMode: String?
 
-    @Option(help: ArgumentHelp("Seconds between SIGTERM and SIGKILL with --kill-mode term.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Seconds between SIGTERM and SIGKILL with --kill-mode term (default 10).", valueName: "seconds"))
     var grace: Int?
 
-    @Option(help: ArgumentHelp("Directory of the durable log spool.", valueName: "path"))
+    @Option(help: ArgumentHelp("Directory of the durable log spool (default /var/lib/corral/spool).", valueName: "path"))
     var spool: String?
 
-    @Flag(inversion: .prefixedNo, help: "Start containers when a class is short of its count.")
+    @Flag(inversion: .prefixedNo, help: "Start containers when a class is short of its count (default on).")
     var scaleUp: Bool?
 
     @Option(help: ArgumentHelp("Only consider containers that also carry this label (repeatable).", valueName: "key=value"))
     var selector: [String] = []
 
-    @Option(name: .customLong("socket"), help: ArgumentHelp("The Docker daemon's unix socket.", valueName: "path"))
+    @Option(name: .customLong("socket"), help: ArgumentHelp("The Docker daemon's unix socket (default /var/run/docker.sock).", valueName: "path"))
     var socketPath: String?
 
-    @Option(help: ArgumentHelp("The kernel module's file.", valueName: "path"))
+    @Option(help: ArgumentHelp("The kernel module's file (default /proc/sysinfo_corral).", valueName: "path"))
     var moduleFile: String?
 
-    @Option(help: ArgumentHelp("The /proc to read (a container reading its host's: /host/proc).", valueName: "path"))
+    @Option(help: ArgumentHelp("The /proc to read (default /proc; in a container, the host's: /host/proc).", valueName: "path"))
     var procRoot: String?
 
-    @Option(help: ArgumentHelp("The cgroup tree's root.", valueName: "path"))
+    @Option(help: ArgumentHelp("The cgroup tree's root (default /sys/fs/cgroup).", valueName: "path"))
     var cgroupRoot: String?
 
-    @Option(help: ArgumentHelp("journald's socket; where there is none, records go to stderr.", valueName: "path"))
+    @Option(help: ArgumentHelp("journald's socket (default /run/systemd/journal/socket); without one, records go to stderr.", valueName: "path"))
     var journalSocket: String?
 
     /// The file (when there is one) with the flags over it, validated.
