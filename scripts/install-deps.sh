@@ -11,7 +11,8 @@ Usage: scripts/install-deps.sh [GROUP ...]
 Installs the Debian packages Corral needs, quietly skipping those already
 installed. Groups (default: base):
   base     docker engine, C toolchain, libcgroup, libsystemd, busybox, cron,
-           debootstrap (the collector image),
+           debootstrap (the collector image), systemd (journald), python3
+           jsonschema and pytest (tests),
            shellcheck, curl, jq
   kernel   linux headers and image, qemu, cpio (the kernel module's qemu proof)
   all      every group
@@ -20,7 +21,7 @@ TXT
 }
 
 declare -A groups=(
-	[base]="docker.io libcgroup-dev libsystemd-dev busybox-static build-essential pkg-config cron shellcheck curl jq procps ca-certificates debootstrap python3-jsonschema python3-pytest"
+	[base]="docker.io libcgroup-dev libsystemd-dev busybox-static build-essential pkg-config cron shellcheck curl jq procps ca-certificates debootstrap python3-jsonschema python3-pytest systemd"
 	[kernel]="linux-headers-amd64 linux-image-amd64 qemu-system-x86 cpio kmod"
 )
 
