@@ -6,7 +6,7 @@ import Journal
 public enum CycleJournal {
     public static func entries(_ report: CycleReport, selector: [String: String]) -> [JournalEntry] {
         var entries: [JournalEntry] = []
-        let common = commonFields(report, selector: selector)
+        let common = commonFields(cycle: report.cycle, dryRun: report.dryRun, selector: selector)
         if let error = report.error {
             entries.append(
                 JournalEntry(message: "cycle \(report.cycle): \(error)", priority: .error, fields: common + [.init("CORRAL_EVENT", "error"), .init("CORRAL_REASON", error)]))
@@ -77,9 +77,9 @@ public enum CycleJournal {
         return entries
     }
 
-    static func commonFields(_ report: CycleReport, selector: [String: String]) -> [JournalEntry.Field] {
-        var fields: [JournalEntry.Field] = [.init("CORRAL_CYCLE", String(report.cycle))]
-        if report.dryRun { fields.append(.init("CORRAL_DRY_RUN", "1")) }
+    static func commonFields(cycle: Int, dryRun: Bool, selector: [String: String]) -> [JournalEntry.Field] {
+        var fields: [JournalEntry.Field] = [.init("CORRAL_CYCLE", String(cycle))]
+        if dryRun { fields.append(.init("CORRAL_DRY_RUN", "1")) }
         if !selector.isEmpty {
             fields.append(.init("CORRAL_SELECTOR", selector.keys.sorted().map { "\($0)=\(selector[$0] ?? "")" }.joined(separator: ",")))
         }

@@ -14,6 +14,8 @@ public struct CycleReport: Sendable {
     public let failedStarts: [(StartOrder, String)]
     /// Why the cycle was skipped, in words.
     public let error: String?
+    /// True when the cycle was skipped because the Docker daemon did not answer.
+    public var daemonUnavailable = false
     /// A change of snapshot source worth saying once.
     public let notice: String?
     public let seconds: Double

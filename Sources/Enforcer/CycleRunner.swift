@@ -28,9 +28,11 @@ public struct CycleRunner: Sendable {
         do {
             taken = try await source.take(docker: docker)
         } catch {
-            return CycleReport(
+            var report = CycleReport(
                 cycle: cycle, dryRun: config.dryRun, snapshot: nil, plan: nil, kills: [:], started: [], failedStarts: [],
                 error: "cycle skipped: \(error)", notice: nil, seconds: seconds())
+            report.daemonUnavailable = (error as? DockerError)?.isDaemonUnavailable == true
+            return report
         }
         let plan = planner.plan(taken.snapshot)
         guard !config.dryRun else {

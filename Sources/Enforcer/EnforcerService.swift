@@ -39,9 +39,7 @@ public struct EnforcerService: Service {
             JournalEntry(
                 message: "corral enforce started: keep \(config.policy.desiredHigh) high and \(config.policy.desiredLow) low every \(Planner.oneDecimal(config.intervalSeconds)) s"
                     + (config.dryRun ? " (dry run)" : ""),
-                fields: [.init("CORRAL_EVENT", "start")] + CycleJournal.commonFields(
-                    CycleReport(cycle: 0, dryRun: config.dryRun, snapshot: nil, plan: nil, kills: [:], started: [], failedStarts: [], error: nil, notice: nil, seconds: 0),
-                    selector: config.selector)))
+                fields: [.init("CORRAL_EVENT", "start")] + CycleJournal.commonFields(cycle: 0, dryRun: config.dryRun, selector: config.selector)))
         try await DockerClient.withClient(socketPath: config.socketPath, maxConnections: max(config.poolWidth, 4), logger: logger) { docker in
             try await loop(docker: docker, spool: spool)
         } orWhenUnavailable: { error in
@@ -62,7 +60,7 @@ public struct EnforcerService: Service {
             let started = ContinuousClock.now
             let result = await runner.run(cycle: cycle)
             // Say a daemon outage once, and its end once, not every cycle.
-            let unavailable = result.error?.contains("not reachable") == true
+            let unavailable = result.daemonUnavailable
             if unavailable != daemonDown {
                 daemonDown = unavailable
                 logger.notice(unavailable ? "Docker daemon unavailable; skipping cycles until it answers" : "Docker daemon answers again")
