@@ -65,9 +65,9 @@ run: images cron journald build
 	@exec $(BIN)/corral enforce $(ENFORCE_FLAGS)
 
 test: test-deps images cron journald build lint
-	@$(SWIFT) test $(SWIFT_FLAGS) --skip ReliabilityTests
+	@SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --skip ReliabilityTests
 	@# Stops and restarts the shared dockerd, so it runs alone, after the rest.
-	@$(SWIFT) test $(SWIFT_FLAGS) --filter ReliabilityTests
+	@SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --filter ReliabilityTests
 	@dashboards/run-tests.sh
 	@$(MAKE) --no-print-directory kernel-test
 
