@@ -36,8 +36,19 @@ let package = Package(
         // Decisions to journald with structured fields.
         .target(name: "Journal", dependencies: ["CorralCore", "CSystemd"]),
 
-        // The enforcer's side of the log collector: the durable spool.
-        .target(name: "Collector", dependencies: ["CorralCore"]),
+        // The enforcer's side of the log collector: the durable, bounded spool,
+        // the collector's HTTP client and the shipper between them.
+        .target(
+            name: "Collector",
+            dependencies: [
+                "CorralCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // The cycle, the kill pool, the reports, the long-running service.
         .target(
@@ -106,6 +117,7 @@ let package = Package(
             name: "EnforcerTests",
             dependencies: ["Enforcer", "CorralCore", "Journal", "CorralTestSupport"]
         ),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector", "CorralCore", "CorralTestSupport"]),
         // Stops and restarts the shared dockerd: run on its own (make test does).
         .testTarget(
             name: "ReliabilityTests",
