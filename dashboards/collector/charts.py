@@ -157,7 +157,7 @@ def memory_used(memory: Sequence[dict], process: Sequence[dict], path: Path) -> 
     ax.set_ylim(bottom=0, top=max(total) * 1.08)
     ax.set_ylabel(f"memory ({unit})")
     _date_axis(ax)
-    ax.legend(loc="lower left", framealpha=0.9)
+    ax.legend(loc="center right", framealpha=0.9)
     _save(fig, path)
 
 
@@ -230,5 +230,5 @@ def cpu_vs_rss(process: Sequence[dict], path: Path) -> None:
     ax.set_ylim(bottom=0)
     ax.set_xlabel(f"resident set size, RSS ({unit}{scale})")
     ax.set_ylabel("CPU (% of one core)")
-    ax.legend(loc="upper left", framealpha=0.9)
+    ax.legend(loc="upper right", framealpha=0.9)
     _save(fig, path)
