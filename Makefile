@@ -27,7 +27,7 @@ deps:
 
 # The kernel module's proof needs Debian's kernel, its headers and qemu.
 test-deps:
-	@scripts/install-deps.sh base kernel
+	@scripts/install-deps.sh base kernel metrics
 
 engine: deps
 	@scripts/engine.sh
@@ -56,12 +56,14 @@ lint: deps
 	@shellcheck generator.sh scripts/*.sh stress-images/*.sh dashboards/*.sh kernel-module/qemu/*.sh .ci/run
 
 # The main job: the generator every 30 s from cron, and the enforcer in the
-# foreground every 10 s until Ctrl-C. ENFORCE_FLAGS adds flags (--dry-run, ...).
+# foreground every 10 s until Ctrl-C, with its log collector container beside
+# it. Ctrl-C delivers the last logs, draws the graphs (their paths are printed)
+# and removes the generator's cron lines. ENFORCE_FLAGS adds flags (--dry-run, ...).
 run: images cron journald build
 	@./generator.sh --install-cron
 	@./generator.sh
 	@$(BIN)/corral ps
-	@echo "make run: corral enforce $(ENFORCE_FLAGS) (Ctrl-C stops it; ./generator.sh --remove-cron stops the generator)"
+	@echo "make run: corral enforce $(ENFORCE_FLAGS) (Ctrl-C stops it, draws the graphs and stops the generator)"
 	@exec $(BIN)/corral enforce $(ENFORCE_FLAGS)
 
 test: test-deps images cron journald build lint

@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // The domain in values: labels, classes, and later the policy and planner. No I/O.
@@ -50,7 +51,8 @@ let package = Package(
             ]
         ),
 
-        // The cycle, the kill pool, the reports, the long-running service.
+        // The cycle, the kill pool, the reports, the collector's container,
+        // the metrics, the long-running services.
         .target(
             name: "Enforcer",
             dependencies: [
@@ -58,6 +60,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
 
@@ -115,7 +121,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EnforcerTests",
-            dependencies: ["Enforcer", "CorralCore", "Journal", "CorralTestSupport"]
+            dependencies: ["Enforcer", "Collector", "CorralCore", "DockerEngine", "Journal", "CorralTestSupport"]
         ),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "CorralCore", "CorralTestSupport"]),
         // Stops and restarts the shared dockerd: run on its own (make test does).

@@ -15,6 +15,8 @@ installed. Groups (default: base):
            jsonschema and pytest (tests),
            shellcheck, curl, jq
   kernel   linux headers and image, qemu, cpio (the kernel module's qemu proof)
+  metrics  promtool (checks the enforcer's /metrics), taken from Debian's
+           prometheus package without installing or starting the server
   all      every group
 Must run as root.
 TXT
@@ -23,11 +25,36 @@ TXT
 declare -A groups=(
 	[base]="docker.io libcgroup-dev libsystemd-dev busybox-static build-essential pkg-config cron shellcheck curl jq procps ca-certificates debootstrap python3-jsonschema python3-pytest systemd"
 	[kernel]="linux-headers-amd64 linux-image-amd64 qemu-system-x86 cpio kmod"
+	[metrics]=""
 )
 
+# promtool alone: the prometheus package would also install (and, where
+# services start, run) a Prometheus server listening on every interface.
+install_promtool() {
+	command -v promtool >/dev/null 2>&1 && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "install-deps: promtool is missing and not root: run as root" >&2
+		exit 1
+	fi
+	echo "install-deps: installing promtool (from Debian's prometheus package, the server left out)"
+	local dir
+	dir=$(mktemp -d)
+	if ! (cd "$dir" && { apt-get download -q prometheus || { apt-get update -q && apt-get download -q prometheus; }; } >"$dir/log" 2>&1); then
+		echo "install-deps: apt-get download prometheus failed; its last lines:" >&2
+		tail -n 20 "$dir/log" >&2
+		rm -rf "$dir"
+		exit 1
+	fi
+	dpkg-deb -x "$dir"/prometheus_*.deb "$dir/root"
+	install -m 0755 "$dir/root/usr/bin/promtool" /usr/local/bin/promtool
+	rm -rf "$dir"
+}
+
 wanted=()
+promtool=no
 [ $# -eq 0 ] && set -- base
 for g in "$@"; do
+	[ "$g" = metrics ] || [ "$g" = all ] && promtool=yes
 	case "$g" in
 	-h | --help) usage; exit 0 ;;
 	all) for k in "${!groups[@]}"; do read -ra p <<<"${groups[$k]}"; wanted+=("${p[@]}"); done ;;
@@ -47,7 +74,10 @@ for pkg in "${wanted[@]}"; do
 	status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
 	[ "$status" = "install ok installed" ] || missing+=("$pkg")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+	[ "$promtool" = yes ] && install_promtool
+	exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: missing packages (${missing[*]}) and not root: run as root or install them yourself" >&2
@@ -63,3 +93,5 @@ if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${mis
 	tail -n 20 "$log" >&2
 	exit 1
 fi
+[ "$promtool" = yes ] && install_promtool
+exit 0

@@ -6,7 +6,11 @@ extension EnforcerConfig {
     /// The keys a config file may hold; anything else is a mistake worth naming.
     static let topLevelKeys: Set<String> = [
         "interval_seconds", "high", "low", "sort_keys", "pool_width", "kill_mode", "grace_seconds", "spool_path", "scale_up", "selector",
-        "images", "thresholds", "scale_up_images",
+        "images", "thresholds", "scale_up_images", "collector", "generator", "metrics_port",
+    ]
+
+    static let collectorKeys: Set<String> = [
+        "enabled", "image", "name", "port", "store_path", "batch_size", "spool_max_records", "flush_seconds", "start_seconds",
     ]
 
     /// Reads `path` over the defaults. A missing file at the default path means
@@ -74,6 +78,26 @@ extension EnforcerConfig {
             try reader.unknownKeys(in: images, allowed: ["high", "low"], prefix: "scale_up_images.")
             if let v = try reader.strings(images, "high", prefix: "scale_up_images.") { config.policy.scaleUpImages[.high] = v }
             if let v = try reader.strings(images, "low", prefix: "scale_up_images.") { config.policy.scaleUpImages[.low] = v }
+        }
+        if let v = try reader.string(table, "generator") {
+            guard let mode = GeneratorStopper.Mode(rawValue: v) else {
+                throw reader.fail("generator", "must be one of \(GeneratorStopper.Mode.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), not \"\(v)\"")
+            }
+            config.generator = mode
+        }
+        if let v = try reader.integer(table, "metrics_port") { config.metricsPort = v == 0 ? nil : v }
+        if let collector = try reader.table(table, "collector") {
+            let p = "collector."
+            try reader.unknownKeys(in: collector, allowed: collectorKeys, prefix: p)
+            if let v = try reader.bool(collector, "enabled", prefix: p) { config.collector.enabled = v }
+            if let v = try reader.string(collector, "image", prefix: p) { config.collector.image = v }
+            if let v = try reader.string(collector, "name", prefix: p) { config.collector.name = v }
+            if let v = try reader.integer(collector, "port", prefix: p) { config.collector.port = v }
+            if let v = try reader.string(collector, "store_path", prefix: p) { config.collector.storePath = v }
+            if let v = try reader.integer(collector, "batch_size", prefix: p) { config.collector.batchSize = v }
+            if let v = try reader.integer(collector, "spool_max_records", prefix: p) { config.collector.spoolMaxRecords = v }
+            if let v = try reader.integer(collector, "flush_seconds", prefix: p) { config.collector.flushSeconds = v }
+            if let v = try reader.integer(collector, "start_seconds", prefix: p) { config.collector.startSeconds = v }
         }
         if let selector = try reader.table(table, "selector") {
             for key in selector.keys {

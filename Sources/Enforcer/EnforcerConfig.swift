@@ -32,6 +32,12 @@ public struct EnforcerConfig: Sendable, Equatable {
     public var procRoot = "/proc"
     public var cgroupRoot = "/sys/fs/cgroup"
     public var journalSocket = "/run/systemd/journal/socket"
+    /// The log collector container and the delivery of the spool to it.
+    public var collector = CollectorSettings()
+    /// What to turn off when the enforcer stops.
+    public var generator = GeneratorStopper.Mode.auto
+    /// The loopback port of the Prometheus metrics (`/metrics`); nil: none.
+    public var metricsPort: Int? = 9411
 
     public init() {}
 
@@ -75,9 +81,31 @@ extension EnforcerConfig {
         guard policy.highMemPercent >= 0 else { throw fail("thresholds.mem_percent", "must not be negative") }
         if let cycles, cycles < 1 { throw fail("cycles", "must be at least 1, not \(cycles)") }
         guard !spoolPath.isEmpty else { throw fail("spool_path", "must not be empty") }
+        guard (1...65535).contains(collector.port) else { throw fail("collector.port", "must be from 1 to 65535, not \(collector.port)") }
+        guard (1...10_000).contains(collector.batchSize) else { throw fail("collector.batch_size", "must be from 1 to 10000, not \(collector.batchSize)") }
+        guard collector.spoolMaxRecords >= 1 else { throw fail("collector.spool_max_records", "must be at least 1, not \(collector.spoolMaxRecords)") }
+        guard (0...600).contains(collector.flushSeconds) else { throw fail("collector.flush_seconds", "must be from 0 to 600, not \(collector.flushSeconds)") }
+        guard (1...600).contains(collector.startSeconds) else { throw fail("collector.start_seconds", "must be from 1 to 600, not \(collector.startSeconds)") }
+        guard !collector.image.isEmpty else { throw fail("collector.image", "must not be empty") }
+        guard Self.isContainerName(collector.name) else {
+            throw fail("collector.name", "must be a container name (letters, digits, '_', '.', '-', starting with a letter or digit), not '\(collector.name)'")
+        }
+        guard collector.storePath.hasPrefix("/") else { throw fail("collector.store_path", "must be an absolute path, not '\(collector.storePath)'") }
+        if let metricsPort, !(1...65535).contains(metricsPort) { throw fail("metrics_port", "must be from 1 to 65535 (0 turns metrics off), not \(metricsPort)") }
+        if let metricsPort, collector.enabled, metricsPort == collector.port {
+            throw fail("metrics_port", "must differ from collector.port (\(collector.port))")
+        }
         for key in selector.keys where key == CorralLabel.managed || key == CorralLabel.protected {
             throw fail("selector", "cannot name \(key): Corral decides on that label itself")
         }
         return self
+    }
+
+    /// Docker's rule for names: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
+    static func isContainerName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.unicodeScalars.count >= 2, first.isASCII,
+            first.properties.isAlphabetic || ("0"..."9").contains(first)
+        else { return false }
+        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0)) }
     }
 }

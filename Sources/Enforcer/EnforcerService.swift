@@ -10,46 +10,66 @@ import ServiceLifecycle
 /// ServiceGroup's graceful shutdown (SIGINT, SIGTERM) or `cycles` cycles.
 /// Cycles never overlap: a slow one delays the next. A cycle in flight when
 /// shutdown arrives finishes its kills (each bounded by a deadline).
+///
+/// Each cycle's records go to the spool and from there to the log collector.
+/// At shutdown the enforcer delivers what is left, has the collector draw the
+/// graphs, prints where they are, and turns the generator off.
 public struct EnforcerService: Service {
     public let config: EnforcerConfig
     public let journal: any JournalSink
     public let logger: Logger
-    /// Where each cycle's tables go (nil: nowhere).
+    /// Where each cycle's tables and the shutdown summary go (nil: nowhere).
     public let console: (@Sendable (String) -> Void)?
     public let colour: Bool
-    /// Steps run after the last cycle, in order (the collector's graphs and the
-    /// generator's removal arrive with later issues).
-    public let shutdownSteps: [@Sendable () async -> Void]
+    public let metrics: EnforcerMetrics?
 
     public init(
         config: EnforcerConfig, journal: any JournalSink, logger: Logger, console: (@Sendable (String) -> Void)?, colour: Bool,
-        shutdownSteps: [@Sendable () async -> Void] = []
+        metrics: EnforcerMetrics? = nil
     ) {
         self.config = config
         self.journal = journal
         self.logger = logger
         self.console = console
         self.colour = colour
-        self.shutdownSteps = shutdownSteps
+        self.metrics = metrics
     }
 
     public func run() async throws {
-        let spool = try Spool(directory: config.spoolPath)
+        let spool = try Spool(directory: config.spoolPath, maxRecords: config.collector.spoolMaxRecords)
+        for repair in await spool.repairs {
+            journal.write(JournalEntry(message: repair, priority: .warning, fields: [.init("CORRAL_EVENT", "spool_repaired"), .init("CORRAL_REASON", repair)]))
+        }
         journal.write(
             JournalEntry(
                 message: "corral enforce started: keep \(config.policy.desiredHigh) high and \(config.policy.desiredLow) low every \(Planner.oneDecimal(config.intervalSeconds)) s"
                     + (config.dryRun ? " (dry run)" : ""),
                 fields: [.init("CORRAL_EVENT", "start")] + CycleJournal.commonFields(cycle: 0, dryRun: config.dryRun, selector: config.selector)))
         try await DockerClient.withClient(socketPath: config.socketPath, maxConnections: max(config.poolWidth, 4), logger: logger) { docker in
-            try await loop(docker: docker, spool: spool)
+            if config.collector.enabled {
+                try await CollectorClient.withClient(baseURL: config.collector.baseURL, logger: logger) { client in
+                    var started = Delivery(settings: config.collector, docker: docker, client: client, spool: spool, journal: journal)
+                    say(await started.start())
+                    var delivery: Delivery? = started
+                    try await loop(docker: docker, spool: spool, delivery: &delivery)
+                    if var delivery { for line in await delivery.finish() { say(line) } }
+                }
+            } else {
+                var none: Delivery?
+                try await loop(docker: docker, spool: spool, delivery: &none)
+                say("the collector is off: records stay in \(config.spoolPath)")
+            }
         } orWhenUnavailable: { error in
             logger.warning("Docker daemon unavailable; retrying", metadata: ["error": "\(error)"])
         }
-        for step in shutdownSteps { await step() }
+        for line in GeneratorStopper(mode: config.generator).stop() {
+            say(line)
+            journal.write(JournalEntry(message: line, fields: [.init("CORRAL_EVENT", "generator_stopped")]))
+        }
         journal.write(JournalEntry(message: "corral enforce stopped", fields: [.init("CORRAL_EVENT", "stop")]))
     }
 
-    func loop(docker: DockerClient, spool: Spool) async throws {
+    func loop(docker: DockerClient, spool: Spool, delivery: inout Delivery?) async throws {
         var runner = CycleRunner(config: config, docker: docker)
         let report = ConsoleReport(colour: colour)
         let interval = Duration.milliseconds(Int64(config.intervalSeconds * 1000))
@@ -70,16 +90,48 @@ public struct EnforcerService: Service {
             console?(report.render(result))
             let records = CycleRecords.make(result)
             do {
-                try await spool.append(memory: records.memory, processes: records.processes)
+                let dropped = try await spool.append(memory: records.memory, processes: records.processes)
+                for drop in dropped { journal.write(Self.droppedEntry(drop)) }
+                metrics?.spoolDropped(dropped)
             } catch {
                 journal.write(JournalEntry(message: "\(error)", priority: .error, fields: [.init("CORRAL_EVENT", "error"), .init("CORRAL_REASON", "\(error)")]))
+                metrics?.error("spool")
             }
-            if let cycles = config.cycles, cycle >= cycles { break }
             let next = started + interval
+            if var current = delivery {
+                // Delivery may use what is left of the interval, and never less than a second.
+                let shipped = await current.ship(until: max(next, ContinuousClock.now + .seconds(1)))
+                delivery = current
+                metrics?.delivered(shipped)
+            }
+            metrics?.cycle(result, seconds: Self.seconds(ContinuousClock.now - started), spoolDepth: await Self.depth(spool))
+            if let cycles = config.cycles, cycle >= cycles { break }
             if ContinuousClock.now < next {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(until: next) }
             }
         }
+    }
+
+    static func depth(_ spool: Spool) async -> Int {
+        var total = 0
+        for stream in SpoolStream.allCases { total += await spool.depth(stream) }
+        return total
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// Records the spool dropped to stay within its bound: said loudly.
+    static func droppedEntry(_ drop: Spool.Dropped) -> JournalEntry {
+        JournalEntry(
+            message: "spool full: dropped the \(drop.count) oldest undelivered \(drop.stream.rawValue) records (bound \(drop.bound) per stream); the collector has been unreachable too long",
+            priority: .error,
+            fields: [.init("CORRAL_EVENT", "spool_dropped"), .init("CORRAL_DROPPED", "\(drop.count)"), .init("CORRAL_STREAM", drop.stream.rawValue)])
+    }
+
+    private func say(_ line: String) {
+        if let console { console(line + "\n") } else { logger.notice("\(line)") }
     }
 }
 

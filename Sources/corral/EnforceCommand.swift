@@ -19,7 +19,14 @@ struct EnforceCommand: AsyncParsableCommand {
             and unmanaged containers are never touched.
 
             Every decision goes to journald (SYSLOG_IDENTIFIER=corral), each cycle's
-            tables to stdout, and the memory and process logs to the spool.
+            tables to stdout, and the memory and process logs to the spool, from which
+            they are delivered to the log collector container (started or reused at
+            start, http://127.0.0.1:--collector-port). Prometheus metrics are served at
+            http://127.0.0.1:--metrics-port/metrics.
+
+            On SIGINT or SIGTERM the cycle in flight finishes, the spool is delivered,
+            the collector draws its graphs and report (the paths are printed: under
+            --collector-store/graphs), and the generator is turned off (--generator).
 
             Review decisions:
               journalctl -t corral CORRAL_EVENT=kill
@@ -30,6 +37,7 @@ struct EnforceCommand: AsyncParsableCommand {
               corral enforce --dry-run           plan and journal, kill nothing
               corral enforce --cycles 1          one cycle, then exit
               corral enforce --high 1 --low 5 --interval 5
+              corral enforce --no-collector      records stay in the spool
             """
     )
 
@@ -51,16 +59,21 @@ struct EnforceCommand: AsyncParsableCommand {
         var logger = Logger(label: "corral")
         logger.logLevel = .info
         let journal = SystemdJournal(socketPath: config.journalSocket)
+        let metrics = config.metricsPort.map { _ in EnforcerMetrics() }
         let service = EnforcerService(
             config: config, journal: journal, logger: logger,
             console: { text in
                 FileHandle.standardOutput.write(Data(text.utf8))
-            }, colour: isatty(STDOUT_FILENO) == 1)
+            }, colour: isatty(STDOUT_FILENO) == 1, metrics: metrics)
+        // Services stop in reverse order: the enforcer (its flush and graphs) first, then /metrics.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let metrics, let port = config.metricsPort {
+            services.append(.init(service: MetricsServer(port: port, metrics: metrics, logger: logger)))
+        }
         // The enforcer returns after --cycles: that ends the group gracefully, not as a failure.
+        services.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {

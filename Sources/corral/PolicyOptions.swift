@@ -52,6 +52,27 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("journald's socket (default /run/systemd/journal/socket); without one, records go to stderr.", valueName: "path"))
     var journalSocket: String?
 
+    @Flag(inversion: .prefixedNo, help: "Run the log collector container and ship the spool to it (default on).")
+    var collector: Bool?
+
+    @Option(help: ArgumentHelp("The collector's loopback port (default 9410).", valueName: "port"))
+    var collectorPort: Int?
+
+    @Option(help: ArgumentHelp("The collector container's name (default corral-collector).", valueName: "name"))
+    var collectorName: String?
+
+    @Option(help: ArgumentHelp("Host directory of the collector's store and graphs (default /var/lib/corral/logs).", valueName: "path"))
+    var collectorStore: String?
+
+    @Option(help: ArgumentHelp("Undelivered records per stream the spool keeps before dropping the oldest (default 100000).", valueName: "n"))
+    var spoolMaxRecords: Int?
+
+    @Option(help: ArgumentHelp("What to turn off when the enforcer stops: auto (cron lines, and the timer under systemd), cron, timer, none (default auto).", valueName: "mode"))
+    var generator: String?
+
+    @Option(help: ArgumentHelp("Loopback port of the Prometheus /metrics endpoint; 0 turns it off (default 9411).", valueName: "port"))
+    var metricsPort: Int?
+
     /// The file (when there is one) with the flags over it, validated.
     func resolve(dryRun: Bool = false, cycles: Int? = nil) throws -> EnforcerConfig {
         var config = try EnforcerConfig.load(path: configPath ?? EnforcerConfig.defaultPath, required: configPath != nil)
@@ -67,6 +88,18 @@ struct PolicyOptions: ParsableArguments {
         if let procRoot { config.procRoot = procRoot }
         if let cgroupRoot { config.cgroupRoot = cgroupRoot }
         if let journalSocket { config.journalSocket = journalSocket }
+        if let collector { config.collector.enabled = collector }
+        if let collectorPort { config.collector.port = collectorPort }
+        if let collectorName { config.collector.name = collectorName }
+        if let collectorStore { config.collector.storePath = collectorStore }
+        if let spoolMaxRecords { config.collector.spoolMaxRecords = spoolMaxRecords }
+        if let metricsPort { config.metricsPort = metricsPort == 0 ? nil : metricsPort }
+        if let generator {
+            guard let mode = GeneratorStopper.Mode(rawValue: generator) else {
+                throw ValidationError("--generator must be one of \(GeneratorStopper.Mode.allCases.map(\.rawValue).joined(separator: ", ")), not '\(generator)'")
+            }
+            config.generator = mode
+        }
         if let killMode {
             guard let mode = EnforcerConfig.KillMode(rawValue: killMode) else { throw ValidationError("--kill-mode must be kill or term, not '\(killMode)'") }
             config.killMode = mode

@@ -47,6 +47,11 @@ public actor Scratch {
         return id
     }
 
+    /// Removes this container (by id or name) at the end of the test too.
+    public func adopt(_ idOrName: String) {
+        ids.append(idOrName)
+    }
+
     /// Every container carrying this test's run label.
     public func listed(all: Bool = true) async throws -> [ContainerSummary] {
         try await docker.listContainers(all: all, filters: .label(Scratch.runLabel, run))

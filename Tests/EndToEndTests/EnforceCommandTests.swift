@@ -16,9 +16,13 @@ extension EndToEnd {
                 corral, ["enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spool, "--config", emptyConfig()] + extra)
         }
 
+        /// Defaults, less what would reach beyond the test: no collector
+        /// container, no metrics port, the host's generator left alone.
         func emptyConfig() throws -> String {
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("corral-empty.toml").path
-            if !FileManager.default.fileExists(atPath: path) { try Data().write(to: URL(fileURLWithPath: path)) }
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("corral-test.toml").path
+            if !FileManager.default.fileExists(atPath: path) {
+                try Data("metrics_port = 0\ngenerator = \"none\"\n\n[collector]\nenabled = false\n".utf8).write(to: URL(fileURLWithPath: path))
+            }
             return path
         }
 

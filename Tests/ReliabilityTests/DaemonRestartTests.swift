@@ -25,7 +25,7 @@ struct DaemonRestartTests {
         let spool = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(run)").path
         let process = Process()
         process.executableURL = repositoryRoot.appendingPathComponent(corral)
-        process.arguments = ["enforce", "--selector", "\(Scratch.runLabel)=\(run)", "--interval", "1", "--spool", spool, "--config", "/dev/null"]
+        process.arguments = ["enforce", "--selector", "\(Scratch.runLabel)=\(run)", "--interval", "1", "--spool", spool, "--config", "/dev/null", "--no-collector", "--metrics-port", "0", "--generator", "none"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -1,0 +1,144 @@
+import Collector
+import CorralCore
+import DockerEngine
+import Foundation
+
+/// The log collector's container: created at the enforcer's start or reused
+/// when one already runs, with host networking on 127.0.0.1 and the store on a
+/// bind mount. It carries `corral.role=collector` and `corral.protected=true`,
+/// so no plan ever touches it.
+public struct CollectorContainer: Sendable {
+    /// Why the collector could not be brought up, naming the container, the
+    /// image or the URL.
+    public enum Failure: Error, Sendable, CustomStringConvertible {
+        case imageMissing(image: String)
+        case nameTaken(name: String, id: String)
+        case docker(name: String, error: DockerError)
+        case storeUnwritable(path: String, reason: String)
+        case unhealthy(name: String, url: String, seconds: Int, state: String)
+
+        public var description: String {
+            switch self {
+            case .imageMissing(let image):
+                return "the collector image \(image) is not on this host: build it with `make images` (dashboards/build-image.sh)"
+            case .nameTaken(let name, let id):
+                return "a container named \(name) (\(id.prefix(12))) exists but is not Corral's collector (no corral.role=collector label); rename it or set collector.name"
+            case .docker(let name, let error):
+                return "cannot run the collector container \(name): \(error)"
+            case .storeUnwritable(let path, let reason):
+                return "cannot create the collector's store at \(path): \(reason)"
+            case .unhealthy(let name, let url, let seconds, let state):
+                return "the collector \(name) did not answer \(url)/healthz within \(seconds) s (container \(state)); see `docker logs \(name)`"
+            }
+        }
+    }
+
+    public let settings: CollectorSettings
+
+    public init(settings: CollectorSettings) {
+        self.settings = settings
+    }
+
+    /// What `ensure` found or did.
+    public enum Outcome: String, Sendable {
+        case reused, started, created
+    }
+
+    /// Makes sure the collector runs and answers /healthz: reuses one that
+    /// runs, replaces a stopped one (its store is on the host, nothing is
+    /// lost), creates one when there is none.
+    public func ensure(docker: DockerClient, client: CollectorClient) async throws(Failure) -> Outcome {
+        let outcome: Outcome
+        switch try await inspect(docker) {
+        case .some(let details) where details.state.running:
+            outcome = .reused
+        case .some(let details):
+            try await call { () async throws(DockerError) in try await docker.removeContainer(details.id, force: true) }
+            try await create(docker)
+            outcome = .created
+        case .none:
+            try await create(docker)
+            outcome = .created
+        }
+        try await waitHealthy(docker: docker, client: client)
+        return outcome
+    }
+
+    /// Starts the collector again if it exists but stopped (it may have been
+    /// stopped by hand or crashed); creates it when it is gone. Does not wait.
+    public func revive(docker: DockerClient) async throws(Failure) -> Outcome? {
+        switch try await inspect(docker) {
+        case .some(let details) where details.state.running:
+            return nil
+        case .some(let details):
+            try await call { () async throws(DockerError) in try await docker.startContainer(details.id) }
+            return .started
+        case .none:
+            try await create(docker)
+            return .created
+        }
+    }
+
+    /// The body of `POST /containers/create` for the collector.
+    public var spec: ContainerSpec {
+        ContainerSpec(
+            image: settings.image, name: settings.name,
+            labels: [CorralLabel.role: "collector", CorralLabel.protected: CorralLabel.trueValue],
+            env: [
+                "CORRAL_COLLECTOR_HOST": "127.0.0.1",
+                "CORRAL_COLLECTOR_PORT": "\(settings.port)",
+                "CORRAL_COLLECTOR_STORE": "/var/lib/corral/logs",
+            ],
+            networkMode: "host",
+            binds: ["\(settings.storePath):/var/lib/corral/logs"])
+    }
+
+    // MARK: - Steps
+
+    private func inspect(_ docker: DockerClient) async throws(Failure) -> ContainerDetails? {
+        let details: ContainerDetails
+        do {
+            details = try await docker.inspectContainer(settings.name)
+        } catch {
+            if case .notFound = error { return nil }
+            throw .docker(name: settings.name, error: error)
+        }
+        guard details.config.labels[CorralLabel.role] == "collector" else { throw .nameTaken(name: settings.name, id: details.id) }
+        return details
+    }
+
+    private func create(_ docker: DockerClient) async throws(Failure) {
+        let present = try await call { () async throws(DockerError) in try await docker.imageExists(settings.image) }
+        guard present else { throw .imageMissing(image: settings.image) }
+        do {
+            try FileManager.default.createDirectory(atPath: settings.storePath, withIntermediateDirectories: true)
+        } catch {
+            throw .storeUnwritable(path: settings.storePath, reason: "\(error)")
+        }
+        let id = try await call { () async throws(DockerError) in try await docker.createContainer(spec) }
+        try await call { () async throws(DockerError) in try await docker.startContainer(id) }
+    }
+
+    private func waitHealthy(docker: DockerClient, client: CollectorClient) async throws(Failure) {
+        let deadline = ContinuousClock.now + .seconds(settings.startSeconds)
+        while ContinuousClock.now < deadline {
+            if await client.healthy() { return }
+            if let details = try? await docker.inspectContainer(settings.name), !details.state.running {
+                throw .unhealthy(
+                    name: settings.name, url: settings.baseURL, seconds: settings.startSeconds,
+                    state: "\(details.state.status), exit code \(details.state.exitCode)")
+            }
+            try? await Task.sleep(for: .milliseconds(200))
+            if Task.isCancelled { break }
+        }
+        throw .unhealthy(name: settings.name, url: settings.baseURL, seconds: settings.startSeconds, state: "running")
+    }
+
+    private func call<T>(_ body: () async throws(DockerError) -> T) async throws(Failure) -> T {
+        do {
+            return try await body()
+        } catch {
+            throw .docker(name: settings.name, error: error)
+        }
+    }
+}

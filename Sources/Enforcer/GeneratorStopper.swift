@@ -1,0 +1,96 @@
+import Foundation
+
+/// Turns the generator off when the enforcer stops, as the brief asks: its
+/// crontab lines (tagged `# corral-generator` by generator.sh) and/or its
+/// systemd timer. Every outcome is a sentence for the console and journal.
+public struct GeneratorStopper: Sendable {
+    public enum Mode: String, Sendable, CaseIterable {
+        /// The crontab lines when there are any, and the timer under systemd.
+        case auto
+        case cron
+        case timer
+        /// Leave the generator alone.
+        case none
+    }
+
+    public let mode: Mode
+    public let cronTag: String
+    public let timerUnit: String
+
+    public init(mode: Mode, cronTag: String = "# corral-generator", timerUnit: String = "corral-generator.timer") {
+        self.mode = mode
+        self.cronTag = cronTag
+        self.timerUnit = timerUnit
+    }
+
+    /// Stops the generator; returns what was done or why not.
+    public func stop() -> [String] {
+        var said: [String] = []
+        if mode == .cron || mode == .auto {
+            if let line = removeCronLines() { said.append(line) }
+        }
+        if mode == .timer || (mode == .auto && FileManager.default.fileExists(atPath: "/run/systemd/system")) {
+            if let line = stopTimer() { said.append(line) }
+        }
+        return said
+    }
+
+    func removeCronLines() -> String? {
+        guard let crontab = Self.which("crontab") else {
+            return mode == .cron ? "generator: crontab is not installed; no cron lines to remove" : nil
+        }
+        let listed = Self.run(crontab, ["-l"])
+        guard listed.status == 0 else { return mode == .cron ? "generator: root has no crontab; nothing to remove" : nil }
+        let lines = listed.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let kept = lines.filter { !$0.contains(cronTag) }
+        let removed = lines.count - kept.count
+        guard removed > 0 else { return mode == .cron ? "generator: no crontab lines tagged '\(cronTag)'" : nil }
+        var table = kept.joined(separator: "\n")
+        if !table.hasSuffix("\n") { table += "\n" }
+        let written = Self.run(crontab, ["-"], input: table)
+        guard written.status == 0 else { return "generator: crontab refused the table without its lines: \(written.output)" }
+        return "generator: removed its \(removed) crontab line\(removed == 1 ? "" : "s")"
+    }
+
+    func stopTimer() -> String? {
+        guard let systemctl = Self.which("systemctl") else { return "generator: systemctl is not installed; cannot stop \(timerUnit)" }
+        let active = Self.run(systemctl, ["is-active", "--quiet", timerUnit])
+        guard active.status == 0 else { return mode == .timer ? "generator: \(timerUnit) is not active" : nil }
+        let stopped = Self.run(systemctl, ["stop", timerUnit])
+        guard stopped.status == 0 else { return "generator: systemctl stop \(timerUnit) failed: \(stopped.output)" }
+        return "generator: stopped \(timerUnit)"
+    }
+
+    static func which(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"
+        for directory in path.split(separator: ":") + ["/usr/bin", "/usr/sbin", "/bin"] {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// Runs a program to completion; its stdout and stderr together.
+    static func run(_ executable: String, _ arguments: [String], input: String? = nil) -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        let stdin = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+        do {
+            try process.run()
+        } catch {
+            return (127, "\(error)")
+        }
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try? stdin.fileHandleForWriting.close()
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
