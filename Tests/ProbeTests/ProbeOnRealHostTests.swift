@@ -78,11 +78,14 @@ struct ProbeOnRealHostTests {
             #expect(first.memoryLimitBytes == 64 << 20)
             #expect(first.memoryUsageBytes > 0)
             #expect(first.pids == 2, "two burner threads")
+            // The kernel counts a throttled period when it starts and adds its
+            // time when it ends (cpu.stat's nr_throttled, then throttled_time):
+            // wait until both show, as they must under a 0.2-core quota.
             let throttled = try await poll("CPU throttling under a 0.2-core quota", seconds: 20) { () -> CgroupFigures? in
                 let now = try stats.figures(cgroup: entry.cgroup)
-                return now.throttledPeriods > 0 && now.cpuUsageNs > first.cpuUsageNs ? now : nil
+                return now.throttledPeriods > 0 && now.throttledNs > 0 && now.cpuUsageNs > first.cpuUsageNs ? now : nil
             }
-            #expect(throttled.throttledNs > 0)
+            #expect(throttled.throttledPeriods > 0 && throttled.throttledNs > 0)
         }
     }
 
