@@ -22,6 +22,8 @@ public struct EnforcerService: Service {
     public let console: (@Sendable (String) -> Void)?
     public let colour: Bool
     public let metrics: EnforcerMetrics?
+    /// READY=1, STOPPING=1 and a status line per cycle, under a Type=notify unit.
+    let notifier = SystemdNotifier()
 
     public init(
         config: EnforcerConfig, journal: any JournalSink, logger: Logger, console: (@Sendable (String) -> Void)?, colour: Bool,
@@ -45,6 +47,8 @@ public struct EnforcerService: Service {
                 message: "corral enforce started: keep \(config.policy.desiredHigh) high and \(config.policy.desiredLow) low every \(Planner.oneDecimal(config.intervalSeconds)) s"
                     + (config.dryRun ? " (dry run)" : ""),
                 fields: [.init("CORRAL_EVENT", "start")] + CycleJournal.commonFields(cycle: 0, dryRun: config.dryRun, selector: config.selector)))
+        // Ready as soon as it runs: a daemon that is not up yet is waited for, not a failed start.
+        notifier.ready(status: "starting: connecting to the Docker daemon at \(config.socketPath)")
         try await DockerClient.withClient(socketPath: config.socketPath, maxConnections: max(config.poolWidth, 4), logger: logger) { docker in
             if config.collector.enabled {
                 try await CollectorClient.withClient(baseURL: config.collector.baseURL, logger: logger) { client in
@@ -52,11 +56,13 @@ public struct EnforcerService: Service {
                     say(await started.start())
                     var delivery: Delivery? = started
                     try await loop(docker: docker, spool: spool, delivery: &delivery)
+                    notifier.stopping(status: "stopping: delivering the last logs and drawing the graphs")
                     if var delivery { for line in await delivery.finish() { say(line) } }
                 }
             } else {
                 var none: Delivery?
                 try await loop(docker: docker, spool: spool, delivery: &none)
+                notifier.stopping(status: "stopping")
                 say("the collector is off: records stay in \(config.spoolPath)")
             }
         } orWhenUnavailable: { error in
@@ -86,7 +92,9 @@ public struct EnforcerService: Service {
                 logger.notice(unavailable ? "Docker daemon unavailable; skipping cycles until it answers" : "Docker daemon answers again")
             }
             if let notice = result.notice { logger.warning("\(notice)") }
-            for entry in CycleJournal.entries(result, selector: config.selector) { journal.write(entry) }
+            let entries = CycleJournal.entries(result, selector: config.selector)
+            for entry in entries { journal.write(entry) }
+            if let summary = entries.last { notifier.status(summary.message) }
             console?(report.render(result))
             let records = CycleRecords.make(result)
             do {
