@@ -131,7 +131,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["DockerEngine", "CorralCore", "CorralTestSupport"]
+            dependencies: ["DockerEngine", "CorralCore", "Journal", "CorralTestSupport"]
         ),
     ]
 )

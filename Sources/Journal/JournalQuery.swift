@@ -1,0 +1,110 @@
+import Foundation
+
+/// Reads Corral's entries back from the journal, through `journalctl -o json`
+/// (the same reader operators use, so what `corral journal` shows is what
+/// `journalctl` shows).
+public struct JournalQuery: Sendable {
+    /// One entry as journalctl returns it: its fields as text and its time.
+    public struct Entry: Sendable, Equatable {
+        public let fields: [String: String]
+        /// Microseconds since the epoch (`__REALTIME_TIMESTAMP`).
+        public let realtimeMicroseconds: UInt64
+
+        public subscript(_ name: String) -> String? { fields[name] }
+
+        public var date: Date { Date(timeIntervalSince1970: Double(realtimeMicroseconds) / 1e6) }
+    }
+
+    public enum Failure: Error, Sendable, CustomStringConvertible {
+        case journalctlMissing
+        case journalctlFailed(arguments: [String], status: Int32, message: String)
+
+        public var description: String {
+            switch self {
+            case .journalctlMissing: return "journalctl is not installed (Debian's systemd package has it)"
+            case .journalctlFailed(let arguments, let status, let message):
+                return "journalctl \(arguments.joined(separator: " ")) failed (exit \(status)): \(message)"
+            }
+        }
+    }
+
+    /// `--since` and `--until`, in any form journalctl takes ("1 hour ago", "2026-11-21 21:00", "today").
+    public var since: String?
+    public var until: String?
+    /// A journal directory to read instead of the system's (`journalctl -D`).
+    public var directory: String?
+    public var identifier = SystemdJournal.identifier
+
+    public init(since: String? = nil, until: String? = nil, directory: String? = nil) {
+        self.since = since
+        self.until = until
+        self.directory = directory
+    }
+
+    /// Corral's entries matching every `FIELD=value` in `matches`, oldest first.
+    public func entries(matching matches: [String]) throws(Failure) -> [Entry] {
+        var arguments = ["-t", identifier, "-o", "json", "--no-pager"]
+        if let since { arguments += ["--since", since] }
+        if let until { arguments += ["--until", until] }
+        if let directory { arguments += ["-D", directory] }
+        arguments += matches
+        guard let journalctl = Self.locate() else { throw .journalctlMissing }
+        let (status, output, errors) = Self.run(journalctl, arguments)
+        guard status == 0 else {
+            throw .journalctlFailed(arguments: arguments, status: status, message: errors.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        return output.split(separator: 0x0A).compactMap(Self.parse)
+    }
+
+    /// One line of `journalctl -o json`; fields journald stored as bytes
+    /// (arrays of numbers) are decoded as UTF-8.
+    static func parse(_ line: Data.SubSequence) -> Entry? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { return nil }
+        var fields: [String: String] = [:]
+        for (key, value) in object {
+            if let text = value as? String {
+                fields[key] = text
+            } else if let bytes = value as? [Int] {
+                fields[key] = String(decoding: bytes.map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self)
+            }
+        }
+        let micros = fields["__REALTIME_TIMESTAMP"].flatMap { UInt64($0) } ?? 0
+        return Entry(fields: fields, realtimeMicroseconds: micros)
+    }
+
+    static func locate() -> String? {
+        for candidate in ["/usr/bin/journalctl", "/bin/journalctl"] where FileManager.default.isExecutableFile(atPath: candidate) {
+            return candidate
+        }
+        return nil
+    }
+
+    /// Runs a program, its stdout and stderr through files (a journal can be long).
+    static func run(_ executable: String, _ arguments: [String]) -> (Int32, Data, String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-journal-\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            return (127, Data(), "cannot create \(directory.path): \(error)")
+        }
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("out"), err = directory.appendingPathComponent("err")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        do {
+            process.standardOutput = try FileHandle(forWritingTo: out)
+            process.standardError = try FileHandle(forWritingTo: err)
+            try process.run()
+        } catch {
+            return (127, Data(), "\(error)")
+        }
+        process.waitUntilExit()
+        let output = FileManager.default.contents(atPath: out.path) ?? Data()
+        let errors = String(decoding: FileManager.default.contents(atPath: err.path) ?? Data(), as: UTF8.self)
+        return (process.terminationStatus, output, errors)
+    }
+}

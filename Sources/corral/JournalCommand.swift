@@ -1,0 +1,210 @@
+import ArgumentParser
+import Foundation
+import Journal
+
+/// `corral journal`: the operator's questions about Corral's decisions,
+/// answered from the journal.
+struct JournalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "journal",
+        abstract: "Review Corral's decisions from the journal: kills, one container's history, cycles.",
+        discussion: """
+            Reads the entries corral enforce wrote to journald (SYSLOG_IDENTIFIER=corral)
+            through journalctl. Times take any form journalctl does: "1 hour ago",
+            "2026-11-21 21:00", "today", "yesterday".
+
+            Examples:
+              corral journal kills --since "1 hour ago"       what was killed, and why
+              corral journal container corral-high-9d1e2b77   everything done to one container
+              corral journal cycles --last 10                 the last ten cycles
+              corral journal kills --json | jq .name          for scripts
+
+            The same with journalctl:
+              journalctl -t corral CORRAL_EVENT=kill --since "1 hour ago"
+              journalctl -t corral CONTAINER_NAME=corral-high-9d1e2b77 -o json-pretty
+            """,
+        subcommands: [Kills.self, Container.self, Cycles.self]
+    )
+
+    struct Window: ParsableArguments {
+        @Option(help: ArgumentHelp("Entries at or after this time (journalctl --since).", valueName: "time"))
+        var since: String?
+
+        @Option(help: ArgumentHelp("Entries before this time (journalctl --until).", valueName: "time"))
+        var until: String?
+
+        @Option(help: ArgumentHelp("Read this journal directory instead of the system's (journalctl -D).", valueName: "path"))
+        var directory: String?
+
+        @Flag(help: "One JSON object per line instead of a table.")
+        var json = false
+
+        var query: JournalQuery { JournalQuery(since: since, until: until, directory: directory) }
+    }
+
+    struct Kills: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Containers killed in a time window, with their figures and reason (failed kills too).")
+
+        @OptionGroup var window: Window
+
+        func run() throws {
+            let entries = try fetch(window.query, ["CORRAL_EVENT=kill"]) + fetch(window.query, ["CORRAL_EVENT=kill_failed"])
+            let rows = entries.sorted { $0.realtimeMicroseconds < $1.realtimeMicroseconds }.map(DecisionRow.init)
+            DecisionRow.print(rows, json: window.json, empty: "no kills in that window")
+        }
+    }
+
+    struct Container: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Every decision about one container: kept, killed, started.",
+            discussion: "Name it by name, by its 12-character id, or by its full id.")
+
+        @Argument(help: ArgumentHelp("The container's name or id.", valueName: "name-or-id"))
+        var container: String
+
+        @OptionGroup var window: Window
+
+        func run() throws {
+            let hex = container.allSatisfy(\.isHexDigit)
+            let field = hex && container.count == 64 ? "CONTAINER_ID_FULL" : hex && container.count == 12 ? "CONTAINER_ID" : "CONTAINER_NAME"
+            let rows = try fetch(window.query, ["\(field)=\(container)"]).map(DecisionRow.init)
+            DecisionRow.print(rows, json: window.json, empty: "no entries about \(container) (by \(field))")
+        }
+    }
+
+    struct Cycles: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One line per enforcer cycle: managed, kept, killed, started, source, duration.")
+
+        @OptionGroup var window: Window
+
+        @Option(help: ArgumentHelp("Only the last n cycles.", valueName: "n"))
+        var last: Int?
+
+        func validate() throws {
+            if let last, last < 1 { throw ValidationError("--last must be at least 1, not \(last)") }
+        }
+
+        func run() throws {
+            var entries = try fetch(window.query, ["CORRAL_EVENT=cycle"])
+            if let last { entries = Array(entries.suffix(last)) }
+            let rows = entries.map(CycleRow.init)
+            if window.json {
+                for row in rows { Swift.print(row.json) }
+            } else if rows.isEmpty {
+                Swift.print("no cycles in that window")
+            } else {
+                Swift.print(TextTable.render(CycleRow.header, rows.map(\.cells)), terminator: "")
+            }
+        }
+    }
+}
+
+/// The journal's entries, or a one-line error that says what failed.
+private func fetch(_ query: JournalQuery, _ matches: [String]) throws -> [JournalQuery.Entry] {
+    do {
+        return try query.entries(matching: matches)
+    } catch {
+        var standardError = StandardError()
+        Swift.print("corral journal: \(error)", to: &standardError)
+        throw ExitCode.failure
+    }
+}
+
+/// One decision (keep, kill, kill_failed, start_container) as a row.
+struct DecisionRow {
+    let entry: JournalQuery.Entry
+
+    init(_ entry: JournalQuery.Entry) { self.entry = entry }
+
+    static let header = ["TIME", "EVENT", "CYCLE", "CONTAINER", "CLASS", "RANK", "CPU%", "MEM%", "RSS KiB", "REASON"]
+
+    var cells: [String] {
+        [
+            TextTable.time(entry.date), entry["CORRAL_EVENT"] ?? "", entry["CORRAL_CYCLE"] ?? "", entry["CONTAINER_NAME"] ?? entry["CONTAINER_IMAGE"] ?? "",
+            entry["CORRAL_CLASS"] ?? "", entry["CORRAL_RANK"] ?? "", entry["CORRAL_CPU_PERCENT"] ?? "", entry["CORRAL_MEM_PERCENT"] ?? "",
+            entry["CORRAL_RSS_KB"] ?? "", entry["CORRAL_REASON"] ?? entry["MESSAGE"] ?? "",
+        ]
+    }
+
+    var json: String {
+        TextTable.json([
+            "time": TextTable.rfc3339(entry.date), "event": entry["CORRAL_EVENT"], "cycle": entry["CORRAL_CYCLE"].flatMap { Int($0) },
+            "container_id": entry["CONTAINER_ID_FULL"], "name": entry["CONTAINER_NAME"], "image": entry["CONTAINER_IMAGE"],
+            "class": entry["CORRAL_CLASS"], "rank": entry["CORRAL_RANK"], "cpu_percent": entry["CORRAL_CPU_PERCENT"].flatMap { Double($0) },
+            "mem_percent": entry["CORRAL_MEM_PERCENT"].flatMap { Double($0) }, "rss_kb": entry["CORRAL_RSS_KB"].flatMap { Int($0) },
+            "vsz_kb": entry["CORRAL_VSZ_KB"].flatMap { Int($0) }, "reason": entry["CORRAL_REASON"], "message": entry["MESSAGE"],
+        ])
+    }
+
+    static func print(_ rows: [DecisionRow], json: Bool, empty: String) {
+        if json {
+            for row in rows { Swift.print(row.json) }
+        } else if rows.isEmpty {
+            Swift.print(empty)
+        } else {
+            Swift.print(TextTable.render(header, rows.map(\.cells)), terminator: "")
+        }
+    }
+}
+
+/// One cycle's summary entry as a row.
+struct CycleRow {
+    let entry: JournalQuery.Entry
+
+    init(_ entry: JournalQuery.Entry) { self.entry = entry }
+
+    static let header = ["TIME", "CYCLE", "MANAGED", "KEPT", "KILLED", "STARTED", "SOURCE", "MS"]
+
+    var cells: [String] {
+        [
+            TextTable.time(entry.date), entry["CORRAL_CYCLE"] ?? "", entry["CORRAL_MANAGED"] ?? "", entry["CORRAL_KEPT"] ?? "",
+            entry["CORRAL_KILLED"] ?? "", entry["CORRAL_STARTED"] ?? "", entry["CORRAL_SOURCE"] ?? "", entry["CORRAL_DURATION_MS"] ?? "",
+        ]
+    }
+
+    var json: String {
+        func int(_ name: String) -> Int? { entry[name].flatMap { Int($0) } }
+        return TextTable.json([
+            "time": TextTable.rfc3339(entry.date), "cycle": int("CORRAL_CYCLE"), "managed": int("CORRAL_MANAGED"), "kept": int("CORRAL_KEPT"),
+            "killed": int("CORRAL_KILLED"), "started": int("CORRAL_STARTED"), "source": entry["CORRAL_SOURCE"],
+            "duration_ms": entry["CORRAL_DURATION_MS"].flatMap { Double($0) }, "dry_run": entry["CORRAL_DRY_RUN"] != nil ? true : nil,
+        ])
+    }
+}
+
+/// Plain aligned columns and the small formatting helpers of `corral journal`.
+enum TextTable {
+    static func render(_ header: [String], _ rows: [[String]]) -> String {
+        var widths = header.map(\.count)
+        for row in rows {
+            for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, cell in
+                i == cells.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+        return ([line(header)] + rows.map(line)).joined(separator: "\n") + "\n"
+    }
+
+    static func time(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: date)
+    }
+
+    static func rfc3339(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+
+    /// A JSON object of the non-nil values, keys sorted.
+    static func json(_ values: [String: Any?]) -> String {
+        let present = values.compactMapValues { $0 }
+        guard let data = try? JSONSerialization.data(withJSONObject: present, options: [.sortedKeys, .withoutEscapingSlashes]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
