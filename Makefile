@@ -10,7 +10,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: help run test bench deps test-deps engine journald cron images build release lint kernel-test clean
+.PHONY: help run test bench deps test-deps engine journald cron images build release lint kernel-test clean install uninstall systemd-test
 
 help:
 	@echo "make run     install what is missing, start the engine, journald and cron,"
@@ -21,6 +21,9 @@ help:
 	@echo "make build   debug build of the Swift package"
 	@echo "make lint    shellcheck the scripts"
 	@echo "make kernel-test  the kernel module on Debian's kernel under qemu"
+	@echo "make install      the release binary, systemd units and timer, config, images,"
+	@echo "                  kernel module (DKMS); PREFIX=/usr/local DESTDIR= respected"
+	@echo "make uninstall    stop and remove it; keeps logs and graphs unless PURGE=1"
 
 deps:
 	@scripts/install-deps.sh base
@@ -67,11 +70,12 @@ run: images cron journald build
 	@exec $(BIN)/corral enforce $(ENFORCE_FLAGS)
 
 test: test-deps images cron journald build lint
-	@SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --skip ReliabilityTests
+	@SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --skip ReliabilityTests --skip SystemdTests
 	@# Stops and restarts the shared dockerd, so it runs alone, after the rest.
 	@SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --filter ReliabilityTests
 	@dashboards/run-tests.sh
 	@$(MAKE) --no-print-directory kernel-test
+	@$(MAKE) --no-print-directory systemd-test
 
 # The module on Debian's kernel under qemu (cgroup v1 and v2), with the release
 # corral binary beside it so its procfs twin is checked against the module.
@@ -81,8 +85,22 @@ kernel-test: test-deps release
 	@CORRAL_QEMU_ACCEL=$${CORRAL_QEMU_ACCEL:-tcg} CORRAL_BINARY=$(CURDIR)/.build/corral-guest \
 		/usr/bin/python3 -m pytest -q -p no:cacheprovider kernel-module/tests
 
+# The deployment under a real systemd (PID 1 in a container): make install
+# staged into a debootstrap'd Debian, the timer and the service enabled.
+# Alone, because its enforcer and timer run for minutes on the shared daemon.
+systemd-test: test-deps images journald release
+	@SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --filter SystemdTests
+
 bench: images release
 	@$(RELEASE_BIN)/corral-bench
+
+# Operators' install: see README, "Running in production".
+PREFIX ?= /usr/local
+install: release
+	@PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) BINARY=$(RELEASE_BIN)/corral scripts/install.sh
+
+uninstall:
+	@PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) PURGE=$(PURGE) scripts/uninstall.sh
 
 clean:
 	@rm -rf .build

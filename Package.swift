@@ -129,6 +129,11 @@ let package = Package(
             name: "ReliabilityTests",
             dependencies: ["DockerEngine", "CorralCore", "CorralTestSupport"]
         ),
+        // The whole deployment under a real systemd in a container: run on its own (make systemd-test).
+        .testTarget(
+            name: "SystemdTests",
+            dependencies: ["DockerEngine", "CorralCore", "CorralTestSupport"]
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["DockerEngine", "CorralCore", "Journal", "CorralTestSupport"]

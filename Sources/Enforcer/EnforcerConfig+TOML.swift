@@ -7,6 +7,7 @@ extension EnforcerConfig {
     static let topLevelKeys: Set<String> = [
         "interval_seconds", "high", "low", "sort_keys", "pool_width", "kill_mode", "grace_seconds", "spool_path", "scale_up", "selector",
         "images", "thresholds", "scale_up_images", "collector", "generator", "metrics_port",
+        "docker_socket", "module_file", "proc_root", "cgroup_root", "journal_socket",
     ]
 
     static let collectorKeys: Set<String> = [
@@ -85,6 +86,11 @@ extension EnforcerConfig {
             }
             config.generator = mode
         }
+        if let v = try reader.string(table, "docker_socket") { config.socketPath = v }
+        if let v = try reader.string(table, "module_file") { config.moduleFile = v }
+        if let v = try reader.string(table, "proc_root") { config.procRoot = v }
+        if let v = try reader.string(table, "cgroup_root") { config.cgroupRoot = v }
+        if let v = try reader.string(table, "journal_socket") { config.journalSocket = v }
         if let v = try reader.integer(table, "metrics_port") { config.metricsPort = v == 0 ? nil : v }
         if let collector = try reader.table(table, "collector") {
             let p = "collector."

@@ -1,3 +1,5 @@
+import CorralTestSupport
+import Foundation
 import CorralCore
 import Testing
 
@@ -100,5 +102,48 @@ struct ReportTests {
         #expect(CycleRecords.timestamp(.init(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
         #expect(CycleRecords.timestamp(.init(timeIntervalSince1970: 1_795_295_235.5)) == "2026-11-21T21:07:15.500Z")
         #expect(CycleRecords.timestamp(.init(timeIntervalSince1970: 951_782_400.007)) == "2000-02-29T00:00:00.007Z")
+    }
+}
+
+@Suite("The shipped config")
+struct ShippedConfigTests {
+    @Test("deploy/config/corral.toml is the defaults spelled out: installing it changes nothing")
+    func shippedIsDefault() throws {
+        let path = repositoryRoot.appendingPathComponent("deploy/config/corral.toml").path
+        let shipped = try EnforcerConfig.load(path: path, required: true)
+        #expect(shipped == EnforcerConfig())
+    }
+
+    @Test("the collector, generator, metrics and path keys read over the defaults; a bad one names its key")
+    func newKeys() throws {
+        let config = try EnforcerConfig.parse(
+            """
+            metrics_port = 0
+            generator = "timer"
+            proc_root = "/host/proc"
+            docker_socket = "/run/docker.sock"
+
+            [collector]
+            enabled = false
+            name = "my-collector"
+            port = 9500
+            store_path = "/srv/corral/logs"
+            spool_max_records = 50
+            """, file: "t.toml")
+        #expect(config.metricsPort == nil)
+        #expect(config.generator == .timer)
+        #expect(config.procRoot == "/host/proc")
+        #expect(config.socketPath == "/run/docker.sock")
+        #expect(!config.collector.enabled && config.collector.name == "my-collector" && config.collector.port == 9500)
+        #expect(config.collector.storePath == "/srv/corral/logs" && config.collector.spoolMaxRecords == 50)
+
+        #expect(throws: ConfigError(file: "t.toml", key: "collector.port", reason: "must be from 1 to 65535, not 70000")) {
+            try EnforcerConfig.parse("[collector]\nport = 70000\n", file: "t.toml")
+        }
+        #expect(throws: ConfigError(file: "t.toml", key: "collector.name", reason: "must be a container name (letters, digits, '_', '.', '-', starting with a letter or digit), not '-x'")) {
+            try EnforcerConfig.parse("[collector]\nname = \"-x\"\n", file: "t.toml")
+        }
+        #expect(throws: ConfigError.self) { try EnforcerConfig.parse("generator = \"sometimes\"\n", file: "t.toml") }
+        #expect(throws: ConfigError.self) { try EnforcerConfig.parse("[collector]\nshoe_size = 3\n", file: "t.toml") }
     }
 }

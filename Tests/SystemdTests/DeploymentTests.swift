@@ -1,0 +1,200 @@
+import CorralCore
+import CorralTestSupport
+import DockerEngine
+import Foundation
+import Testing
+
+/// The whole system as operators deploy it: `make install` (scripts/install.sh)
+/// into a Debian root that boots a real systemd as PID 1 in a container, the
+/// host's engine through its socket and the host's /proc at /host/proc. Runs
+/// on its own (make systemd-test): the timer fires every 30 s.
+@Suite("Deployed under a real systemd", .serialized)
+struct DeploymentTests {
+    let packages = "systemd,systemd-sysv,libcgroup2,procps"
+
+    /// `docker exec` into the systemd container.
+    func exec(_ container: String, _ arguments: [String]) throws -> CommandResult {
+        try runCommand("/usr/bin/docker", ["exec", container] + arguments)
+    }
+
+    func jsonObjects(_ text: String) -> [[String: Any]] {
+        text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    /// Managed, running containers of this run, by class.
+    func mix(_ scratch: Scratch) async throws -> (high: Int, low: Int) {
+        let running = try await scratch.listed(all: false).filter { CorralLabel.isUnderPolicy($0.labels) }
+        return (running.filter { $0.labels[CorralLabel.class] == "high" }.count, running.filter { $0.labels[CorralLabel.class] == "low" }.count)
+    }
+
+    @Test("installed under systemd: the timer adds 10 containers about every 30 s, each cycle leaves 2 high and 3 low, the journal and `corral journal` tell why, the store grows, and stopping the service leaves the graphs and stops the timer")
+    func wholeSystem() async throws {
+        let binary = repositoryRoot.appendingPathComponent(".build/release/corral").path
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "\(binary) is missing: run `make release` (make systemd-test does)")
+        try await withScratch { scratch in
+            let run = scratch.run
+            // The host: a Debian root with systemd, made once and reused while its inputs are unchanged.
+            let base = try runCommand(
+                "scripts/debian-base.sh", ["--repo", "corral/systemd-host", "--packages", packages, "--cmd", "/lib/systemd/systemd"])
+            try #require(base.status == 0, "\(base.stderr)")
+            let baseImage = base.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+            // make install, staged into the image's root.
+            let work = try scratchDirectory("systemd-\(run)")
+            let stage = work + "/stage"
+            let installed = try runCommand("scripts/install.sh", [], environment: ["DESTDIR": stage, "BINARY": binary, "PREFIX": "/usr/local"])
+            try #require(installed.status == 0, "\(installed.stdout)\(installed.stderr)")
+            #expect(installed.stdout.contains("config /etc/corral/corral.toml"))
+
+            // What the test host adds, as an operator would on a real host:
+            // the docker CLI (docker.io's) for the generator; docker.service, here
+            // the host's engine behind its bind-mounted socket; a drop-in that
+            // labels this run's containers; a config scoped to them.
+            let state = "/var/lib/corral/\(run)"
+            let port = try freeLoopbackPort(), metricsPort = try freeLoopbackPort()
+            let collector = "corral-collector-\(run)"
+            await scratch.adopt(collector)
+            try FileManager.default.createDirectory(atPath: state + "/logs", withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: state) }
+            try FileManager.default.createDirectory(atPath: stage + "/usr/bin", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: "/usr/bin/docker", toPath: stage + "/usr/bin/docker")
+            let files: [String: String] = [
+                "/etc/systemd/system/docker.service": """
+                    [Unit]
+                    Description=Docker (the host's engine, through its bind-mounted socket)
+                    [Service]
+                    Type=oneshot
+                    RemainAfterExit=yes
+                    ExecStart=/bin/sh -c 'for i in $(seq 1 100); do [ -S /run/docker.sock ] && exit 0; sleep 0.1; done; echo no docker socket; exit 1'
+                    """,
+                "/etc/systemd/system/corral-generator.service.d/test-run.conf": """
+                    [Service]
+                    ExecStart=
+                    ExecStart=/usr/local/lib/corral/generator.sh --label \(Scratch.runLabel)=\(run)
+                    """,
+                "/etc/corral/corral.toml": """
+                    generator = "timer"
+                    proc_root = "/host/proc"
+                    spool_path = "\(state)/spool"
+                    metrics_port = \(metricsPort)
+
+                    [collector]
+                    name = "\(collector)"
+                    port = \(port)
+                    store_path = "\(state)/logs"
+
+                    [selector]
+                    "\(Scratch.runLabel)" = "\(run)"
+                    """,
+            ]
+            for (path, text) in files {
+                try FileManager.default.createDirectory(atPath: stage + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try Data((text + "\n").utf8).write(to: URL(fileURLWithPath: stage + path))
+            }
+            try Data("FROM \(baseImage)\nCOPY stage/ /\n".utf8).write(to: URL(fileURLWithPath: work + "/Dockerfile"))
+            let image = "corral/systemd-test:\(run)"
+            let built = try runCommand("/usr/bin/docker", ["build", "-q", "-t", image, work])
+            try #require(built.status == 0, "\(built.stderr)")
+            defer { _ = try? runCommand("/usr/bin/docker", ["rmi", "-f", image]) }
+
+            // Boot it: systemd as PID 1.
+            let name = "corral-systemd-\(run)"
+            let started = try runCommand(
+                "/usr/bin/docker",
+                [
+                    "run", "-d", "--name", name, "--label", "\(Scratch.runLabel)=\(run)",
+                    "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--cap-add", "SYS_PTRACE", "--security-opt", "seccomp=unconfined",
+                    "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
+                    "--network", "host", "-v", "/var/run/docker.sock:/run/docker.sock", "-v", "/proc:/host/proc:ro",
+                    "-v", "\(state):\(state)", image,
+                ])
+            try #require(started.status == 0, "\(started.stderr)")
+            await scratch.adopt(name)
+            _ = try await poll("systemd to finish booting", seconds: 90, every: 0.5) { () -> String? in
+                let state = try exec(name, ["systemctl", "is-system-running"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                return ["running", "degraded"].contains(state) ? state : nil
+            }
+
+            // The unit files are valid.
+            let verify = try exec(
+                name,
+                ["systemd-analyze", "verify", "/etc/systemd/system/corral-enforcer.service", "/etc/systemd/system/corral-generator.service",
+                 "/etc/systemd/system/corral-generator.timer"])
+            #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+
+            // The operator enables the timer and the service.
+            let enabled = try exec(name, ["systemctl", "enable", "--now", "corral-generator.timer", "corral-enforcer.service"])
+            try #require(enabled.status == 0, "\(enabled.stderr)")
+            let active = try exec(name, ["systemctl", "is-active", "corral-enforcer.service"])
+            #expect(active.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "active", "Type=notify: READY=1 arrived")
+
+            // Two firings of the timer, ten containers each, about 30 s apart:
+            // the generator's lines, grouped by the service's invocation, each
+            // run complete once it has said how many it started.
+            let firings = try await poll("two complete firings of the generator timer", seconds: 120, every: 1) { () -> [[Double]]? in
+                let lines = jsonObjects(try exec(name, ["journalctl", "-u", "corral-generator.service", "-o", "json", "--no-pager"]).stdout)
+                var started: [String: [Double]] = [:]
+                var finished = Set<String>()
+                for line in lines {
+                    let invocation = line["_SYSTEMD_INVOCATION_ID"] as? String ?? ""
+                    let message = line["MESSAGE"] as? String ?? ""
+                    if message.hasPrefix("started corral-") {
+                        started[invocation, default: []].append((Double(line["__REALTIME_TIMESTAMP"] as? String ?? "") ?? 0) / 1e6)
+                    } else if message.hasPrefix("generator: started") {
+                        finished.insert(invocation)
+                    }
+                }
+                let runs = started.filter { finished.contains($0.key) }.values.sorted { ($0.min() ?? 0) < ($1.min() ?? 0) }
+                return runs.count >= 2 ? runs : nil
+            }
+            for batch in firings.prefix(2) { #expect(batch.count == 10, "each firing adds 10 containers: \(firings.map(\.count))") }
+            let gap = (firings[1].min() ?? 0) - (firings[0].min() ?? 0)
+            #expect(gap > 25 && gap < 40, "the timer fires about every 30 s (gap \(gap) s)")
+
+            // After the cycles, exactly the policy's mix remains.
+            _ = try await poll("2 high and 3 low after a cycle", seconds: 30) { () -> Bool? in
+                try await mix(scratch) == (2, 3) ? true : nil
+            }
+            let cycles = jsonObjects(try exec(name, ["corral", "journal", "cycles", "--json"]).stdout)
+            #expect(cycles.count >= 3)
+            for cycle in cycles where (cycle["managed"] as? Int ?? 0) >= 5 {
+                #expect(cycle["kept"] as? Int == 5, "every cycle keeps 2 high and 3 low: \(cycle)")
+            }
+
+            // The operator's review: journalctl and corral journal agree.
+            let kills = jsonObjects(try exec(name, ["journalctl", "-u", "corral-enforcer", "CORRAL_EVENT=kill", "-o", "json", "--no-pager"]).stdout)
+            #expect(kills.count >= 15, "the first firing's 5 surplus and the second's 10")
+            for kill in kills {
+                for field in ["CONTAINER_NAME", "CONTAINER_ID", "CORRAL_CLASS", "CORRAL_REASON", "CORRAL_RANK", "CORRAL_CPU_PERCENT", "CORRAL_RSS_KB"] {
+                    #expect(kill[field] != nil, "\(field) missing from a kill entry")
+                }
+            }
+            let reviewed = jsonObjects(try exec(name, ["corral", "journal", "kills", "--json"]).stdout)
+            #expect(reviewed.count == kills.count)
+            if let first = reviewed.first, let killed = first["name"] as? String {
+                let history = try exec(name, ["corral", "journal", "container", killed])
+                #expect(history.status == 0 && history.stdout.contains("kill"), "\(history.stdout)\(history.stderr)")
+            }
+            let status = try exec(name, ["systemctl", "show", "-p", "StatusText", "corral-enforcer.service"])
+            #expect(status.stdout.contains("cycle"), "the unit's status line: \(status.stdout)")
+
+            // The collector's store grows on the host, cycle after cycle.
+            let before = try jsonLines(state + "/logs/memory.jsonl").count
+            _ = try await poll("the store to grow", seconds: 40) { () -> Bool? in
+                try jsonLines(state + "/logs/memory.jsonl").count > before ? true : nil
+            }
+
+            // Stopping the service: the graceful path, the graphs, the timer off.
+            let stopped = try exec(name, ["systemctl", "stop", "corral-enforcer.service"])
+            #expect(stopped.status == 0, "\(stopped.stderr)")
+            for file in ["report.html", "memory-used.png", "kills-per-cycle.png", "cpu-vs-rss.png"] {
+                #expect(FileManager.default.fileExists(atPath: "\(state)/logs/graphs/\(file)"), "\(file) on the host")
+            }
+            let timer = try exec(name, ["systemctl", "is-active", "corral-generator.timer"])
+            #expect(timer.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "inactive", "the enforcer stopped the timer")
+            let said = try exec(name, ["journalctl", "-u", "corral-enforcer", "-o", "cat", "--no-pager"]).stdout
+            #expect(said.contains("report: \(state)/logs/graphs/report.html"), "where the report is, in the unit's log")
+            #expect(said.contains("generator: stopped corral-generator.timer"))
+        }
+    }
+}
