@@ -105,7 +105,7 @@ let package = Package(
         // Helpers the test targets share: the real daemon, commands, cgroups, deadlines.
         .target(
             name: "CorralTestSupport",
-            dependencies: ["CorralCore", "DockerEngine", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CorralCore", "DockerEngine", "Journal", .product(name: "Logging", package: "swift-log")],
             path: "Tests/CorralTestSupport"
         ),
         .testTarget(name: "CorralCoreTests", dependencies: ["CorralCore", "CorralTestSupport"]),

@@ -1,21 +1,11 @@
 import Foundation
+import Journal
 
-/// Corral's entries as `journalctl -t corral -o json` returns them, matching
-/// every `FIELD=value` given, each entry its fields as strings.
+/// Corral's entries as `journalctl -t corral -o json` returns them (through
+/// the same reader `corral journal` uses), matching every `FIELD=value`
+/// given, each entry its fields as strings.
 public func journalEntries(_ matches: [String]) throws -> [[String: String]] {
-    let result = try runCommand("/usr/bin/journalctl", ["-t", "corral", "-o", "json", "--no-pager"] + matches)
-    return result.lines.compactMap { line in
-        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
-        var fields: [String: String] = [:]
-        for (key, value) in object {
-            if let text = value as? String {
-                fields[key] = text
-            } else if let bytes = value as? [Int] {
-                fields[key] = String(decoding: bytes.map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self)
-            }
-        }
-        return fields
-    }
+    try JournalQuery().entries(matching: matches).map(\.fields)
 }
 
 /// Polls the journal until `count` entries match, or the deadline passes.
