@@ -61,8 +61,9 @@ public struct CollectorClient: Sendable {
         }
     }
 
-    /// POSTs one batch to /v1/logs/<stream>: `lines` are the records' JSON texts.
-    public func post(_ stream: SpoolStream, lines: [Data]) async throws(CollectorError) -> Ack {
+    /// POSTs one batch to /v1/logs/<stream>: `lines` are the records' JSON
+    /// texts. `timeout` (default `requestTimeout`) bounds the whole exchange.
+    public func post(_ stream: SpoolStream, lines: [Data], timeout: TimeAmount? = nil) async throws(CollectorError) -> Ack {
         var body = ByteBuffer()
         body.reserveCapacity(lines.reduce(16) { $0 + $1.count + 1 })
         body.writeString("{\"records\":[")
@@ -72,13 +73,13 @@ public struct CollectorClient: Sendable {
         }
         body.writeString("]}")
         let path = "/v1/logs/\(stream.rawValue)"
-        let reply = try await send(.POST, path, body: body, timeout: requestTimeout)
+        let reply = try await send(.POST, path, body: body, timeout: timeout ?? requestTimeout)
         return try decode(Ack.self, reply, path)
     }
 
     /// Asks the collector to draw every chart and the report from all stored logs.
     public func renderGraphs() async throws(CollectorError) -> Graphs {
-        let reply = try await send(.POST, "/v1/graphs", body: ByteBuffer(string: "{}"), timeout: .seconds(120))
+        let reply = try await send(.POST, "/v1/graphs", body: ByteBuffer(string: "{}"), timeout: .seconds(60))
         return try decode(Graphs.self, reply, "/v1/graphs")
     }
 

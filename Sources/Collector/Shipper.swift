@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// Delivers the spool to the collector: each stream in spool order, in
 /// batches, each batch acknowledged in the spool only after the collector
@@ -99,7 +100,7 @@ public struct Shipper: Sendable {
         var tries = 0
         while true {
             tries += 1
-            let result = await post(batch)
+            let result = await post(batch, until: deadline)
             guard case .failure(let error) = result, error.isTransient else { return result }
             let retry = force || tries < 3
             guard retry, ContinuousClock.now + delay < deadline else { return result }
@@ -108,9 +109,13 @@ public struct Shipper: Sendable {
         }
     }
 
-    private func post(_ batch: Spool.Batch) async -> Result<CollectorClient.Ack, CollectorError> {
+    /// One POST, never running past the round's deadline (a collector that
+    /// accepts but does not answer must not stall the enforcer's cycle).
+    private func post(_ batch: Spool.Batch, until deadline: ContinuousClock.Instant) async -> Result<CollectorClient.Ack, CollectorError> {
+        let left = max(deadline - ContinuousClock.now, .milliseconds(500))
+        let timeout = TimeAmount.milliseconds(min(Int64(left / .milliseconds(1)), 10_000))
         do throws(CollectorError) {
-            return .success(try await client.post(batch.stream, lines: batch.lines))
+            return .success(try await client.post(batch.stream, lines: batch.lines, timeout: timeout))
         } catch {
             return .failure(error)
         }
