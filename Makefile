@@ -10,7 +10,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: help run test bench deps test-deps engine journald cron images build release lint kernel-test clean install uninstall systemd-test
+.PHONY: help run test bench deps test-deps engine journald cron images build release lint kernel-test clean install uninstall systemd-test soak
 
 help:
 	@echo "make run     install what is missing, start the engine, journald and cron,"
@@ -24,6 +24,7 @@ help:
 	@echo "make install      the release binary, systemd units and timer, config, images,"
 	@echo "                  kernel module (DKMS); PREFIX=/usr/local DESTDIR= respected"
 	@echo "make uninstall    stop and remove it; keeps logs and graphs unless PURGE=1"
+	@echo "make soak         the deployed system under systemd for 10 minutes"
 
 deps:
 	@scripts/install-deps.sh base
@@ -90,6 +91,11 @@ kernel-test: test-deps release
 # Alone, because its enforcer and timer run for minutes on the shared daemon.
 systemd-test: test-deps images journald release
 	@SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --filter SystemdTests
+
+# The deployed system for 10 minutes (CORRAL_SOAK_SECONDS): the enforcer's RSS,
+# exactly-once delivery, the mix after every minute. Not part of make test.
+soak: test-deps images journald release
+	@CORRAL_SOAK_SECONDS=$${CORRAL_SOAK_SECONDS:-600} SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --filter SystemdTests
 
 bench: images release
 	@$(RELEASE_BIN)/corral-bench

@@ -6,16 +6,9 @@
 # module through DKMS. Called by `make install`, which builds the release first.
 set -euo pipefail
 
-PREFIX=${PREFIX:-/usr/local}
-DESTDIR=${DESTDIR:-}
-BINDIR=${BINDIR:-$PREFIX/bin}
-LIBEXECDIR=${LIBEXECDIR:-$PREFIX/lib/corral}
-DATADIR=${DATADIR:-$PREFIX/share/corral}
-DOCDIR=${DOCDIR:-$PREFIX/share/doc/corral}
-UNITDIR=${UNITDIR:-/etc/systemd/system}
-SYSCONFDIR=${SYSCONFDIR:-/etc/corral}
+# shellcheck source=scripts/install-paths.sh
+. "$(dirname "${BASH_SOURCE[0]}")/install-paths.sh"
 BINARY=${BINARY:-.build/release/corral}
-MODULE_VERSION=1.0.0
 
 say() { echo "install: $*"; }
 die() { echo "install: $*" >&2; exit 1; }
@@ -28,13 +21,16 @@ install -d "$root$BINDIR" "$root$LIBEXECDIR" "$root$DATADIR/grafana" "$root$DOCD
 install -m 0755 "$BINARY" "$root$BINDIR/corral"
 strip "$root$BINDIR/corral" 2>/dev/null || true
 install -m 0755 generator.sh "$root$LIBEXECDIR/generator.sh"
+# The uninstaller goes along, so the source tree is not needed to remove it.
+install -m 0755 scripts/uninstall.sh "$root$LIBEXECDIR/uninstall.sh"
+install -m 0644 scripts/install-paths.sh "$root$LIBEXECDIR/install-paths.sh"
 install -m 0644 README.md "$root$DOCDIR/README.md"
 install -m 0644 dashboards/grafana/corral.json "$root$DATADIR/grafana/corral.json"
 for unit in deploy/systemd/*.service deploy/systemd/*.timer; do
 	sed -e "s#@BINDIR@#$BINDIR#g" -e "s#@LIBEXECDIR@#$LIBEXECDIR#g" -e "s#@DOCDIR@#$DOCDIR#g" "$unit" >"$root$UNITDIR/$(basename "$unit")"
 	chmod 0644 "$root$UNITDIR/$(basename "$unit")"
 done
-say "binary $BINDIR/corral, generator $LIBEXECDIR/generator.sh, units in $UNITDIR"
+say "binary $BINDIR/corral, generator and uninstaller in $LIBEXECDIR, units in $UNITDIR"
 
 config=$root$SYSCONFDIR/corral.toml
 if [ ! -e "$config" ]; then
@@ -67,12 +63,12 @@ if [ ! -d "/lib/modules/$kernel/build" ]; then
 elif ! command -v dkms >/dev/null; then
 	say "dkms is not installed (apt-get install dkms): the kernel module is not installed; the enforcer uses its procfs twin"
 else
-	src=/usr/src/corral-sysinfo-$MODULE_VERSION
+	src=/usr/src/$MODULE_NAME-$MODULE_VERSION
 	rm -rf "$src"
 	install -d "$src"
 	cp kernel-module/*.c kernel-module/Kbuild kernel-module/Makefile kernel-module/dkms.conf "$src/"
-	dkms remove -m corral-sysinfo -v "$MODULE_VERSION" --all >/dev/null 2>&1 || true
-	if dkms install -m corral-sysinfo -v "$MODULE_VERSION" >/tmp/corral-dkms.log 2>&1; then
+	dkms remove -m "$MODULE_NAME" -v "$MODULE_VERSION" --all >/dev/null 2>&1 || true
+	if dkms install -m "$MODULE_NAME" -v "$MODULE_VERSION" >/tmp/corral-dkms.log 2>&1; then
 		echo corral_sysinfo >/etc/modules-load.d/corral.conf
 		if modprobe corral_sysinfo 2>/dev/null; then
 			say "kernel module loaded: /proc/sysinfo_corral"

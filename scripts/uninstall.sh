@@ -2,20 +2,14 @@
 # Removes what scripts/install.sh put on the system: stops and disables the
 # units, removes the binary, generator, units, docs, the kernel module from
 # DKMS, the collector container and Corral's images. Keeps the logs, graphs,
-# spool and config unless PURGE=1. Called by `make uninstall`.
+# spool and config unless PURGE=1, and the images when KEEP_IMAGES=1. Called
+# by `make uninstall`; installed as $PREFIX/lib/corral/uninstall.sh too.
 set -euo pipefail
 
-PREFIX=${PREFIX:-/usr/local}
-DESTDIR=${DESTDIR:-}
-BINDIR=${BINDIR:-$PREFIX/bin}
-LIBEXECDIR=${LIBEXECDIR:-$PREFIX/lib/corral}
-DATADIR=${DATADIR:-$PREFIX/share/corral}
-DOCDIR=${DOCDIR:-$PREFIX/share/doc/corral}
-UNITDIR=${UNITDIR:-/etc/systemd/system}
-SYSCONFDIR=${SYSCONFDIR:-/etc/corral}
-STATEDIR=${STATEDIR:-/var/lib/corral}
+# shellcheck source=scripts/install-paths.sh
+. "$(dirname "${BASH_SOURCE[0]}")/install-paths.sh"
 PURGE=${PURGE:-0}
-MODULE_VERSION=1.0.0
+KEEP_IMAGES=${KEEP_IMAGES:-0}
 UNITS=(corral-enforcer.service corral-generator.timer corral-generator.service)
 
 say() { echo "uninstall: $*"; }
@@ -38,16 +32,19 @@ say "removed the binary, the generator, the units and the docs"
 
 if [ -z "$DESTDIR" ]; then
 	[ -d /run/systemd/system ] && systemctl daemon-reload
-	if command -v dkms >/dev/null && dkms status -m corral-sysinfo 2>/dev/null | grep -q .; then
+	if command -v dkms >/dev/null && dkms status -m "$MODULE_NAME" 2>/dev/null | grep -q .; then
 		rmmod corral_sysinfo 2>/dev/null || true
-		dkms remove -m corral-sysinfo -v "$MODULE_VERSION" --all >/dev/null 2>&1 || true
-		rm -rf "/usr/src/corral-sysinfo-$MODULE_VERSION" /etc/modules-load.d/corral.conf
+		dkms remove -m "$MODULE_NAME" -v "$MODULE_VERSION" --all >/dev/null 2>&1 || true
+		rm -rf "/usr/src/$MODULE_NAME-$MODULE_VERSION" /etc/modules-load.d/corral.conf
 		say "removed the kernel module from DKMS"
 	fi
 	if [ -S /var/run/docker.sock ] && command -v docker >/dev/null && docker version >/dev/null 2>&1; then
 		docker ps -aq --filter label=corral.role=collector | xargs -r docker rm -f >/dev/null
-		docker images -q 'corral/*' | sort -u | xargs -r docker rmi -f >/dev/null 2>&1 || true
-		say "removed the collector container and Corral's images (managed containers are left running: 'docker rm -f \$(docker ps -q --filter label=corral.managed=true)')"
+		say "removed the collector container (managed containers are left running: 'docker rm -f \$(docker ps -q --filter label=corral.managed=true)')"
+		if [ "$KEEP_IMAGES" != 1 ]; then
+			docker images -q 'corral/*' | sort -u | xargs -r docker rmi -f >/dev/null 2>&1 || true
+			say "removed Corral's images"
+		fi
 	fi
 fi
 

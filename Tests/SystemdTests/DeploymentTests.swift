@@ -27,7 +27,7 @@ struct DeploymentTests {
         return (running.filter { $0.labels[CorralLabel.class] == "high" }.count, running.filter { $0.labels[CorralLabel.class] == "low" }.count)
     }
 
-    @Test("installed under systemd: the timer adds 10 containers about every 30 s, each cycle leaves 2 high and 3 low, the journal and `corral journal` tell why, the store grows, and stopping the service leaves the graphs and stops the timer")
+    @Test("installed under systemd: the timer adds 10 containers about every 30 s, each cycle leaves 2 high and 3 low, the journal and `corral journal` tell why, the store grows, and stopping the service leaves the graphs and stops the timer; uninstall removes it and keeps the logs")
     func wholeSystem() async throws {
         let binary = repositoryRoot.appendingPathComponent(".build/release/corral").path
         try #require(FileManager.default.isExecutableFile(atPath: binary), "\(binary) is missing: run `make release` (make systemd-test does)")
@@ -184,6 +184,11 @@ struct DeploymentTests {
                 try jsonLines(state + "/logs/memory.jsonl").count > before ? true : nil
             }
 
+            // `make soak`: the same system for longer, watching for growth and loss.
+            if let seconds = ProcessInfo.processInfo.environment["CORRAL_SOAK_SECONDS"].flatMap(Double.init), seconds > 0 {
+                try await soak(name, scratch: scratch, seconds: seconds)
+            }
+
             // Stopping the service: the graceful path, the graphs, the timer off.
             let stopped = try exec(name, ["systemctl", "stop", "corral-enforcer.service"])
             #expect(stopped.status == 0, "\(stopped.stderr)")
@@ -195,6 +200,57 @@ struct DeploymentTests {
             let said = try exec(name, ["journalctl", "-u", "corral-enforcer", "-o", "cat", "--no-pager"]).stdout
             #expect(said.contains("report: \(state)/logs/graphs/report.html"), "where the report is, in the unit's log")
             #expect(said.contains("generator: stopped corral-generator.timer"))
+
+            // Every record the enforcer spooled reached the store, once.
+            for stream in ["memory", "process"] {
+                let spooled = try jsonLines("\(state)/spool/\(stream).jsonl").compactMap { $0["id"] as? String }
+                let stored = try jsonLines("\(state)/logs/\(stream).jsonl").compactMap { $0["id"] as? String }
+                #expect(!stored.isEmpty && stored == spooled, "\(stream): \(stored.count) stored, \(spooled.count) spooled")
+            }
+
+            // Uninstall with the uninstaller install left behind (the images stay:
+            // other tests use them): the units and the binary go, the logs stay.
+            let removed = try exec(name, ["env", "KEEP_IMAGES=1", "/usr/local/lib/corral/uninstall.sh"])
+            #expect(removed.status == 0, "\(removed.stdout)\(removed.stderr)")
+            #expect(removed.stdout.contains("kept /var/lib/corral"), "\(removed.stdout)")
+            let units = try exec(name, ["systemctl", "list-unit-files", "corral-*", "--no-legend"])
+            #expect(units.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "units left: \(units.stdout)")
+            #expect(try exec(name, ["test", "-e", "/usr/local/bin/corral"]).status != 0, "the binary is gone")
+            #expect(FileManager.default.fileExists(atPath: "\(state)/logs/graphs/report.html"), "the graphs stay")
         }
+    }
+
+    /// The enforcer's resident memory, KiB, from inside the systemd host.
+    func enforcerRSS(_ container: String) throws -> Int {
+        let pid = try exec(container, ["systemctl", "show", "-p", "MainPID", "--value", "corral-enforcer.service"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let status = try exec(container, ["cat", "/proc/\(pid)/status"]).stdout
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+
+    /// Runs the deployed system for `seconds` (the timer at 30 s, the enforcer
+    /// at 10 s), sampling the enforcer's RSS each minute; checks it does not
+    /// grow beyond a few MiB after warm-up and that the mix holds. Prints the
+    /// figures for the notes.
+    func soak(_ container: String, scratch: Scratch, seconds: Double) async throws {
+        let clock = ContinuousClock()
+        let end = clock.now + .seconds(seconds)
+        try await Task.sleep(for: .seconds(60))  // warm-up: the first firings and cycles
+        let first = try enforcerRSS(container)
+        var samples = [first]
+        var mixes: [String] = []
+        while clock.now < end {
+            try await Task.sleep(for: .seconds(min(60, max(1, (end - clock.now) / .seconds(1)))))
+            samples.append(try enforcerRSS(container))
+            let held = try await poll("the mix after a cycle", seconds: 30) { () -> (Int, Int)? in
+                let now = try await mix(scratch)
+                return now == (2, 3) ? now : nil
+            }
+            mixes.append("\(held.0)+\(held.1)")
+        }
+        let last = samples.last ?? first
+        print("soak: \(Int(seconds)) s; enforcer RSS \(samples.map { String(format: "%.1f", Double($0) / 1024) }.joined(separator: " ")) MiB; growth after warm-up \(String(format: "%.1f", Double(last - first) / 1024)) MiB; mix after each minute \(mixes.joined(separator: " "))")
+        #expect(last - first < 4 * 1024, "the enforcer's RSS grew from \(first) KiB to \(last) KiB")
     }
 }
