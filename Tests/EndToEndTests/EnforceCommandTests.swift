@@ -20,9 +20,7 @@ extension EndToEnd {
         /// container, no metrics port, the host's generator left alone.
         func emptyConfig() throws -> String {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("corral-test.toml").path
-            if !FileManager.default.fileExists(atPath: path) {
-                try Data("metrics_port = 0\ngenerator = \"none\"\n\n[collector]\nenabled = false\n".utf8).write(to: URL(fileURLWithPath: path))
-            }
+            try Data("metrics_port = 0\ngenerator = \"none\"\n\n[collector]\nenabled = false\n".utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
             return path
         }
 
