@@ -59,7 +59,10 @@ enum SpoolFile {
             throw .unreadable(path: path, reason: reason())
         }
         defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: max(maxBytes, 0))
+        // Never more than the file holds past `offset`: a small spool reads small.
+        var info = stat()
+        let available = fstat(fd, &info) == 0 ? max(Int64(info.st_size) - Int64(offset), 0) : Int64(maxBytes)
+        var buffer = [UInt8](repeating: 0, count: Int(min(Int64(max(maxBytes, 0)), available)))
         var filled = 0
         while filled < buffer.count {
             let n = buffer.withUnsafeMutableBytes { raw in
