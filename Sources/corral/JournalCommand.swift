@@ -49,8 +49,8 @@ struct JournalCommand: ParsableCommand {
         @OptionGroup var window: Window
 
         func run() throws {
-            let entries = try fetch(window.query, ["CORRAL_EVENT=kill"]) + fetch(window.query, ["CORRAL_EVENT=kill_failed"])
-            let rows = entries.sorted { $0.realtimeMicroseconds < $1.realtimeMicroseconds }.map(DecisionRow.init)
+            // Two matches on one field: journalctl shows entries matching either, in time order.
+            let rows = try fetch(window.query, ["CORRAL_EVENT=kill", "CORRAL_EVENT=kill_failed"]).map(DecisionRow.init)
             DecisionRow.print(rows, json: window.json, empty: "no kills in that window")
         }
     }
