@@ -79,11 +79,7 @@ public struct Shipper: Sendable {
     }
 
     /// Undelivered records in both streams.
-    public func pending() async -> Int {
-        var total = 0
-        for stream in SpoolStream.allCases { total += await spool.depth(stream) }
-        return total
-    }
+    public func pending() async -> Int { await spool.depth() }
 
     // MARK: - Steps, each turning a typed failure into a value
 

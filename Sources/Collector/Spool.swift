@@ -105,6 +105,9 @@ public actor Spool {
     /// Undelivered records in `stream`.
     public func depth(_ stream: SpoolStream) -> Int { pending[stream] ?? 0 }
 
+    /// Undelivered records in both streams.
+    public func depth() -> Int { SpoolStream.allCases.reduce(0) { $0 + depth($1) } }
+
     /// Appends one cycle's records to both streams and flushes them to disk.
     /// Returns what had to be dropped to stay within the bound (usually nothing).
     @discardableResult

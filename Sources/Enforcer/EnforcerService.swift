@@ -112,22 +112,12 @@ public struct EnforcerService: Service {
                 delivery = current
                 metrics?.delivered(shipped)
             }
-            metrics?.cycle(result, seconds: Self.seconds(ContinuousClock.now - started), spoolDepth: await Self.depth(spool))
+            metrics?.cycle(result, duration: ContinuousClock.now - started, spoolDepth: await spool.depth())
             if let cycles = config.cycles, cycle >= cycles { break }
             if ContinuousClock.now < next {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(until: next) }
             }
         }
-    }
-
-    static func depth(_ spool: Spool) async -> Int {
-        var total = 0
-        for stream in SpoolStream.allCases { total += await spool.depth(stream) }
-        return total
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Records the spool dropped to stay within its bound: said loudly.

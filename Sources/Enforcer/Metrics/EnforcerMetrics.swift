@@ -60,9 +60,9 @@ public final class EnforcerMetrics: Sendable {
 
     // MARK: - Updates
 
-    func cycle(_ report: CycleReport, seconds: Double, spoolDepth depth: Int) {
+    func cycle(_ report: CycleReport, duration: Duration, spoolDepth depth: Int) {
         cycles.increment()
-        cycleDuration.record(.nanoseconds(Int64(seconds * 1e9)))
+        cycleDuration.record(duration)
         spoolDepth.set(to: Double(depth))
         if report.error != nil { errors("snapshot").increment() }
         if let snapshot = report.snapshot {
