@@ -13,12 +13,12 @@ extension EndToEnd {
 
         func enforce(_ scratch: Scratch, _ extra: [String], spool: String) throws -> CommandResult {
             try runCommand(
-                corral, ["enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spool, "--config", emptyConfig()] + extra)
+                corral, ["enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spool, "--config", testConfig()] + extra)
         }
 
         /// Defaults, less what would reach beyond the test: no collector
         /// container, no metrics port, the host's generator left alone.
-        func emptyConfig() throws -> String {
+        func testConfig() throws -> String {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("corral-test.toml").path
             try Data("metrics_port = 0\ngenerator = \"none\"\n\n[collector]\nenabled = false\n".utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
             return path
@@ -150,7 +150,7 @@ extension EndToEnd {
                 let process = Process()
                 process.executableURL = repositoryRoot.appendingPathComponent(corral)
                 process.arguments = [
-                    "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spool, "--config", try emptyConfig(),
+                    "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spool, "--config", try testConfig(),
                     "--kill-mode", "term", "--grace", "1", "--pool-width", "2",
                 ]
                 process.standardOutput = FileHandle.nullDevice
@@ -185,7 +185,7 @@ extension EndToEnd {
 
         @Test("the last gate: a config that tries to select on corral.managed is refused before anything runs")
         func selectorSafety() throws {
-            let result = try runCommand(corral, ["enforce", "--cycles", "1", "--selector", "corral.managed=false", "--config", try emptyConfig()])
+            let result = try runCommand(corral, ["enforce", "--cycles", "1", "--selector", "corral.managed=false", "--config", try testConfig()])
             #expect(result.status != 0)
             #expect(result.stderr.contains("cannot name corral.managed"))
         }
@@ -206,7 +206,7 @@ extension EndToEnd {
                 for i in 0..<4 { try await managed(scratch, .low, image: i % 2 == 0 ? "corral/low-idle" : "corral/low-tick") }
                 let before = Set(try await scratch.listed(all: false).map(\.id))
                 let result = try runCommand(
-                    corral, ["plan", "--json", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--config", try emptyConfig()])
+                    corral, ["plan", "--json", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--config", try testConfig()])
                 #expect(result.status == 0, "\(result.stderr)")
                 let rows = try result.lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
                 #expect(rows.count == 4)
@@ -235,7 +235,7 @@ extension EndToEnd.EnforceCommandTests {
             let process = Process()
             process.executableURL = repositoryRoot.appendingPathComponent(corral)
             process.arguments = [
-                "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spoolDirectory(), "--config", try emptyConfig(),
+                "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spoolDirectory(), "--config", try testConfig(),
                 "--module-file", moduleFile, "--high", "0", "--low", "3", "--no-scale-up",
             ]
             process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
