@@ -46,6 +46,14 @@ public enum DockerError: Error, Sendable, Equatable, CustomStringConvertible {
         return false
     }
 
+    /// 409 "removal of container ... is already in progress": another
+    /// DELETE (often an earlier attempt that timed out) is removing it.
+    /// The daemon says so only in words.
+    public var isRemovalInProgress: Bool {
+        if case .conflict(let message) = self { return message.contains("is already in progress") }
+        return false
+    }
+
     public var isConflict: Bool {
         if case .conflict = self { return true }
         return false

@@ -77,6 +77,17 @@ public struct KillPool: Sendable {
                         return .removed
                     } catch let error as DockerError where error.isNotFound {
                         return .alreadyGone
+                    } catch let error as DockerError where error.isRemovalInProgress {
+                        // The previous attempt's removal is still running in the
+                        // daemon: done when the container is gone (within the deadline).
+                        while true {
+                            do {
+                                _ = try await docker.inspectContainer(id)
+                            } catch let error as DockerError where error.isNotFound {
+                                return .removed
+                            }
+                            try await Task.sleep(for: .milliseconds(100))
+                        }
                     }
                 }
                 group.addTask {

@@ -36,6 +36,32 @@ struct KillPoolTests {
         }
     }
 
+    @Test("a removal already under way in the daemon (an attempt that timed out) counts as done, never as a failed kill")
+    func removalInProgress() async throws {
+        let words = DockerError.conflict(message: "removal of container 3cf40e7d02 is already in progress")
+        #expect(words.isRemovalInProgress)
+        #expect(!DockerError.conflict(message: "the container name is already in use").isRemovalInProgress)
+        try await withScratch { scratch in
+            var ids: [String] = []
+            for _ in 0..<6 { ids.append(try await scratch.container(labels: [CorralLabel.managed: "true"])) }
+            // Another DELETE of each, racing the pool's.
+            let killer = pool(scratch.docker)
+            let targets = ids.map { decision(for: $0, labels: [CorralLabel.managed: "true"]) }
+            let docker = scratch.docker
+            let outcomes = await withTaskGroup(of: [String: KillPool.Outcome].self) { group in
+                for id in ids { group.addTask { try? await docker.removeContainer(id, force: true); return [:] } }
+                group.addTask { await killer.kill(targets) }
+                var all: [String: KillPool.Outcome] = [:]
+                for await part in group { all.merge(part) { a, _ in a } }
+                return all
+            }
+            for id in ids {
+                #expect(outcomes[id] == .removed || outcomes[id] == .alreadyGone, "\(String(id.prefix(12))): \(String(describing: outcomes[id]))")
+            }
+            #expect(try await scratch.listed(all: true).isEmpty)
+        }
+    }
+
     @Test("a container that died between snapshot and kill counts as done")
     func vanished() async throws {
         try await withScratch { scratch in
