@@ -2,12 +2,14 @@
 fixed log set, and a real uvicorn server on 127.0.0.1."""
 
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
@@ -21,7 +23,24 @@ sys.path.insert(0, str(DASHBOARDS))
 
 from fastapi.testclient import TestClient  # noqa: E402
 
+from collector import store as store_module  # noqa: E402
 from collector.app import create_app  # noqa: E402
+
+#: The day the tests live on: the fixed records (2026-11-21) are a day old,
+#: well within the default retention, whatever the machine's clock says.
+TODAY = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(monkeypatch):
+    """The store dates its retention by this clock; tests move it with `.now`."""
+
+    class Clock:
+        now = TODAY
+
+    clock = Clock()
+    monkeypatch.setattr(store_module, "utc_now", lambda: clock.now)
+    return clock
 
 
 def memory_record(**changes):
@@ -77,8 +96,27 @@ def fixture_store(tmp_path):
     root = tmp_path / "fixture-logs"
     root.mkdir()
     for name in ("memory.jsonl", "process.jsonl"):
+        # In the layout from before rotation: the store splits them into day files.
         shutil.copy(FIXTURES / name, root / name)
     return root
+
+
+def segment_files(root, stream):
+    """A stream's files, in order (by day, then number), found by name."""
+    pattern = re.compile(rf"{stream}-(\d{{4}}-\d{{2}}-\d{{2}})(?:\.(\d+))?\.jsonl")
+    found = []
+    if not Path(root).is_dir():
+        return []
+    for path in Path(root).iterdir():
+        m = pattern.fullmatch(path.name)
+        if m:
+            found.append((m.group(1), int(m.group(2) or 0), path))
+    return [path for _, _, path in sorted(found)]
+
+
+def stored_lines(root, stream):
+    """Every whole line of a stream's files, in file order."""
+    return [line for path in segment_files(root, stream) for line in path.read_bytes().splitlines()]
 
 
 def free_port():
@@ -111,6 +149,8 @@ def server(tmp_path):
         CORRAL_COLLECTOR_STORE=str(store),
         CORRAL_COLLECTOR_WORKERS="2",
         CORRAL_COLLECTOR_LOG_LEVEL="warning",
+        # A subprocess has the real clock: keep the fixed-date records whatever it says.
+        CORRAL_COLLECTOR_RETENTION_DAYS="0",
     )
     with open(log, "wb") as out:
         process = subprocess.Popen(

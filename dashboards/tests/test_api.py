@@ -3,17 +3,12 @@
 import json
 
 import pytest
-from conftest import memory_record, process_record
+from conftest import memory_record, process_record, stored_lines
 
 from collector.app import create_app
 from fastapi.testclient import TestClient
 
 STREAMS = [("memory", memory_record), ("process", process_record)]
-
-
-def stored_lines(store_dir, stream):
-    path = store_dir / f"{stream}.jsonl"
-    return path.read_text().splitlines() if path.exists() else []
 
 
 # --- POST /v1/logs/{stream} --------------------------------------------------
