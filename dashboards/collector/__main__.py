@@ -8,6 +8,9 @@ Every option has an environment twin, so the container is configured with
     --store     CORRAL_COLLECTOR_STORE      /var/lib/corral/logs
     --workers   CORRAL_COLLECTOR_WORKERS    1 (several share the store safely)
     --log-level CORRAL_COLLECTOR_LOG_LEVEL  info
+    --retention-days CORRAL_COLLECTOR_RETENTION_DAYS  30 (0 keeps everything)
+    --max-file-mib   CORRAL_COLLECTOR_MAX_FILE_MIB    64 (a day's file is not grown past it)
+    --graph-window   CORRAL_COLLECTOR_GRAPH_WINDOW_SECONDS  86400 (the last 24 h)
 
 `--check` asks a running collector's /healthz instead (the image's health check).
 """
@@ -22,7 +25,16 @@ import urllib.error
 import urllib.request
 from typing import List, Optional
 
-from .app import DEFAULT_STORE, STORE_ENV
+from .app import (
+    DEFAULT_MAX_FILE_MIB,
+    DEFAULT_STORE,
+    MAX_FILE_ENV,
+    RETENTION_ENV,
+    STORE_ENV,
+    WINDOW_ENV,
+)
+from .models import DEFAULT_WINDOW_SECONDS, MAX_WINDOW_SECONDS
+from .store import DEFAULT_RETENTION_DAYS
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9410
@@ -38,14 +50,22 @@ def _port(text: str) -> int:
     return port
 
 
-def _positive(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
-    return n
+def _at_least(minimum: int, maximum: Optional[int] = None):
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {n}")
+        if maximum is not None and n > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, not {n}")
+        return n
+
+    return parse
+
+
+_positive = _at_least(1)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -66,6 +86,17 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--log-level", default=env("CORRAL_COLLECTOR_LOG_LEVEL", "info"),
                         choices=["critical", "error", "warning", "info", "debug"],
                         help="CORRAL_COLLECTOR_LOG_LEVEL; default %(default)s")
+    parser.add_argument("--retention-days", type=_at_least(0),
+                        default=env(RETENTION_ENV, str(DEFAULT_RETENTION_DAYS)),
+                        help=f"days of logs kept; older days' files are removed, 0 keeps everything "
+                             f"({RETENTION_ENV}; default %(default)s)")
+    parser.add_argument("--max-file-mib", type=_positive, default=env(MAX_FILE_ENV, str(DEFAULT_MAX_FILE_MIB)),
+                        help=f"largest size of one log file in MiB; a day that outgrows it gets another "
+                             f"({MAX_FILE_ENV}; default %(default)s)")
+    parser.add_argument("--graph-window", type=_at_least(60, MAX_WINDOW_SECONDS),
+                        default=env(WINDOW_ENV, str(DEFAULT_WINDOW_SECONDS)),
+                        help=f"seconds of logs, up to the newest record, that POST /v1/graphs draws when its "
+                             f"request does not say ({WINDOW_ENV}; default %(default)s, the last 24 h)")
     parser.add_argument("--check", action="store_true",
                         help="ask the collector at --host:--port for /healthz and exit 0 when it answers ok")
     return parser.parse_args(argv)
@@ -97,14 +128,18 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from .store import LogStore, StoreError
 
-    # Fail here, with the path, rather than in every worker.
+    # Fail here, with the path, rather than in every worker. This also splits a
+    # store from before rotation into day files and applies the retention once.
     try:
-        LogStore(args.store)
+        LogStore(args.store, retention_days=args.retention_days, max_file_bytes=args.max_file_mib * 1024 * 1024)
     except StoreError as e:
         print(f"collector: {e}", file=sys.stderr)
         return 1
     # Workers build their own app from the environment (see create_app_from_env).
     os.environ[STORE_ENV] = os.path.abspath(args.store)
+    os.environ[RETENTION_ENV] = str(args.retention_days)
+    os.environ[MAX_FILE_ENV] = str(args.max_file_mib)
+    os.environ[WINDOW_ENV] = str(args.graph_window)
     uvicorn.run(
         "collector.app:create_app_from_env",
         factory=True,

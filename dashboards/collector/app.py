@@ -8,7 +8,7 @@ store, charts and report modules; the models module says what is valid.
     POST /v1/logs/process    {"records": [...]}  -> {"stored": n, "duplicates": m}
     GET  /v1/logs/memory     ?since&until&limit&offset
     GET  /v1/logs/process    ?since&until&limit&offset&action&class&cycle
-    POST /v1/graphs          renders the charts and report.html
+    POST /v1/graphs          renders the charts and report.html (optional body {"window_seconds": N})
     GET  /v1/graphs          the names rendered so far
     GET  /v1/graphs/{name}   one chart (PNG) or report.html
     GET  /healthz
@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Literal, Optional
 
-from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import Body, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 
@@ -32,6 +32,7 @@ from .models import (
     MAX_BATCH,
     BatchAck,
     GraphsRendered,
+    GraphsRequest,
     Health,
     MemoryBatch,
     MemoryPage,
@@ -39,13 +40,18 @@ from .models import (
     ProcessPage,
     query_bound,
 )
-from .store import LogStore, StoreError, Stream
+from .store import DEFAULT_MAX_FILE_BYTES, DEFAULT_RETENTION_DAYS, LogStore, StoreError, Stream
 
 log = logging.getLogger("corral.collector")
 
 #: The environment variable `create_app_from_env` reads the store directory from.
 STORE_ENV = "CORRAL_COLLECTOR_STORE"
 DEFAULT_STORE = "/var/lib/corral/logs"
+#: The store's and the renders' settings, which `create_app_from_env` reads too.
+RETENTION_ENV = "CORRAL_COLLECTOR_RETENTION_DAYS"
+MAX_FILE_ENV = "CORRAL_COLLECTOR_MAX_FILE_MIB"
+WINDOW_ENV = "CORRAL_COLLECTOR_GRAPH_WINDOW_SECONDS"
+DEFAULT_MAX_FILE_MIB = DEFAULT_MAX_FILE_BYTES // (1024 * 1024)
 MAX_PAGE = 1000
 
 DESCRIPTION = f"""\
@@ -119,11 +125,19 @@ def _page(
     }
 
 
-def create_app(store_dir: os.PathLike | str) -> FastAPI:
-    """The collector's application, storing under `store_dir` (created if missing)."""
-    store = LogStore(Path(store_dir))
+def create_app(
+    store_dir: os.PathLike | str,
+    retention_days: int = DEFAULT_RETENTION_DAYS,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    graph_window_seconds: int = report.DEFAULT_WINDOW_SECONDS,
+) -> FastAPI:
+    """The collector's application, storing under `store_dir` (created if
+    missing), keeping `retention_days` days in files of at most
+    `max_file_bytes`, and drawing the last `graph_window_seconds` by default."""
+    store = LogStore(Path(store_dir), retention_days=retention_days, max_file_bytes=max_file_bytes)
     app = FastAPI(title="Corral log collector", version=__version__, description=DESCRIPTION)
     app.state.store = store
+    app.state.graph_window_seconds = graph_window_seconds
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -136,17 +150,21 @@ def create_app(store_dir: os.PathLike | str) -> FastAPI:
 
     ack_responses = {422: {"description": "An invalid record; nothing of the batch was stored."}}
 
-    @app.post("/v1/logs/memory", response_model=BatchAck, tags=["logs"], responses=ack_responses)
+    def ack(result) -> BatchAck:
+        # `expired` only appears when some were: the usual answer stays {"stored", "duplicates"}.
+        return BatchAck(stored=result.stored, duplicates=result.duplicates, expired=result.expired or None)
+
+    @app.post("/v1/logs/memory", response_model=BatchAck, response_model_exclude_none=True, tags=["logs"],
+              responses=ack_responses)
     def post_memory(batch: MemoryBatch) -> BatchAck:
         """Stores a batch of host memory records (each id once)."""
-        result = store.append(Stream.MEMORY, [to_jsonable(r) for r in batch.records])
-        return BatchAck(stored=result.stored, duplicates=result.duplicates)
+        return ack(store.append(Stream.MEMORY, [to_jsonable(r) for r in batch.records]))
 
-    @app.post("/v1/logs/process", response_model=BatchAck, tags=["logs"], responses=ack_responses)
+    @app.post("/v1/logs/process", response_model=BatchAck, response_model_exclude_none=True, tags=["logs"],
+              responses=ack_responses)
     def post_process(batch: ProcessBatch) -> BatchAck:
         """Stores a batch of per-container decision records (each id once)."""
-        result = store.append(Stream.PROCESS, [to_jsonable(r) for r in batch.records])
-        return BatchAck(stored=result.stored, duplicates=result.duplicates)
+        return ack(store.append(Stream.PROCESS, [to_jsonable(r) for r in batch.records]))
 
     since_q = Query(None, description="Only records at or after this RFC 3339 time.")
     until_q = Query(None, description="Only records before this RFC 3339 time.")
@@ -185,9 +203,12 @@ def create_app(store_dir: os.PathLike | str) -> FastAPI:
         return _page(store, Stream.PROCESS, since, until, limit, offset, filtered)
 
     @app.post("/v1/graphs", response_model=GraphsRendered, tags=["graphs"])
-    def post_graphs() -> GraphsRendered:
-        """Draws every chart and report.html from all stored logs; returns their names."""
-        return report.render_all(store)
+    def post_graphs(request: Optional[GraphsRequest] = Body(None)) -> GraphsRendered:
+        """Draws every chart and report.html from the logs of a window ending at
+        the newest record (the body's `window_seconds`, or the collector's
+        setting); returns their names. No body, or `{}`, takes the setting."""
+        window = request.window_seconds if request is not None and request.window_seconds else None
+        return report.render_all(store, window_seconds=window or graph_window_seconds)
 
     @app.get("/v1/graphs", tags=["graphs"])
     def list_graphs() -> Dict[str, List[str]]:
@@ -226,6 +247,29 @@ def create_app(store_dir: os.PathLike | str) -> FastAPI:
     return app
 
 
+def _env_int(name: str, default: int, minimum: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {text!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def settings_from_env() -> Dict[str, int]:
+    """create_app's settings from the environment (ValueError naming a bad one)."""
+    return {
+        "retention_days": _env_int(RETENTION_ENV, DEFAULT_RETENTION_DAYS, 0),
+        "max_file_bytes": _env_int(MAX_FILE_ENV, DEFAULT_MAX_FILE_MIB, 1) * 1024 * 1024,
+        "graph_window_seconds": _env_int(WINDOW_ENV, report.DEFAULT_WINDOW_SECONDS, 60),
+    }
+
+
 def create_app_from_env() -> FastAPI:
-    """The factory uvicorn calls in each worker: the store from CORRAL_COLLECTOR_STORE."""
-    return create_app(os.environ.get(STORE_ENV, DEFAULT_STORE))
+    """The factory uvicorn calls in each worker: the store from
+    CORRAL_COLLECTOR_STORE, its settings from their variables."""
+    return create_app(os.environ.get(STORE_ENV, DEFAULT_STORE), **settings_from_env())

@@ -164,6 +164,10 @@ class BatchAck(StrictModel):
 
     stored: int = Field(..., description="Records written by this request.")
     duplicates: int = Field(..., description="Records whose id was already stored (or repeated in the batch).")
+    expired: Optional[int] = Field(
+        None,
+        description="Records older than the store's retention: acknowledged, not kept. Only present when some were.",
+    )
 
 
 class Page(StrictModel):
@@ -195,6 +199,24 @@ class Summary(StrictModel):
     peak_at: Optional[str] = Field(None, description="Timestamp of the peak memory record.")
     first: Optional[str] = Field(None, description="Earliest timestamp in either stream.")
     last: Optional[str] = Field(None, description="Latest timestamp in either stream.")
+    window_seconds: Optional[int] = Field(None, description="The window drawn, ending at the newest record.")
+    window_start: Optional[str] = Field(None, description="Records from this time on were drawn.")
+
+
+#: The window POST /v1/graphs draws unless told otherwise: the last 24 h.
+DEFAULT_WINDOW_SECONDS = 86400
+#: The longest window a render may ask for (a year).
+MAX_WINDOW_SECONDS = 366 * 86400
+
+
+class GraphsRequest(StrictModel):
+    """The optional body of POST /v1/graphs."""
+
+    window_seconds: Optional[conint(strict=True, ge=60, le=MAX_WINDOW_SECONDS)] = Field(
+        None,
+        description="Draw the records of this many seconds up to the newest one "
+        "(default: the collector's setting, normally 86400, the last 24 h).",
+    )
 
 
 class GraphsRendered(StrictModel):

@@ -1,6 +1,8 @@
 """The report: every chart plus one HTML page that shows them with a summary.
 
-`render_all` reads the whole store, draws each chart into `<store>/graphs/`
+`render_all` reads a window of the store (by default the last 24 h up to the
+newest record, touching only the files of the days it overlaps, as compact
+columns rather than records), draws each chart into `<store>/graphs/`
 and writes `report.html` beside them; the page refers to the PNGs by their
 bare names, so it reads the same opened from that folder or served by the API
 under /v1/graphs/. Renders are serialised (a thread lock and a flock), and each
@@ -14,10 +16,14 @@ import os
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Dict, List, NamedTuple, Sequence
+from datetime import timedelta
+from typing import Callable, Dict, List, NamedTuple, Optional
+
+import numpy
 
 from . import charts
-from .models import GraphsRendered, Summary, format_timestamp
+from .charts import MemoryColumns, MemoryInput, ProcessColumns, ProcessInput, memory_columns, ms_stamp, process_columns
+from .models import DEFAULT_WINDOW_SECONDS, GraphsRendered, Summary, format_timestamp, parse_timestamp
 from .store import LogStore, Stream, exclusive_lock
 
 
@@ -25,7 +31,7 @@ class Chart(NamedTuple):
     name: str
     alt: str
     caption: str
-    draw: Callable[[Sequence[dict], Sequence[dict], Path], None]
+    draw: Callable[[MemoryColumns, ProcessColumns, Path], None]
 
 
 CHARTS: List[Chart] = [
@@ -34,21 +40,24 @@ CHARTS: List[Chart] = [
         "Chart: host memory in use over time, with kill events",
         "Host memory in use (total minus available) over time. Each cycle that killed containers "
         "is marked on the line, sized and labelled high+low by how many it killed; on long runs, "
-        "by a tick along the bottom instead.",
+        "by a tick along the bottom instead. On long windows the line becomes a band per time "
+        "bucket (lowest to highest, with the mean) above bars of the containers killed in each bucket.",
         lambda memory, process, path: charts.memory_used(memory, process, path),
     ),
     Chart(
         "kills-per-cycle.png",
         "Chart: containers killed per cycle, by class",
         "Containers killed at each enforcer cycle, stacked by consumption class; on long runs "
-        "each bar sums a run of cycles, as its title says.",
+        "each bar sums a time bucket (or a run of cycles), as its title says.",
         lambda memory, process, path: charts.kills_per_cycle(process, path),
     ),
     Chart(
         "cpu-vs-rss.png",
         "Chart: CPU against resident memory, killed versus kept",
         "Every ranked container at every cycle: its CPU use against its resident memory, "
-        "killed in red and kept in green; triangles are high class, circles low class.",
+        "killed in red and kept in green; triangles are high class, circles low class. With more "
+        "points than can be told apart, killed and kept are drawn side by side as density: "
+        "the darker a cell, the more container-cycles fell in it.",
         lambda memory, process, path: charts.cpu_vs_rss(process, path),
     ),
 ]
@@ -60,32 +69,50 @@ GRAPH_NAMES: Dict[str, str] = {**{c.name: "image/png" for c in CHARTS}, REPORT: 
 _render_mutex = threading.Lock()
 
 
-def summarize(memory: Sequence[dict], process: Sequence[dict]) -> Summary:
+def summarize(memory: MemoryInput, process: ProcessInput, window_seconds: Optional[int] = None,
+              window_start: Optional[str] = None) -> Summary:
     """The figures in the report's table."""
-    cycles = {r["cycle"] for r in (*memory, *process) if isinstance(r.get("cycle"), int)}
-    kills = [r for r in process if r.get("action") == "kill"]
+    m, p = memory_columns(memory), process_columns(process)
+    cycles = numpy.unique(numpy.concatenate([m.cycle, p.cycle]))
+    cycles = cycles[~numpy.isnan(cycles)]
+    kills = p.action == p.code("action", "kill")
     by_class = {"high": 0, "low": 0}
-    for r in kills:
-        by_class[r.get("class", "unknown")] = by_class.get(r.get("class", "unknown"), 0) + 1
-    usable = [r for r in memory if isinstance(r.get("used_kb"), int) and "timestamp" in r]
+    for code, n in zip(*numpy.unique(p.klass[kills], return_counts=True)):
+        name = p.class_names[code] if code >= 0 else "unknown"
+        by_class[name] = by_class.get(name, 0) + int(n)
+    usable = numpy.flatnonzero(~numpy.isnan(m.used_kb) & ~numpy.isnan(m.t))
     peak = None
-    for r in sorted(usable, key=lambda r: r["timestamp"]):
-        if peak is None or r["used_kb"] > peak["used_kb"]:  # the first time memory got that high
-            peak = r
-    stamps = sorted(r["timestamp"] for r in (*memory, *process) if isinstance(r.get("timestamp"), str))
+    if len(usable):
+        ordered = usable[numpy.argsort(m.t[usable], kind="stable")]
+        peak = int(ordered[int(numpy.argmax(m.used_kb[ordered]))])  # the first time memory got that high
+    stamps = numpy.concatenate([m.t, p.t])
+    stamps = stamps[~numpy.isnan(stamps)]
+    percent = float(m.used_percent[peak]) if peak is not None and not numpy.isnan(m.used_percent[peak]) else None
     return Summary(
         cycles=len(cycles),
-        memory_records=len(memory),
-        process_records=len(process),
-        kills=len(kills),
+        memory_records=len(m),
+        process_records=len(p),
+        kills=int(kills.sum()),
         kills_by_class=by_class,
-        keeps=sum(1 for r in process if r.get("action") == "keep"),
-        peak_used_kb=peak["used_kb"] if peak else None,
-        peak_used_percent=peak.get("used_percent") if peak else None,
-        peak_at=peak["timestamp"] if peak else None,
-        first=stamps[0] if stamps else None,
-        last=stamps[-1] if stamps else None,
+        keeps=int((p.action == p.code("action", "keep")).sum()),
+        peak_used_kb=int(m.used_kb[peak]) if peak is not None else None,
+        peak_used_percent=percent,
+        peak_at=ms_stamp(m.t[peak]) if peak is not None else None,
+        first=ms_stamp(stamps.min()) if len(stamps) else None,
+        last=ms_stamp(stamps.max()) if len(stamps) else None,
+        window_seconds=window_seconds,
+        window_start=window_start,
     )
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 86400 == 0:
+        return "24 h" if seconds == 86400 else f"{seconds // 86400} days"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"
 
 
 def _kib(kb: int) -> str:
@@ -103,7 +130,11 @@ def report_html(summary: Summary, generated_at: str) -> str:
         peak = f"{_kib(summary.peak_used_kb)}{percent} at {summary.peak_at}"
     span = f"{summary.first} to {summary.last}" if summary.first else "no records yet"
     classes = ", ".join(f"{k} {v}" for k, v in sorted(summary.kills_by_class.items()))
-    rows = [
+    rows = []
+    if summary.window_seconds:
+        since = f", from {summary.window_start}" if summary.window_start else ""
+        rows.append(("Window", f"the last {_duration(summary.window_seconds)} of the logs{since}"))
+    rows += [
         ("Period (UTC)", span),
         ("Cycles", f"{summary.cycles}"),
         ("Records", f"{summary.memory_records} memory, {summary.process_records} process"),
@@ -157,15 +188,31 @@ def _write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def render_all(store: LogStore) -> GraphsRendered:
-    """Draws every chart and the report from everything stored."""
+def window_start(store: LogStore, window_seconds: int) -> Optional[str]:
+    """The first timestamp of the window of `window_seconds` that ends at the
+    store's newest record (None for an empty store)."""
+    newest = store.newest_timestamp()
+    if newest is None:
+        return None
+    try:
+        end = parse_timestamp(newest)
+    except ValueError:
+        return None
+    return format_timestamp(end - timedelta(seconds=window_seconds))
+
+
+def render_all(store: LogStore, window_seconds: int = DEFAULT_WINDOW_SECONDS) -> GraphsRendered:
+    """Draws every chart and the report from the records of the last
+    `window_seconds` up to the newest one."""
     out = store.graphs_dir
     out.mkdir(parents=True, exist_ok=True)
     with _render_mutex, exclusive_lock(out / ".render.lock"):
-        memory = store.records(Stream.MEMORY)
-        process = store.records(Stream.PROCESS)
+        since = window_start(store, window_seconds)
+        # Streamed into columns: a record is a dict only while it is read.
+        memory = memory_columns(store.iter_records(Stream.MEMORY, since=since))
+        process = process_columns(store.iter_records(Stream.PROCESS, since=since))
         for chart in CHARTS:
             chart.draw(memory, process, out / chart.name)
-        summary = summarize(memory, process)
+        summary = summarize(memory, process, window_seconds, since)
         _write_text(out / REPORT, report_html(summary, format_timestamp(datetime.now(timezone.utc))))
     return GraphsRendered(graphs=[c.name for c in CHARTS] + [REPORT], summary=summary)

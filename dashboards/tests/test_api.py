@@ -246,6 +246,44 @@ def test_rendering_graphs_returns_their_names_and_each_can_be_fetched(ten_minute
     assert ten_minutes.get("/v1/graphs").json() == {"graphs": body["graphs"]}
 
 
+def test_graphs_draw_the_last_24_hours_unless_the_request_says_otherwise(ten_minutes):
+    default = ten_minutes.post("/v1/graphs").json()["summary"]
+    assert default["window_seconds"] == 86400
+    assert default["window_start"] == "2026-11-20T21:09:00.000Z"  # 24 h before the newest record
+    assert ten_minutes.post("/v1/graphs", json={}).json()["summary"] == default  # what the enforcer sends
+
+    # The last three minutes up to the newest record (21:09): 21:06, 21:07, 21:08, 21:09.
+    short = ten_minutes.post("/v1/graphs", json={"window_seconds": 180}).json()["summary"]
+    assert (short["window_seconds"], short["window_start"]) == (180, "2026-11-21T21:06:00.000Z")
+    assert (short["memory_records"], short["process_records"], short["cycles"]) == (4, 4, 4)
+    assert short["first"] == "2026-11-21T21:06:00.000Z"
+    page = ten_minutes.get("/v1/graphs/report.html").text
+    assert "the last 3 min of the logs" in page
+
+
+def test_the_default_window_is_a_setting_of_the_app(store_dir):
+    with TestClient(create_app(store_dir, graph_window_seconds=120)) as c:
+        c.post("/v1/logs/memory", json={"records": [memory_record(timestamp=minute(m), cycle=m) for m in range(10)]})
+        summary = c.post("/v1/graphs").json()["summary"]
+    assert (summary["window_seconds"], summary["memory_records"]) == (120, 3)
+
+
+@pytest.mark.parametrize("body", [{"window_seconds": 5}, {"window_seconds": "86400"}, {"window_seconds": 1.5},
+                                  {"window": 600}, [600]])
+def test_a_bad_window_is_refused_naming_the_field(client, body):
+    response = client.post("/v1/graphs", json=body)
+    assert response.status_code == 422
+    assert not (client.app.state.store.graphs_dir / "report.html").exists()
+
+
+def test_a_record_older_than_the_retention_is_acknowledged_as_expired(store_dir):
+    with TestClient(create_app(store_dir, retention_days=3)) as c:
+        old, new = memory_record(timestamp="2026-11-01T00:00:00.000Z"), memory_record()
+        assert c.post("/v1/logs/memory", json={"records": [old, new]}).json() == {
+            "stored": 1, "duplicates": 0, "expired": 1}
+        assert c.post("/v1/logs/memory", json={"records": [new]}).json() == {"stored": 0, "duplicates": 1}
+
+
 def test_graphs_render_from_an_empty_store(client):
     assert client.post("/v1/graphs").json()["summary"]["memory_records"] == 0
     assert client.get("/v1/graphs/memory-used.png").status_code == 200

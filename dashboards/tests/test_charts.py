@@ -109,9 +109,67 @@ def long_run(cycles):
     return memory, process
 
 
-def test_a_day_of_cycles_is_drawn_in_summed_bars_and_a_rug_of_kills(tmp_path):
+def test_a_day_of_cycles_is_drawn_per_time_bucket(tmp_path, monkeypatch):
     memory, process = long_run(8640)
+    drawn = []
+    real = charts._memory_used_buckets
+    monkeypatch.setattr(charts, "_memory_used_buckets", lambda *a: drawn.append(a) or real(*a))
     charts.kills_per_cycle(process, tmp_path / "kills.png")
     charts.memory_used(memory, process, tmp_path / "memory.png")
     for name in ("kills.png", "memory.png"):
         assert png_size((tmp_path / name).read_bytes()) == charts.PIXELS
+    assert len(drawn) == 1  # a band per bucket, not 8640 points
+
+
+def test_a_short_run_is_drawn_point_by_point(fixture_store, tmp_path, monkeypatch):
+    store = LogStore(fixture_store)
+    monkeypatch.setattr(charts, "_memory_used_buckets", lambda *a: pytest.fail("aggregated a short run"))
+    monkeypatch.setattr(charts, "_cpu_vs_rss_density", lambda *a: pytest.fail("density for a short run"))
+    charts.memory_used(store.records(Stream.MEMORY), store.records(Stream.PROCESS), tmp_path / "m.png")
+    charts.cpu_vs_rss(store.records(Stream.PROCESS), tmp_path / "c.png")
+
+
+def test_bucket_widths_are_round_and_bounded():
+    assert charts.bucket_seconds(600, 300) == 10
+    assert charts.bucket_seconds(86400, 300) == 300  # a day: 5 min buckets, 288 of them
+    assert charts.bucket_seconds(30 * 86400, 300) == 3 * 3600
+    assert charts.bucket_seconds(5 * 365 * 86400, 300) % 86400 == 0
+    assert [charts.width_words(w) for w in (10, 300, 10800, 86400)] == ["10 s", "5 min", "3 h", "day"]
+
+
+def test_buckets_hold_the_min_mean_and_max_and_leave_gaps_empty():
+    import numpy
+
+    # 12:00:00 .. 12:00:50 every 10 s, then nothing until 12:03:00.
+    t = numpy.array([0, 10, 20, 30, 40, 50, 180], dtype=float) * 1000 + 29_916_667 * 60_000
+    v = numpy.array([5, 1, 9, 2, 2, 8, 7], dtype=float)
+    b = charts.bucketize(t, v, 60)
+    assert b.start_ms % 60_000 == 0  # aligned to the clock
+    assert list(b.count) == [6, 0, 0, 1]
+    assert (b.minimum[0], b.mean[0], b.maximum[0]) == (1, 27 / 6, 9)
+    assert numpy.isnan(b.mean[1:3]).all() and numpy.isnan(b.minimum[1:3]).all()  # a gap, not a line across it
+    assert b.minimum[3] == b.mean[3] == b.maximum[3] == 7
+
+
+def test_a_million_points_are_drawn_as_density(tmp_path, monkeypatch):
+    import random
+
+    rng = random.Random(7)
+    process = charts.process_columns(
+        {"rss_kb": rng.randrange(500, 900_000), "cpu_percent": rng.random() * 190, "action": rng.choice(["kill", "keep"]),
+         "class": rng.choice(["high", "low"]), "cycle": i // 15, "timestamp": "2026-11-21T21:07:15.123Z"}
+        for i in range(charts.MAX_SCATTER_POINTS * 4)
+    )
+    drawn = []
+    real = charts._cpu_vs_rss_density
+    monkeypatch.setattr(charts, "_cpu_vs_rss_density", lambda *a: drawn.append(a) or real(*a))
+    charts.cpu_vs_rss(process, tmp_path / "cpu.png")
+    assert drawn and png_size((tmp_path / "cpu.png").read_bytes()) == charts.PIXELS
+
+
+def test_records_and_columns_draw_the_same_summary(fixture_store):
+    store = LogStore(fixture_store)
+    memory, process = store.records(Stream.MEMORY), store.records(Stream.PROCESS)
+    as_dicts = report.summarize(memory, process)
+    as_columns = report.summarize(charts.memory_columns(memory), charts.process_columns(process))
+    assert as_dicts == as_columns

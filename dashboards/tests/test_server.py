@@ -9,7 +9,7 @@ import threading
 
 import httpx
 import pytest
-from conftest import DASHBOARDS, memory_record, process_record
+from conftest import DASHBOARDS, memory_record, process_record, stored_lines
 
 from collector.__main__ import DEFAULT_HOST, DEFAULT_PORT, parse_args
 
@@ -42,7 +42,7 @@ def test_twenty_concurrent_clients_each_sending_100_records_are_stored_exactly_o
 
     assert sum(a["stored"] for a in acks) == writers * per_writer
     assert sum(a["duplicates"] for a in acks) == writers * per_writer
-    lines = (server.store / "process.jsonl").read_text().splitlines()
+    lines = stored_lines(server.store, "process")
     ids = [json.loads(line)["id"] for line in lines]
     assert len(ids) == len(set(ids)) == writers * per_writer
     assert set(ids) == {r["id"] for records in sent for r in records}
@@ -93,11 +93,31 @@ def test_the_health_check_fails_when_nothing_listens():
 
 
 def test_defaults_are_loopback_9410_and_the_container_store(monkeypatch):
-    for name in ["HOST", "PORT", "STORE", "WORKERS", "LOG_LEVEL"]:
+    for name in ["HOST", "PORT", "STORE", "WORKERS", "LOG_LEVEL", "RETENTION_DAYS", "MAX_FILE_MIB",
+                 "GRAPH_WINDOW_SECONDS"]:
         monkeypatch.delenv(f"CORRAL_COLLECTOR_{name}", raising=False)
     args = parse_args([])
     assert (args.host, args.port, args.store, args.workers) == (DEFAULT_HOST, DEFAULT_PORT, "/var/lib/corral/logs", 1)
     assert (DEFAULT_HOST, DEFAULT_PORT) == ("127.0.0.1", 9410)
+    # Thirty days kept, in files of at most 64 MiB; graphs of the last 24 h.
+    assert (args.retention_days, args.max_file_mib, args.graph_window) == (30, 64, 86400)
+
+
+def test_the_store_and_window_settings_come_from_the_environment(monkeypatch):
+    from collector.app import settings_from_env
+
+    monkeypatch.setenv("CORRAL_COLLECTOR_RETENTION_DAYS", "7")
+    monkeypatch.setenv("CORRAL_COLLECTOR_MAX_FILE_MIB", "16")
+    monkeypatch.setenv("CORRAL_COLLECTOR_GRAPH_WINDOW_SECONDS", "3600")
+    args = parse_args([])
+    assert (args.retention_days, args.max_file_mib, args.graph_window) == (7, 16, 3600)
+    assert parse_args(["--graph-window", "600"]).graph_window == 600
+    # What each uvicorn worker reads.
+    assert settings_from_env() == {"retention_days": 7, "max_file_bytes": 16 * 1024 * 1024,
+                                   "graph_window_seconds": 3600}
+    monkeypatch.setenv("CORRAL_COLLECTOR_GRAPH_WINDOW_SECONDS", "ten")
+    with pytest.raises(ValueError, match="CORRAL_COLLECTOR_GRAPH_WINDOW_SECONDS"):
+        settings_from_env()
 
 
 def test_environment_variables_configure_and_arguments_override(monkeypatch):
@@ -107,7 +127,9 @@ def test_environment_variables_configure_and_arguments_override(monkeypatch):
     assert parse_args(["--port", "9600"]).port == 9600
 
 
-@pytest.mark.parametrize("argv", [["--port", "0"], ["--port", "70000"], ["--port", "http"], ["--workers", "0"]])
+@pytest.mark.parametrize("argv", [["--port", "0"], ["--port", "70000"], ["--port", "http"], ["--workers", "0"],
+                                  ["--retention-days", "-1"], ["--max-file-mib", "0"], ["--graph-window", "10"],
+                                  ["--graph-window", "day"]])
 def test_bad_options_are_refused(argv, capsys):
     with pytest.raises(SystemExit) as exited:
         parse_args(argv)
