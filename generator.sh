@@ -5,17 +5,21 @@
 set -euo pipefail
 
 # cron starts jobs with a minimal PATH; docker may live in /usr/local/bin.
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+# Appended, so the caller's own PATH still decides first.
+PATH=$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 REPO=${CORRAL_IMAGE_REPO:-corral}
 IMAGES=(high-cpu high-ram low-idle low-tick)
 CRON_TAG="# corral-generator"
 CRON_LOG=${CORRAL_GENERATOR_LOG:-/var/log/corral-generator.log}
+DEFAULT_MAX_MANAGED=40
+# EX_TEMPFAIL: the host is at the cap, try again later.
+AT_CAP_STATUS=75
 self=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
 
 usage() {
 	cat <<TXT
-Usage: generator.sh [--count N] [--label KEY=VALUE ...]
+Usage: generator.sh [--count N] [--label KEY=VALUE ...] [--max-managed N]
        generator.sh --install-cron | --remove-cron
 
 Creates and starts N containers (default 10), each from one of the images
@@ -26,28 +30,85 @@ and runs with --network none. Prints one line per container started.
 
   --count N        how many containers to start (1 to 1000)
   --label K=V      add a label to every container (repeatable), e.g. to tag a batch
+  --max-managed N  the host's cap (default $DEFAULT_MAX_MANAGED, or CORRAL_MAX_MANAGED;
+                   0 turns it off): never more than N managed containers
   --install-cron   add two crontab lines, 30 s apart, that run this script every
                    30 s (logging to $CRON_LOG); other lines are left as they are
   --remove-cron    remove those two lines, and only them
   -h, --help       this text
 
+The cap keeps a generator whose enforcer is dead from flooding the host. It
+counts every container on the host labelled corral.managed=true that is
+running, paused, restarting or created (not exited), except those labelled
+corral.protected=true, whoever made them. A run starts at most the cap minus
+that count: near the cap it tops up, at the cap it starts nothing and says so
+in one line on stderr. Runs on one host take turns (a lock on this script), so
+two runs cannot both fill the same room.
+
+Exit status:
+  0   started every container asked for, or as many as the cap left room for
+  75  started none: the host is at the cap (EX_TEMPFAIL; a normal state, not a
+      failure: corral-generator.service lists 75 in SuccessExitStatus=)
+  1   the daemon does not answer, an image is missing, a container failed to
+      start, or a crontab could not be read or written
+  2   a bad argument
+
 Exits non-zero, creating nothing, when the Docker daemon does not answer or an
 image is missing (build them with 'make images'). A container that was created
 but could not be started is removed again.
-Environment: DOCKER_HOST (the daemon), CORRAL_IMAGE_REPO (default corral).
+
+--install-cron and --remove-cron touch only the generator's own lines: lines
+that start with '* * * * * ' and end with ' $CRON_TAG'. When 'crontab -l' fails
+for any reason other than "no crontab for USER", they change nothing and exit 1.
+
+Environment: DOCKER_HOST (the daemon), CORRAL_IMAGE_REPO (default corral),
+CORRAL_MAX_MANAGED (the cap, default $DEFAULT_MAX_MANAGED; --max-managed wins),
+CORRAL_GENERATOR_LOG (the cron lines' log, default /var/log/corral-generator.log).
 TXT
 }
 
 say() { echo "generator: $*" >&2; }
 die() { say "$*"; exit 1; }
+usage_error() { say "$*"; exit 2; }
 
-current_crontab() { crontab -l 2>/dev/null || true; }
+# The crontab as it stands, on stdout; "no crontab for USER" is an empty one.
+# Any other failure of `crontab -l` (a spool it cannot read, a PAM refusal)
+# aborts: writing a table after it would replace the user's with ours alone.
+current_crontab() {
+	local err status=0
+	err=$(mktemp) || die "cannot make a temporary file"
+	crontab -l 2>"$err" || status=$?
+	if [ "$status" -ne 0 ]; then
+		if grep -q '^no crontab for ' "$err"; then
+			rm -f "$err"
+			return 0
+		fi
+		say "crontab -l failed (exit $status): $(tr '\n' ' ' <"$err")"
+		rm -f "$err"
+		return 1
+	fi
+	rm -f "$err"
+}
+
+# Ours: the lines --install-cron writes, which start with five stars and end
+# with the tag. A line that only mentions the tag elsewhere is the user's.
+is_ours() { [[ "$1" == "* * * * * "* && "$1" == *" $CRON_TAG" ]]; }
+
+# The table without our lines, on stdout.
+others() {
+	local line
+	while IFS= read -r line || [ -n "$line" ]; do
+		is_ours "$line" || printf '%s\n' "$line"
+	done <<<"$1"
+}
 
 install_cron() {
 	command -v crontab >/dev/null || die "crontab is missing (install the cron package)"
-	local run="$self >>$CRON_LOG 2>&1"
+	local table run
+	table=$(current_crontab) || die "crontab left as it was"
+	printf -v run '%q >>%q 2>&1' "$self" "$CRON_LOG"
 	{
-		current_crontab | grep -v -F "$CRON_TAG" || true
+		[ -z "$table" ] || others "$table"
 		echo "* * * * * $run $CRON_TAG"
 		echo "* * * * * sleep 30 && $run $CRON_TAG"
 	} | crontab - || die "crontab refused the new table"
@@ -59,35 +120,55 @@ install_cron() {
 
 remove_cron() {
 	command -v crontab >/dev/null || die "crontab is missing (install the cron package)"
-	current_crontab | { grep -v -F "$CRON_TAG" || true; } | crontab - || die "crontab refused the new table"
+	local table kept
+	table=$(current_crontab) || die "crontab left as it was"
+	kept=$( [ -z "$table" ] || others "$table")
+	if [ "$kept" = "$table" ]; then
+		say "no generator lines in the crontab; nothing to remove"
+		return 0
+	fi
+	printf '%s\n' "$kept" | sed '${/^$/d}' | crontab - || die "crontab refused the new table"
 	say "removed the generator's crontab lines"
 }
 
 count=10
 labels=()
+max_managed=${CORRAL_MAX_MANAGED:-$DEFAULT_MAX_MANAGED}
+max_from="CORRAL_MAX_MANAGED"
+[ -n "${CORRAL_MAX_MANAGED:-}" ] || max_from="default"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h | --help) usage; exit 0 ;;
 	--install-cron) install_cron; exit 0 ;;
 	--remove-cron) remove_cron; exit 0 ;;
 	--count)
-		[ $# -ge 2 ] || die "--count needs a number"
+		[ $# -ge 2 ] || usage_error "--count needs a number"
 		count=$2
 		shift 2
 		if ! [[ "$count" =~ ^[0-9]+$ ]] || [ "$count" -lt 1 ] || [ "$count" -gt 1000 ]; then
-			die "--count must be a number from 1 to 1000, not '$count'"
+			usage_error "--count must be a number from 1 to 1000, not '$count'"
 		fi
 		;;
+	--max-managed)
+		[ $# -ge 2 ] || usage_error "--max-managed needs a number"
+		max_managed=$2
+		max_from="--max-managed"
+		shift 2
+		;;
 	--label)
-		[ $# -ge 2 ] || die "--label needs KEY=VALUE"
-		[[ "$2" =~ ^[A-Za-z0-9._/-]+=.*$ ]] || die "--label wants KEY=VALUE, not '$2'"
-		case "$2" in corral.managed=* | corral.class=*) die "--label cannot set ${2%%=*}: the generator sets it" ;; esac
+		[ $# -ge 2 ] || usage_error "--label needs KEY=VALUE"
+		[[ "$2" =~ ^[A-Za-z0-9._/-]+=.*$ ]] || usage_error "--label wants KEY=VALUE, not '$2'"
+		case "$2" in corral.managed=* | corral.class=* | corral.protected=* | corral.role=*) usage_error "--label cannot set ${2%%=*}: the generator sets it or Corral reserves it" ;; esac
 		labels+=(--label "$2")
 		shift 2
 		;;
-	*) die "unknown argument '$1' (see --help)" ;;
+	*) usage_error "unknown argument '$1' (see --help)" ;;
 	esac
 done
+if ! [[ "$max_managed" =~ ^[0-9]{1,6}$ ]]; then
+	usage_error "$max_from must be a number from 0 (no cap) to 999999, not '$max_managed'"
+fi
+max_managed=$((10#$max_managed))
 
 command -v docker >/dev/null || die "the docker command is missing (install docker.io)"
 if ! err=$(docker version --format '{{.Server.Version}}' 2>&1 >/dev/null); then
@@ -107,22 +188,53 @@ for image in "${IMAGES[@]}"; do
 	esac
 done
 
+# The cap. Runs take turns so two of them cannot both count the same room;
+# the lock is this script itself, readable wherever it runs (a read-only
+# root under systemd's ProtectSystem= included).
+if [ "$max_managed" -gt 0 ]; then
+	exec 9<"$self"
+	flock -w 120 9 || say "warning: another run has held the lock for 120 s; counting without it"
+	if ! states=$(docker ps -a --filter label=corral.managed=true \
+		--filter status=running --filter status=created --filter status=restarting --filter status=paused \
+		--format 'protected={{.Label "corral.protected"}}' 2>&1); then
+		die "could not list the managed containers: ${states##*$'\n'}"
+	fi
+	managed=0
+	while IFS= read -r line; do
+		case "$line" in protected=true) ;; protected=*) managed=$((managed + 1)) ;; esac
+	done <<<"$states"
+	room=$((max_managed - managed))
+	if [ "$room" -le 0 ]; then
+		say "at the cap: $managed managed containers on the host, cap $max_managed ($max_from); started none"
+		exit "$AT_CAP_STATUS"
+	fi
+	if [ "$room" -lt "$count" ]; then
+		say "near the cap: $managed managed containers on the host, cap $max_managed ($max_from); starting $room of $count"
+		count=$room
+	fi
+fi
+
 random_hex() { od -An -N4 -tx1 /dev/urandom | tr -d ' \n'; }
 random_index() { echo $(($(od -An -N1 -tu1 /dev/urandom | tr -d ' ') % ${#IMAGES[@]})); }
 
 started=0
 failed=0
+create_err=$(mktemp)
+trap 'rm -f "$create_err"' EXIT
 for _ in $(seq "$count"); do
 	i=$(random_index)
 	image="$REPO/${IMAGES[$i]}"
 	class=${classes[$i]}
 	name="corral-$class-$(random_hex)"
+	# The id is stdout's last line; the CLI's warnings go to stderr and stay
+	# out of it.
 	if ! id=$(docker create --name "$name" --network none \
-		--label corral.managed=true --label "corral.class=$class" "${labels[@]}" "$image" 2>&1); then
-		say "could not create $name from $image: $id"
+		--label corral.managed=true --label "corral.class=$class" "${labels[@]}" "$image" 2>"$create_err"); then
+		say "could not create $name from $image: $(tail -n 1 "$create_err")"
 		failed=$((failed + 1))
 		continue
 	fi
+	id=${id##*$'\n'}
 	if ! err=$(docker start "$id" 2>&1 >/dev/null); then
 		say "could not start $name: $err; removing it"
 		docker rm -f "$id" >/dev/null 2>&1 || say "warning: could not remove $name ($id)"
