@@ -9,6 +9,7 @@ set -euo pipefail
 # shellcheck source=scripts/install-paths.sh
 . "$(dirname "${BASH_SOURCE[0]}")/install-paths.sh"
 BINARY=${BINARY:-.build/release/corral}
+check_install_paths || exit 2
 
 say() { echo "install: $*"; }
 die() { echo "install: $*" >&2; exit 1; }
