@@ -74,10 +74,23 @@ def test_an_empty_host_is_valid(validator):
 
 @pytest.mark.parametrize(
     "cgroup",
-    [f"/docker/{ID}", f"/system.slice/docker-{ID}.scope", f"/kubepods/docker/{ID}"],
+    [
+        f"/docker/{ID}",
+        f"/system.slice/docker-{ID}.scope",
+        f"/kubepods/docker/{ID}",
+        f"/corral/parent/{ID}",  # cgroup_parent=corral/parent
+    ],
 )
 def test_docker_cgroup_paths_are_valid(validator, cgroup):
     validator.validate(mutated(lambda d: d["containers"][0].update(cgroup=cgroup)))
+
+
+def test_a_bounded_document_says_what_it_left_out(validator):
+    def bounded(d):
+        d["containers"][0]["processes_omitted"] = 4718
+        d["containers_omitted"] = 8
+
+    validator.validate(mutated(bounded))
 
 
 def test_the_procfs_twin_is_a_valid_source(validator):
@@ -104,6 +117,13 @@ def test_the_procfs_twin_is_a_valid_source(validator):
         ("missing memory", lambda d: d.pop("memory")),
         ("container without processes", lambda d: d["containers"][0].update(processes=[])),
         ("null containers", lambda d: d.update(containers=None)),
+        ("a scope at the root", lambda d: d["containers"][0].update(cgroup=f"/docker-{ID}.scope")),
+        ("an id at the root", lambda d: d["containers"][0].update(cgroup=f"/{ID}")),
+        ("zero processes omitted", lambda d: d["containers"][0].update(processes_omitted=0)),
+        ("negative processes omitted", lambda d: d["containers"][0].update(processes_omitted=-1)),
+        ("fractional processes omitted", lambda d: d["containers"][0].update(processes_omitted=1.5)),
+        ("zero containers omitted", lambda d: d.update(containers_omitted=0)),
+        ("string containers omitted", lambda d: d.update(containers_omitted="8")),
     ],
 )
 def test_the_schema_rejects(validator, why, change):
