@@ -203,13 +203,35 @@ fi
 # ---- load, parameters ---------------------------------------------------
 
 check "insmod $KO" insmod "$KO" || finish
-check "$FILE exists, mode 0444" test "$(stat -c %a "$FILE")" = 444
+check "$FILE exists, mode 0400" test "$(stat -c %a "$FILE")" = 400
 check "rmmod" rmmod corral_sysinfo
 check "insmod refuses suffix=bad/name" sh -c "! insmod $KO suffix=bad/name 2>/dev/null"
+check "insmod refuses cgroup_parent=../up" sh -c "! insmod $KO cgroup_parent=../up 2>/dev/null"
+check "insmod refuses cgroup_parent=a//b" sh -c "! insmod $KO cgroup_parent=a//b 2>/dev/null"
+check "insmod refuses max_bytes=100" sh -c "! insmod $KO max_bytes=100 2>/dev/null"
 check "insmod suffix=proof" insmod "$KO" suffix=proof
 check "suffix=proof serves /proc/sysinfo_proof" corral-jsoncheck /proc/sysinfo_proof
 check "suffix=proof leaves no $FILE" no_file "$FILE"
 check "rmmod, insmod with the default suffix" sh -c "rmmod corral_sysinfo && insmod $KO"
+
+# ---- who may read it -------------------------------------------------------
+
+# openas MODE WANT: corral-openas's exit status is WANT (0 read, 10 EPERM,
+# 13 EACCES)
+openas() {
+	corral-openas "$1" "$FILE"
+	[ $? -eq "$2" ]
+}
+check "root in the initial namespaces reads it" openas root 0
+check "an unprivileged user cannot open it (EACCES)" openas nobody 13
+check "root without CAP_SYS_ADMIN cannot open it (EPERM)" openas nocap 10
+check "root of a new user namespace cannot open it (EPERM)" openas userns 10
+check "root in a new PID namespace with its own /proc cannot open it (EPERM)" openas pidns 10
+# the same with busybox's own tools, as a container's shell would try it
+check "unshare --pid --fork --mount-proc cat fails" \
+	sh -c "! unshare -p -f --mount-proc cat $FILE >/dev/null 2>&1"
+check "a user in setpriv --reuid=65534 cannot cat it" \
+	sh -c "! setpriv --reuid=65534 --regid=65534 --clear-groups cat $FILE >/dev/null 2>&1"
 
 # ---- an empty host: cgroups that are not containers ---------------------
 
@@ -265,8 +287,23 @@ while [ $i -lt 24 ]; do
 done
 spawn "$INNER_DIRS" "$ID3" nested sleep 100000
 spawn "$DIRS_FOUR" "$ID4" sleeper sleep 100000
+# a file mapped over its argument area: read as /proc/<pid>/cmdline reads it
+spawn "$DIRS_ONE" "$ID1" filemapped corral-argv filemapped /tmp/filemapped.ready
 
-for r in holder tricky long leader; do
+# user-made cgroups and scopes that carry a populated container's id, but
+# not where Docker puts containers: their processes are nobody's
+for rel in "user.slice/docker-$ID1.scope" "foo/docker/$ID1" "docker-$ID1.scope" \
+	"user.slice/docker/$ID2" "system.slice/user/docker-$ID2.scope" \
+	"system.slice/docker/$ID2"; do
+	dirs=$(dirs_for "$rel" "memory cpu,cpuacct")
+	for d in $dirs; do
+		mkdir -p "$d" || fail "mkdir $d"
+	done
+	spawn "$dirs" - impostor sleep 100000
+	echo "impostor $LASTPID /$rel" >>"$EXPECT"
+done
+
+for r in holder tricky long leader filemapped; do
 	wait_for "$r ready" test -e "/tmp/$r.ready"
 done
 # every process past its exec and asleep, so nothing moves while the host
@@ -284,7 +321,7 @@ sleep 2
 kill -STOP "$BURNER"
 wait_for "burner stopped" stopped "$BURNER"
 
-# a fresh module starts from small tables: this read must grow them
+# a fresh module starts from empty size hints: this read must grow its buffer
 check "reload before the main read" sh -c "rmmod corral_sysinfo && insmod $KO"
 # the document, then at once the guest's own view of every process
 cat "$FILE" >/tmp/doc-main.json
@@ -309,6 +346,8 @@ fi
 kill -CONT "$BURNER"
 
 dump expect "$EXPECT"
+od -An -v -tx1 /tmp/filemapped.ready | tr -d ' \n' >/tmp/filemapped.hex
+dump filemapped-args /tmp/filemapped.hex
 dump doc-main /tmp/doc-main.json
 dump meminfo /tmp/meminfo.txt
 cat /tmp/procs.txt
@@ -382,6 +421,109 @@ else
 	tail -n 40 /tmp/cycle-reader.log
 fi
 
+# ---- another cgroup parent -------------------------------------------------
+
+ID7=$(cid seven)
+check "insmod cgroup_parent=/corral/parent/" \
+	sh -c "rmmod corral_sysinfo && insmod $KO cgroup_parent=/corral/parent/"
+container SEVEN "$ID7" "corral/parent/$ID7"
+spawn "$DIRS_SEVEN" "$ID7" sleeper sleep 100000
+wait_for "the sleeper under /corral/parent asleep" settled "$LASTPID"
+cat "$FILE" >/tmp/doc-parent.json
+dump doc-parent /tmp/doc-parent.json
+check "cgroup_parent: the document is valid JSON" corral-jsoncheck /tmp/doc-parent.json
+check "cgroup_parent: /corral/parent/<id> is a container" \
+	grep -q "\"cgroup\":\"/corral/parent/$ID7\"" /tmp/doc-parent.json
+check "cgroup_parent: /docker/<id> no longer is" \
+	sh -c "! grep -q '\"cgroup\":\"/docker/' /tmp/doc-parent.json"
+check "back to the default cgroup_parent" sh -c "rmmod corral_sysinfo && insmod $KO"
+
+# ---- a container with 5,000 processes, and the size bound ------------------
+
+# summarize FILE: per container "container ID LISTED OMITTED" in document
+# order, then "containers_omitted N" and "bytes N" (one process per line)
+summarize() {
+	awk '
+	/^\{"id":"/ { id = substr($0, 8, 64); order[++k] = id; n[id] = 0 }
+	/^\{"pid":/ { n[id]++ }
+	match($0, /"processes_omitted":[0-9]+/) { om[id] = substr($0, RSTART + 20, RLENGTH - 20) }
+	match($0, /"containers_omitted":[0-9]+/) { co = substr($0, RSTART + 21, RLENGTH - 21) }
+	END {
+		for (i = 1; i <= k; i++)
+			print "container", order[i], n[order[i]], om[order[i]] + 0
+		print "containers_omitted", co + 0
+	}' "$1"
+	echo "bytes $(wc -c <"$1")"
+}
+# within FILE BYTES: a valid document of at most BYTES bytes
+within() {
+	corral-jsoncheck "$1" >/dev/null && [ "$(wc -c <"$1")" -le "$2" ]
+}
+# wait_long DESCRIPTION COMMAND...: up to ~10 min of 0.2 s naps
+wait_long() {
+	desc=$1
+	shift
+	n=0
+	until "$@"; do
+		n=$((n + 1))
+		if [ "$n" -gt 3000 ]; then
+			fail "waiting for $desc"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+echo 30000 >/proc/sys/kernel/threads-max
+ID8=$(cid eight)
+container BIG "$ID8" "$(rel "$ID8")"
+spawn "$DIRS_BIG" "$ID8" swarm corral-swarm 5000 /tmp/swarm.ready
+SWARM=$LASTPID
+if wait_long "5000 processes in one container" test -e /tmp/swarm.ready; then
+	for d in $DIRS_BIG; do
+		echo "big-cgroup-procs $(wc -l <"$d/cgroup.procs")"
+		break
+	done >/tmp/big-procs.txt
+	dump big-procs /tmp/big-procs.txt
+	cat "$FILE" >/tmp/doc-big.json
+	check "5,000 processes: one valid document of at most 4 MiB (the default bound)" \
+		within /tmp/doc-big.json 4194304
+	summarize /tmp/doc-big.json >/tmp/summary-big.txt
+	dump summary-big /tmp/summary-big.txt
+	check "5,000 processes: 10 reads, each a whole valid document" \
+		corral-jsoncheck --repeat 10 "$FILE"
+
+	check "insmod max_bytes=65536" sh -c "rmmod corral_sysinfo && insmod $KO max_bytes=65536"
+	cat "$FILE" >/tmp/doc-bounded.json
+	dump doc-bounded /tmp/doc-bounded.json
+	check "max_bytes=65536: a valid document of at most 65536 bytes" \
+		within /tmp/doc-bounded.json 65536
+	check "max_bytes=65536: the big container says how many it left out" \
+		grep -q '"processes_omitted":[1-9]' /tmp/doc-bounded.json
+
+	# more containers than 16 KiB has room for
+	i=0
+	while [ $i -lt 10 ]; do
+		i=$((i + 1))
+		container "EXTRA$i" "$(cid "extra-$i")" "$(rel "$(cid "extra-$i")")"
+		eval "spawn \"\$DIRS_EXTRA$i\" $(cid "extra-$i") sleeper sleep 100000"
+	done
+	wait_for "the extra sleepers asleep" settled "$LASTPID"
+	check "insmod max_bytes=16384" sh -c "rmmod corral_sysinfo && insmod $KO max_bytes=16384"
+	cat "$FILE" >/tmp/doc-tiny.json
+	dump doc-tiny /tmp/doc-tiny.json
+	check "max_bytes=16384: a valid document of at most 16384 bytes" \
+		within /tmp/doc-tiny.json 16384
+	check "max_bytes=16384: it says how many containers it left out" \
+		grep -q '"containers_omitted":[1-9]' /tmp/doc-tiny.json
+	check "back to the default max_bytes" sh -c "rmmod corral_sysinfo && insmod $KO"
+	cat "$FILE" >/tmp/doc-all.json
+	summarize /tmp/doc-all.json >/tmp/summary-all.txt
+	dump summary-all /tmp/summary-all.txt
+fi
+kill -TERM "$SWARM"
+check "the 5,000 processes stopped and reaped" wait "$SWARM"
+
 # ---- back to an empty host ------------------------------------------------
 
 pids=$(awk '$1 == "member" && $4 != "churn" { print $3 }' "$EXPECT")
@@ -390,7 +532,8 @@ for pid in $pids; do
 	wait "$pid" 2>/dev/null
 done
 emptied() {
-	for d in $DIRS_ONE $DIRS_TWO $INNER_DIRS $DIRS_FOUR ${DIRS_SIX:-}; do
+	for d in $DIRS_ONE $DIRS_TWO $INNER_DIRS $DIRS_FOUR ${DIRS_SIX:-} \
+		$DIRS_SEVEN $DIRS_BIG; do
 		[ -z "$(cat "$d/cgroup.procs")" ] || return 1
 	done
 }

@@ -25,7 +25,7 @@ Options:
                           shared libraries ldd lists) and dump
                           `corral sysinfo --source procfs`
   --accel auto|kvm|tcg    qemu accelerator (default: auto, kvm when it works)
-  --timeout SECONDS       give up on the guest after this long (default: 300)
+  --timeout SECONDS       give up on the guest after this long (default: 600)
   --verbose               copy the guest console to stdout as well
   -h, --help              this text
 
@@ -47,7 +47,7 @@ out=
 kver=
 corral_binary=
 accel=auto
-timeout_s=300
+timeout_s=600
 verbose=0
 
 while [ $# -gt 0 ]; do
@@ -119,7 +119,7 @@ ko=$out/build/module/corral_sysinfo.ko
 
 # ---- static helpers for the guest ---------------------------------------
 
-for helper in burn memhold argv jsoncheck; do
+for helper in burn memhold argv jsoncheck openas swarm; do
 	if ! gcc -static -O2 -Wall -Wextra -Werror -pthread \
 		-o "$out/build/bin/corral-$helper" "$here/helpers/$helper.c" >>"$out/build.log" 2>&1; then
 		tail -n 30 "$out/build.log" >&2
@@ -188,12 +188,12 @@ echo "prove: booting $kernel (cgroup $mode, $accel); console: $console"
 start=$SECONDS
 status=0
 if [ "$verbose" = 1 ]; then
-	timeout "$timeout_s" qemu-system-x86_64 "${accel_args[@]}" -m 512 -smp 2 \
+	timeout "$timeout_s" qemu-system-x86_64 "${accel_args[@]}" -m 1024 -smp 2 \
 		-nographic -no-reboot -nic none -kernel "$kernel" \
 		-initrd "$out/initrd.cpio.gz" -append "$append" </dev/null 2>&1 |
 		tee "$console" || status=$?
 else
-	timeout "$timeout_s" qemu-system-x86_64 "${accel_args[@]}" -m 512 -smp 2 \
+	timeout "$timeout_s" qemu-system-x86_64 "${accel_args[@]}" -m 1024 -smp 2 \
 		-nographic -no-reboot -nic none -kernel "$kernel" \
 		-initrd "$out/initrd.cpio.gz" -append "$append" </dev/null >"$console" 2>&1 ||
 		status=$?

@@ -17,6 +17,7 @@ Environment:
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
 import os
 import re
@@ -40,7 +41,15 @@ SCHEMA_PATH = MODULE_DIR.parent / "schemas" / "corral.sysinfo.v1.schema.json"
 KERNEL_TROUBLE = re.compile(
     r"WARNING:|Oops|BUG:|BUG \S+ \(|Call Trace|KASAN|general protection"
 )
-DOCUMENTS = ["doc-empty-start", "doc-main", "doc-empty-end"]
+DOCUMENTS = [
+    "doc-empty-start", "doc-main", "doc-parent", "doc-bounded", "doc-tiny", "doc-empty-end",
+]
+BIG_PROCESSES = 5001  # corral-swarm and its 5,000 children
+
+
+def cid(name: str) -> str:
+    """init.sh's cid(): the proof's container id for a name."""
+    return hashlib.sha256(f"corral-proof-{name}\n".encode()).hexdigest()
 
 
 def _missing_prerequisites() -> list[str]:
@@ -320,3 +329,157 @@ def test_the_procfs_twin_agrees_with_the_module(guest, schema):
         low = process["cpu_time_ns"] - 2 * USER_HZ_NS
         high = process["cpu_time_ns"] + between * GUEST_CPUS + USER_HZ_NS
         assert low <= other["cpu_time_ns"] <= high, (pid, process["cpu_time_ns"], other["cpu_time_ns"], between)
+
+
+# ---- least exposed: who may open it ----------------------------------------
+
+@pytest.mark.parametrize(
+    "reader, outcome",
+    [
+        ("root", "read"),
+        ("nobody", "Permission denied"),
+        ("nocap", "Operation not permitted"),
+        ("userns", "Operation not permitted"),
+        ("pidns", "Operation not permitted"),
+    ],
+)
+def test_only_a_privileged_reader_in_the_initial_namespaces_opens_it(guest, reader, outcome):
+    lines = [l for l in guest.console.splitlines() if l.startswith(f"corral-openas: {reader}: ")]
+    assert lines, f"the guest ran no corral-openas {reader}"
+    if outcome == "read":
+        assert re.search(r": read [1-9][0-9]* bytes of /proc/sysinfo_corral$", lines[-1]), lines
+    else:
+        assert lines[-1].endswith(f"open /proc/sysinfo_corral: {outcome}"), lines
+    if reader == "pidns":
+        # the file does show in the new namespace's own proc: refused, not hidden
+        assert any("pid 1, /proc/self -> 1, /proc/sysinfo_corral mode 400" in l for l in lines), lines
+
+
+def test_the_file_is_mode_0400_and_shell_tools_are_refused_too(guest):
+    for check in (
+        "/proc/sysinfo_corral exists, mode 0400",
+        "unshare --pid --fork --mount-proc cat fails",
+        "a user in setpriv --reuid=65534 cannot cat it",
+    ):
+        assert f"corral-proof: ok   {check}" in guest.console, check
+
+
+# ---- argv as /proc/<pid>/cmdline reads it -----------------------------------
+
+def test_a_file_mapped_over_the_argument_area_is_not_read(guest):
+    """FOLL_ANON: the pages of a file (a hung FUSE or NFS one, say) are not faulted in."""
+    cid_, pid = guest.expectation().role("filemapped")
+    listed = processes_by_pid(guest.document("doc-main"))
+    assert listed[pid][0] == cid_
+    args = bytes.fromhex(guest.sections["filemapped-args"].strip())
+    assert args.startswith(b"corral-argv\0filemapped\0"), "the argument area holds the args"
+    assert guest.process(pid).cmdline_raw == b"", "/proc/<pid>/cmdline reads nothing there"
+    assert listed[pid][1]["cmdline"] == "", "nor does the module"
+
+
+# ---- membership anchored where Docker puts containers ------------------------
+
+def _impostors(guest) -> list[tuple[int, str]]:
+    found = []
+    for line in guest.sections.get("expect", "").splitlines():
+        kind, *rest = line.split()
+        if kind == "impostor":
+            found.append((int(rest[0]), rest[1]))
+    return found
+
+
+def test_user_made_cgroups_carrying_a_containers_id_are_not_counted(guest):
+    impostors = _impostors(guest)
+    assert len(impostors) >= 6
+    document = guest.document("doc-main")
+    populated = {c["id"] for c in document["containers"]}
+    listed = processes_by_pid(document)
+    for pid, cgroup in impostors:
+        # each carries the id of a container that is in the document
+        assert any(i in cgroup for i in populated), cgroup
+        assert pid not in listed, f"pid {pid} in {cgroup} was counted"
+    paths = {cgroup.split("/")[1] for _, cgroup in impostors}
+    assert {"user.slice", "foo", "system.slice"} <= paths
+
+
+def test_another_cgroup_parent_anchors_there_instead(guest):
+    document = guest.document("doc-parent")
+    cgroups = {c["id"]: c["cgroup"] for c in document["containers"]}
+    assert cgroups.get(cid("seven")) == f"/corral/parent/{cid('seven')}"
+    assert not [p for p in cgroups.values() if p.startswith("/docker/")]
+    # the systemd driver's scopes stay where they are
+    scopes = {
+        c["id"] for c in guest.document("doc-main")["containers"]
+        if c["cgroup"].startswith("/system.slice/")
+    }
+    assert scopes and scopes <= set(cgroups)
+
+
+# ---- 5,000 processes and the size bound ----------------------------------------
+
+def _summary(guest, name: str) -> tuple[dict[str, tuple[int, int]], int, int]:
+    """{id: (listed, omitted)}, containers_omitted, bytes from a summary dump."""
+    assert name in guest.sections, f"the guest printed no {name!r} section"
+    containers, omitted, size = {}, None, None
+    for line in guest.sections[name].splitlines():
+        words = line.split()
+        if words[0] == "container":
+            containers[words[1]] = (int(words[2]), int(words[3]))
+        elif words[0] == "containers_omitted":
+            omitted = int(words[1])
+        elif words[0] == "bytes":
+            size = int(words[1])
+    return containers, omitted, size
+
+
+def test_a_container_with_5000_processes_is_listed_whole_within_the_default_bound(guest):
+    assert guest.sections["big-procs"].split() == ["big-cgroup-procs", str(BIG_PROCESSES)]
+    containers, omitted, size = _summary(guest, "summary-big")
+    assert containers[cid("eight")] == (BIG_PROCESSES, 0)
+    assert omitted == 0
+    assert 1_000_000 < size <= 4 * 1024 * 1024
+    assert list(containers) == sorted(containers), "containers by id"
+    for check in (
+        "5,000 processes: one valid document of at most 4 MiB (the default bound)",
+        "5,000 processes: 10 reads, each a whole valid document",
+    ):
+        assert f"corral-proof: ok   {check}" in guest.console, check
+
+
+def _listed_and_omitted(document: dict) -> dict[str, tuple[int, int]]:
+    return {
+        c["id"]: (len(c["processes"]), c.get("processes_omitted", 0))
+        for c in document["containers"]
+    }
+
+
+def test_a_small_bound_leaves_processes_out_and_says_how_many(guest):
+    text = guest.sections["doc-bounded"]
+    assert len(text.encode()) <= 65536
+    document = json.loads(text)
+    full, _, _ = _summary(guest, "summary-big")
+    bounded = _listed_and_omitted(document)
+    assert set(bounded) == set(full), "every container is still there"
+    assert "containers_omitted" not in document
+    for container_id, (listed, omitted) in bounded.items():
+        assert listed >= 1
+        assert listed + omitted == full[container_id][0], container_id
+    listed, omitted = bounded[cid("eight")]
+    assert omitted > 0 and listed > 10, (listed, omitted)
+    big = next(c for c in document["containers"] if c["id"] == cid("eight"))
+    pids = [p["pid"] for p in big["processes"]]
+    assert pids == sorted(pids)
+
+
+def test_a_tiny_bound_leaves_the_last_containers_out_and_says_how_many(guest):
+    text = guest.sections["doc-tiny"]
+    assert len(text.encode()) <= 16384
+    document = json.loads(text)
+    everything, none_omitted, _ = _summary(guest, "summary-all")
+    assert none_omitted == 0 and len(everything) >= 15
+    tiny = _listed_and_omitted(document)
+    assert list(tiny) == sorted(everything)[: len(tiny)], "the first containers by id"
+    assert document["containers_omitted"] == len(everything) - len(tiny)
+    for container_id, (listed, omitted) in tiny.items():
+        assert listed >= 1
+        assert listed + omitted == everything[container_id][0], container_id

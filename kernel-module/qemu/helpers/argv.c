@@ -11,12 +11,19 @@
  *           group leader is a zombie without an mm, the process is alive
  *   decoy   names itself "docker" and carries a container-like argv, while
  *           living outside every container cgroup
+ *   filemapped
+ *           maps a file (a memfd) over the pages of its argument area, with
+ *           the same bytes in it, and writes those bytes to READYFILE: a
+ *           reader that honours FOLL_ANON (as /proc/<pid>/cmdline does)
+ *           reads nothing there, one that does not reads the file
  */
+#define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -86,13 +93,44 @@ static void *survivor(void *arg)
 	return NULL;
 }
 
+static char *arg_start, *arg_end;
+
+/*
+ * Runs on its own stack while the main thread sleeps in pthread_join, so
+ * nothing writes to the pages between their copy and the mapping.
+ */
+static void *map_over_args(void *unused)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned long lo = (unsigned long)arg_start & ~(page - 1);
+	unsigned long hi = ((unsigned long)arg_end + page - 1) & ~(page - 1);
+	int fd = memfd_create("corral-argv", 0);
+	int out;
+
+	(void)unused;
+	if (fd < 0 || write(fd, (void *)lo, hi - lo) != (ssize_t)(hi - lo) ||
+	    mmap((void *)lo, hi - lo, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+		perror("corral-argv: mapping a memfd over the arguments");
+		exit(1);
+	}
+	out = open(ready_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (out < 0 || write(out, arg_start, arg_end - arg_start) < 0) {
+		perror("corral-argv: ready file");
+		exit(1);
+	}
+	close(out);
+	sleep_forever();
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	static char long_arg[601];
 	pthread_t t;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: corral-argv tricky|long|leader|decoy READYFILE\n");
+		fprintf(stderr, "usage: corral-argv tricky|long|leader|decoy|filemapped READYFILE\n");
 		return 2;
 	}
 	ready_file = argv[2];
@@ -126,6 +164,15 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		pthread_exit(NULL);
+	} else if (!strcmp(argv[1], "filemapped")) {
+		arg_start = argv[0];
+		arg_end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+		if (pthread_create(&t, NULL, map_over_args, NULL) != 0) {
+			perror("corral-argv: pthread_create");
+			return 1;
+		}
+		pthread_join(t, NULL);
+		return 1;
 	} else if (!strcmp(argv[1], "decoy")) {
 		char *args[] = { "/docker/" DECOY_ID, "decoy-2", argv[2],
 				 "docker-" DECOY_ID ".scope", NULL };
