@@ -1072,4 +1072,4 @@ module_exit(corral_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("Corral");
 MODULE_DESCRIPTION("corral.sysinfo/v1: host memory and Docker containers' processes in /proc");
-MODULE_VERSION("1.1.0");
+MODULE_VERSION("1.0.0");
