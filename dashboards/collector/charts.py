@@ -65,6 +65,8 @@ MAX_LINE_POINTS = 1200
 MAX_BUCKETS = 300
 #: Above this many process records the CPU-against-RSS chart shows density.
 MAX_SCATTER_POINTS = 5000
+#: Cells of the density chart across (RSS) and up (CPU): big enough to see a small cluster.
+DENSITY_BINS = (64, 40)
 #: Bucket widths, in seconds, that read as round times.
 NICE_SECONDS = (10, 30, 60, 120, 300, 600, 900, 1800, 3600, 2 * 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400,
                 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400)
@@ -382,7 +384,7 @@ def memory_used(memory: MemoryInput, process: ProcessInput, path: Path) -> None:
     ax.set_ylim(bottom=0, top=float(total.max()) * 1.08)
     ax.set_ylabel(f"memory ({unit})")
     _date_axis(ax)
-    ax.legend(loc="center right", framealpha=0.9)
+    ax.legend(loc="lower right", framealpha=0.9)  # below the line, clear of the kill marks
     _save(fig, path)
 
 
@@ -434,6 +436,8 @@ def _memory_used_buckets(t: numpy.ndarray, used_kb: numpy.ndarray, total_kb: num
                       transform=kills_ax.transAxes)
     kills_ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=3))
     kills_ax.set_ylabel(f"killed per {words}")
+    half = width / 86400.0 / 2
+    kills_ax.set_xlim(x[0] - half, x[-1] + half)
     _date_axis(kills_ax)
     _save(fig, path)
 
@@ -479,6 +483,7 @@ def kills_per_cycle(process: ProcessInput, path: Path) -> None:
             ax.bar(x, n, width=width / 86400.0 * 0.85, bottom=bottom, color=CLASS_COLOURS[klass],
                    label=f"{klass} class", linewidth=0)
             bottom = n if bottom is None else bottom + n
+        ax.set_xlim(x[0] - width / 86400.0 / 2, x[-1] + width / 86400.0 / 2)
         ax.set_title(f"Containers killed per {words}, by class", fontsize=14, fontweight="bold")
         ax.set_ylabel(f"containers killed in {words}")
         _date_axis(ax)
@@ -510,6 +515,7 @@ def kills_per_cycle(process: ProcessInput, path: Path) -> None:
     ax.set_ylabel("containers killed" if span == 1 else f"containers killed in {span} cycles")
     ax.set_xlabel("enforcer cycle")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=20))
+    ax.ticklabel_format(axis="x", style="plain", useOffset=False)  # cycle 259144, not 44 + 2.591e5
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlim(first - 0.6 * span, int(starts[-1]) + span - 1 + 0.6 * span)
     ax.set_ylim(0, max(1.0, float((high + low).max())) * 1.15)
@@ -568,11 +574,11 @@ def _cpu_vs_rss_density(p: ProcessColumns, ok: numpy.ndarray, path: Path) -> Non
     log_x = bool(positive.any()) and rss[positive].max() / rss[positive].min() > 100
     if log_x:
         ok = positive
-        x_edges = numpy.geomspace(rss[ok].min() * 0.95, rss[ok].max() * 1.05, 81)
+        x_edges = numpy.geomspace(rss[ok].min() * 0.95, rss[ok].max() * 1.05, DENSITY_BINS[0] + 1)
     else:
-        x_edges = numpy.linspace(0, rss[ok].max() * 1.05 or 1.0, 81)
+        x_edges = numpy.linspace(0, rss[ok].max() * 1.05 or 1.0, DENSITY_BINS[0] + 1)
     y_top = float(p.cpu_percent[ok].max()) * 1.05 or 1.0
-    y_edges = numpy.linspace(0, y_top, 51)
+    y_edges = numpy.linspace(0, y_top, DENSITY_BINS[1] + 1)
 
     fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
