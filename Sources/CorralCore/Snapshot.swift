@@ -31,10 +31,15 @@ public struct ContainerSample: Sendable, Equatable {
     public var vszKb: UInt64
     public var rssKb: UInt64
     public var cgroup: CgroupUsage?
+    /// False when Docker lists the container as running but the document has
+    /// none of its processes (another cgroup parent, restarting, or exited
+    /// between the list and the read): its figures are zeros that mean
+    /// "unknown", not "light", and the planner neither ranks nor keeps it.
+    public var measured: Bool
 
     public init(
         metadata: ContainerMetadata, processCount: Int, mainPid: Int32 = 0, cpuPercent: Double, memPercent: Double, vszKb: UInt64, rssKb: UInt64,
-        cgroup: CgroupUsage?
+        cgroup: CgroupUsage?, measured: Bool = true
     ) {
         self.metadata = metadata
         self.processCount = processCount
@@ -44,6 +49,7 @@ public struct ContainerSample: Sendable, Equatable {
         self.vszKb = vszKb
         self.rssKb = rssKb
         self.cgroup = cgroup
+        self.measured = measured
     }
 
     public var id: String { metadata.id }

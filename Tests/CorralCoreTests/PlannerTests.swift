@@ -1,4 +1,4 @@
-import CorralCore
+@testable import CorralCore
 import CorralTestSupport
 import Testing
 
@@ -42,7 +42,7 @@ struct PlannerTests {
     func reasons() throws {
         let plan = planner.plan(
             snapshot([
-                sample("h1", .high, cpu: 97.14, rss: 262_144), sample("h2", .high, cpu: 99), sample("h3", .high, cpu: 99.5),
+                sample("h1", .high, cpu: 97.14, rss: 262_144), sample("h2", .high, cpu: 98.5), sample("h3", .high, cpu: 99.5),
                 sample("h4", .high, cpu: 98),
             ]))
         let killed = try #require(plan.kills.first { $0.name == "h1" })
@@ -56,13 +56,50 @@ struct PlannerTests {
     @Test("the four keys rank in the configured order: CPU, then memory, then VSZ, then RSS")
     func keyOrder() {
         let containers = [
-            sample("a", .high, cpu: 50, mem: 1, vsz: 10, rss: 9), sample("b", .high, cpu: 50, mem: 2, vsz: 1, rss: 1),
-            sample("c", .high, cpu: 10, mem: 9, vsz: 99, rss: 99),
+            sample("a", .high, cpu: 50, mem: 1, vsz: 10 << 10, rss: 9 << 10), sample("b", .high, cpu: 50, mem: 2, vsz: 1 << 10, rss: 1 << 10),
+            sample("c", .high, cpu: 10, mem: 9, vsz: 99 << 10, rss: 99 << 10),
         ]
         let byBrief = Planner(policy: Policy(desiredHigh: 1)).plan(snapshot(containers))
         #expect(byBrief.keeps.map(\.name) == ["b"], "CPU ties; memory decides")
         let byRSS = Planner(policy: Policy(desiredHigh: 1, sortKeys: [.rss, .cpu])).plan(snapshot(containers))
         #expect(byRSS.keeps.map(\.name) == ["c"])
+    }
+
+    @Test("figures closer than their resolution tie, so the later keys decide: more RSS ranks heavier when CPU differs by less than a point")
+    func resolution() {
+        let containers = [
+            sample("noisy", .high, cpu: 99.9, mem: 1.0, vsz: 100 << 10, rss: 50 << 10), sample("fat", .high, cpu: 99.2, mem: 1.04, vsz: 100 << 10, rss: 300 << 10),
+        ]
+        let plan = Planner(policy: Policy(desiredHigh: 1)).plan(snapshot(containers))
+        #expect(plan.keeps.map(\.name) == ["fat"], "CPU 99.9 and 99.2 are one bucket; memory 1.0 and 1.04 another; VSZ ties; RSS decides")
+        let exact = Planner(policy: Policy(desiredHigh: 1, resolutions: [.cpu: 0, .mem: 0, .vsz: 0, .rss: 0])).plan(snapshot(containers))
+        #expect(exact.keeps.map(\.name) == ["noisy"], "at resolution 0 the first key decides on any difference")
+        let coarse = Planner(policy: Policy(desiredHigh: 1, resolutions: [.cpu: 1, .mem: 0.1, .vsz: 1, .rss: 1024])).plan(snapshot(containers))
+        #expect(coarse.keeps.map(\.name) == ["fat"], "every key ties: creation time ties too, and the id decides")
+    }
+
+    @Test("a running container the snapshot could not measure is neither ranked, kept nor killed, and never keeps out a measured one")
+    func unmeasured() throws {
+        var ghost = sample("ghost", .low)
+        ghost.measured = false
+        let plan = Planner(policy: Policy(desiredHigh: 0, desiredLow: 2)).plan(
+            snapshot([ghost, sample("l1", .low, mem: 1), sample("l2", .low, mem: 2), sample("l3", .low, mem: 3)]))
+        #expect(plan.unmeasured.map(\.name) == ["ghost"])
+        #expect(try #require(plan.unmeasured.first).reason.hasPrefix("unmeasured low: running, but the procfs document has none of its processes"))
+        #expect(!plan.decisions.contains { $0.name == "ghost" })
+        #expect(plan.keeps.map(\.name).sorted() == ["l1", "l2"], "the two lightest measured ones, not the zeros of the unmeasured")
+        #expect(plan.kills.map(\.name) == ["l3"])
+    }
+
+    @Test("scale-up starts at most the shortfall, counts the unmeasured as present, and waits while earlier starts come up")
+    func scaleUpCannotRunAway() {
+        var arriving = sample("arriving", .low)
+        arriving.measured = false
+        let host = snapshot([sample("h1", .high), arriving])
+        let plan = planner.plan(host)
+        #expect(plan.starts.map(\.containerClass) == [.high, .low, .low], "1 high short; 3 low wanted, 1 arriving: 2 started, not 3")
+        let waiting = planner.plan(host, comingUp: [.low: 1])
+        #expect(waiting.starts.map(\.containerClass) == [.high], "no low start while one started earlier is still coming up")
     }
 
     @Test("ties fall to creation time (older first), then to the id")
@@ -180,6 +217,42 @@ struct PlannerPropertyTests {
             var shuffled = host
             shuffled.containers.shuffle(using: &rng)
             #expect(Planner(policy: policy).plan(host) == Planner(policy: policy).plan(shuffled))
+        }
+    }
+
+    @Test("the ranking is a strict weak ordering at any resolution: irreflexive, asymmetric, transitive, ties transitive")
+    func strictWeakOrdering() {
+        var rng = SeededRandom(state: 5)
+        let figures: [Double] = [0, 0.04, 0.05, 0.5, 0.95, 1, 1.01, 2, 99.9, 100, .nan, .infinity, -1]
+        for _ in 0..<300 {
+            let steps: [Double] = [0, 0.1, 1, 3]
+            let resolutions = Dictionary(uniqueKeysWithValues: SortKey.allCases.map { ($0, steps.randomElement(using: &rng) ?? 1) })
+            let planner = Planner(policy: Policy(sortKeys: SortKey.allCases.shuffled(using: &rng), resolutions: resolutions))
+            let xs = (0..<6).map { i in
+                sample(
+                    "s\(i)", .high, cpu: figures.randomElement(using: &rng) ?? 0, mem: figures.randomElement(using: &rng) ?? 0,
+                    vsz: UInt64.random(in: 0...3, using: &rng) << 9, rss: UInt64.random(in: 0...3, using: &rng) << 9,
+                    created: Double(Int.random(in: 0...1, using: &rng)))
+            }
+            // Without the final tie-breakers (creation, id), equivalence must be transitive too.
+            func tied(_ a: ContainerSample, _ b: ContainerSample) -> Bool {
+                var x = a
+                var y = b
+                x.metadata.createdAt = 0
+                y.metadata.createdAt = 0
+                y.metadata.id = x.metadata.id
+                return !planner.heavier(x, than: y) && !planner.heavier(y, than: x)
+            }
+            for a in xs {
+                #expect(!planner.heavier(a, than: a))
+                for b in xs {
+                    if planner.heavier(a, than: b) { #expect(!planner.heavier(b, than: a)) }
+                    for c in xs {
+                        if planner.heavier(a, than: b), planner.heavier(b, than: c) { #expect(planner.heavier(a, than: c)) }
+                        if tied(a, b), tied(b, c) { #expect(tied(a, c)) }
+                    }
+                }
+            }
         }
     }
 

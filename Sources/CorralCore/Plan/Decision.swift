@@ -53,3 +53,19 @@ public struct StartOrder: Sendable, Equatable {
         self.reason = reason
     }
 }
+
+/// A container under the policy that this cycle could not measure.
+public struct Unmeasured: Sendable, Equatable {
+    public var container: ContainerMetadata
+    public var containerClass: ContainerClass
+    public var reason: String
+
+    public init(container: ContainerMetadata, containerClass: ContainerClass, reason: String) {
+        self.container = container
+        self.containerClass = containerClass
+        self.reason = reason
+    }
+
+    public var id: String { container.id }
+    public var name: String { container.name }
+}

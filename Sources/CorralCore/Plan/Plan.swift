@@ -7,6 +7,16 @@ public struct Plan: Sendable, Equatable {
     /// Containers outside the policy (unmanaged, protected, the collector),
     /// by id: never acted on, listed so a report can say so.
     public var untouched: [String]
+    /// Containers under the policy that the snapshot could not measure: not
+    /// ranked, not kept, not killed this cycle; listed so a report says so.
+    public var unmeasured: [Unmeasured]
+
+    public init(decisions: [Decision], starts: [StartOrder], untouched: [String], unmeasured: [Unmeasured] = []) {
+        self.decisions = decisions
+        self.starts = starts
+        self.untouched = untouched
+        self.unmeasured = unmeasured
+    }
 
     public var kills: [Decision] { decisions.filter { $0.action == .kill } }
     public var keeps: [Decision] { decisions.filter { $0.action == .keep } }

@@ -7,8 +7,12 @@ public struct Planner: Sendable {
         self.policy = policy
     }
 
-    public func plan(_ snapshot: Snapshot) -> Plan {
+    /// `comingUp` counts, per class, the containers started by earlier
+    /// cycles that are not measured yet: while any of a class is coming up,
+    /// nothing more of it is started.
+    public func plan(_ snapshot: Snapshot, comingUp: [ContainerClass: Int] = [:]) -> Plan {
         var untouched: [String] = []
+        var unmeasured: [Unmeasured] = []
         var byClass: [ContainerClass: [(ContainerSample, ClassSource)]] = [.high: [], .low: []]
         for sample in snapshot.containers {
             // The safety property: only containers labelled managed, and
@@ -18,6 +22,15 @@ public struct Planner: Sendable {
                 continue
             }
             let (cls, source) = policy.classify(sample)
+            // Zeros from a container the document lacks would rank it the
+            // lightest and keep it in place of a measured one.
+            guard sample.measured else {
+                unmeasured.append(
+                    Unmeasured(
+                        container: sample.metadata, containerClass: cls,
+                        reason: "unmeasured \(cls.rawValue): running, but the \(snapshot.source) document has none of its processes; not ranked this cycle"))
+                continue
+            }
             byClass[cls, default: []].append((sample, source))
         }
 
@@ -37,26 +50,37 @@ public struct Planner: Sendable {
                         of: count, cpuPercent: sample.cpuPercent, memPercent: sample.memPercent, vszKb: sample.vszKb, rssKb: sample.rssKb,
                         reason: reason(keep: keep, cls: cls, rank: rank, of: count, desired: desired, sample: sample, source: source)))
             }
-            if policy.scaleUp, count < desired {
-                let images = policy.scaleUpImages[cls] ?? []
-                if !images.isEmpty {
-                    for i in 0..<(desired - count) {
-                        starts.append(
-                            StartOrder(
-                                containerClass: cls, image: images[(count + i) % images.count],
-                                reason: "short of \(cls.rawValue): \(count) of \(desired) wanted, starting \(desired - count)"))
-                    }
-                }
-            }
+            starts += startOrders(
+                cls, measured: count, unmeasured: unmeasured.count(where: { $0.containerClass == cls }), comingUp: comingUp[cls] ?? 0, desired: desired)
         }
-        return Plan(decisions: decisions, starts: starts, untouched: untouched.sorted())
+        return Plan(decisions: decisions, starts: starts, untouched: untouched.sorted(), unmeasured: unmeasured)
     }
 
-    /// The ranking: each sort key in turn, heavier first; then older first; then by id.
+    /// At most the shortfall, counting the unmeasured as present (they are
+    /// running), and nothing while earlier starts of the class are coming up:
+    /// scale-up cannot outrun what the snapshot can see.
+    func startOrders(_ cls: ContainerClass, measured: Int, unmeasured: Int, comingUp: Int, desired: Int) -> [StartOrder] {
+        let present = measured + unmeasured
+        guard policy.scaleUp, comingUp == 0, present < desired else { return [] }
+        let images = policy.scaleUpImages[cls] ?? []
+        guard !images.isEmpty else { return [] }
+        let shortfall = desired - present
+        return (0..<shortfall).map { i in
+            StartOrder(
+                containerClass: cls, image: images[(present + i) % images.count],
+                reason: "short of \(cls.rawValue): \(present) of \(desired) wanted, starting \(shortfall)")
+        }
+    }
+
+    /// The ranking: each sort key in turn at its resolution, heavier first;
+    /// then older first; then by id. A strict weak ordering (a total one on
+    /// distinct ids): each key compares whole resolution steps, never a
+    /// "close enough" that would not be transitive.
     func heavier(_ a: ContainerSample, than b: ContainerSample) -> Bool {
         for key in policy.sortKeys {
-            let x = key.value(of: a)
-            let y = key.value(of: b)
+            let resolution = policy.resolution(key)
+            let x = key.bucket(of: a, resolution: resolution)
+            let y = key.bucket(of: b, resolution: resolution)
             if x != y { return x > y }
         }
         if a.metadata.createdAt != b.metadata.createdAt { return a.metadata.createdAt < b.metadata.createdAt }

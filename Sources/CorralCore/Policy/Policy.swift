@@ -8,6 +8,10 @@ public struct Policy: Sendable, Equatable {
     public var desiredLow: Int
     /// The ranking's keys, most significant first; ties fall to creation time, then id.
     public var sortKeys: [SortKey]
+    /// How far apart two figures must be for a key to decide, per key (CPU and
+    /// memory in percentage points, VSZ and RSS in MiB; 0 compares exactly).
+    /// Keys left out use ``SortKey/defaultResolutions``.
+    public var resolutions: [SortKey: Double]
     /// Classes by image reference, for containers without a `corral.class` label.
     public var imageClasses: [String: ContainerClass]
     /// For containers neither labelled nor mapped: at or above either threshold is high.
@@ -19,18 +23,25 @@ public struct Policy: Sendable, Equatable {
     public var scaleUpImages: [ContainerClass: [String]]
 
     public init(
-        desiredHigh: Int = 2, desiredLow: Int = 3, sortKeys: [SortKey] = SortKey.briefOrder, imageClasses: [String: ContainerClass] = [:],
+        desiredHigh: Int = 2, desiredLow: Int = 3, sortKeys: [SortKey] = SortKey.briefOrder,
+        resolutions: [SortKey: Double] = SortKey.defaultResolutions, imageClasses: [String: ContainerClass] = [:],
         highCPUPercent: Double = 50, highMemPercent: Double = 5, scaleUp: Bool = true,
         scaleUpImages: [ContainerClass: [String]] = [.high: ["corral/high-cpu", "corral/high-ram"], .low: ["corral/low-idle", "corral/low-tick"]]
     ) {
         self.desiredHigh = desiredHigh
         self.desiredLow = desiredLow
         self.sortKeys = sortKeys
+        self.resolutions = resolutions
         self.imageClasses = imageClasses
         self.highCPUPercent = highCPUPercent
         self.highMemPercent = highMemPercent
         self.scaleUp = scaleUp
         self.scaleUpImages = scaleUpImages
+    }
+
+    /// The resolution a key is compared at.
+    public func resolution(_ key: SortKey) -> Double {
+        resolutions[key] ?? SortKey.defaultResolutions[key] ?? 0
     }
 
     public func desired(_ cls: ContainerClass) -> Int {

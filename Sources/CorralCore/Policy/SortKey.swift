@@ -12,12 +12,40 @@ public enum SortKey: String, Sendable, Hashable, CaseIterable, Codable {
     /// The brief's order: CPU, RAM, VSZ, RSS.
     public static let briefOrder: [SortKey] = [.cpu, .mem, .vsz, .rss]
 
+    /// The figure's unit, as the resolution is given in it: percentage points
+    /// for CPU and memory, MiB for VSZ and RSS.
+    public var resolutionUnit: String {
+        switch self {
+        case .cpu, .mem: return "points"
+        case .vsz, .rss: return "MiB"
+        }
+    }
+
+    /// The defaults: CPU 1 point, memory 0.1 point, VSZ and RSS 1 MiB.
+    public static let defaultResolutions: [SortKey: Double] = [.cpu: 1, .mem: 0.1, .vsz: 1, .rss: 1]
+
+    /// The figure in the unit its resolution is given in.
     func value(of sample: ContainerSample) -> Double {
         switch self {
         case .cpu: return sample.cpuPercent
         case .mem: return sample.memPercent
-        case .vsz: return Double(sample.vszKb)
-        case .rss: return Double(sample.rssKb)
+        case .vsz: return Double(sample.vszKb) / 1024
+        case .rss: return Double(sample.rssKb) / 1024
         }
+    }
+}
+
+extension SortKey {
+    /// The figure as the ranking compares it: the number of whole resolution
+    /// steps, so two figures closer than the resolution (noise) usually tie and
+    /// the next key decides. A resolution of 0 compares exactly. Not-a-number
+    /// and negative figures (a broken sample) rank as the lightest possible,
+    /// so the comparison stays a strict weak ordering whatever it is given.
+    func bucket(of sample: ContainerSample, resolution: Double) -> Double {
+        let raw = value(of: sample)
+        guard raw.isFinite else { return raw == .infinity ? .infinity : -.infinity }
+        guard raw > 0 else { return raw == 0 ? 0 : -.infinity }
+        guard resolution > 0, resolution.isFinite else { return raw }
+        return (raw / resolution).rounded(.down)
     }
 }
