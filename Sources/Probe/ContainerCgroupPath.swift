@@ -2,27 +2,39 @@
 /// its tasks are in, never a process name. Works on bytes: the twin runs this
 /// for every process on the host, every cycle.
 public enum ContainerCgroupPath {
+    /// Docker's default cgroup parent for the cgroupfs driver.
+    public static let defaultParent = "docker"
+
     /// The container id when `path` is a Docker container's cgroup or lies
-    /// below one: a component pair `docker/<64 hex>` (cgroupfs driver) or a
-    /// component `docker-<64 hex>.scope` (systemd driver). With containers
-    /// nested in containers the outermost wins, as in the kernel module.
-    public static func containerID<S: StringProtocol>(in path: S) -> String? {
-        container(in: path)?.id
+    /// below one, anchored where Docker puts containers: `/<parent>/<64 hex>`
+    /// directly under the hierarchy's root (cgroupfs driver; the parent is the
+    /// daemon's cgroup parent, `docker` by default), or
+    /// `/system.slice/docker-<64 hex>.scope` (systemd driver). The same names
+    /// anywhere else (a user's own scope or cgroup carrying a container's id)
+    /// are not a container: they would merge foreign processes into its figures.
+    /// Matches the kernel module's rule.
+    public static func containerID<S: StringProtocol>(in path: S, parent: String = defaultParent) -> String? {
+        container(in: path, parent: parent)?.id
     }
 
     /// The container's id and its own cgroup path (without anything below it).
-    public static func container<S: StringProtocol>(in path: S) -> (id: String, cgroup: String)? {
+    public static func container<S: StringProtocol>(in path: S, parent: String = defaultParent) -> (id: String, cgroup: String)? {
         let bytes = Array(path.utf8)
-        return container(inPath: bytes[...])
+        return container(inPath: bytes[...], parent: components(parent))
     }
 
     /// The container a process is in, from its /proc/<pid>/cgroup text: the
     /// memory hierarchy's line first, then cpuacct's, then the unified one.
-    public static func container(inProcCgroup text: String) -> (id: String, cgroup: String)? {
-        container(inProcCgroup: Array(text.utf8))
+    public static func container(inProcCgroup text: String, parent: String = defaultParent) -> (id: String, cgroup: String)? {
+        container(inProcCgroup: Array(text.utf8), parent: components(parent))
     }
 
-    static func container(inProcCgroup bytes: [UInt8]) -> (id: String, cgroup: String)? {
+    /// A cgroup parent as path components: `a/b` and `/a/b/` are `[a, b]`.
+    static func components(_ parent: String) -> [[UInt8]] {
+        Array(parent.utf8).split(separator: slash).map(Array.init)
+    }
+
+    static func container(inProcCgroup bytes: [UInt8], parent: [[UInt8]]) -> (id: String, cgroup: String)? {
         var best: (rank: Int, found: (id: String, cgroup: String))?
         for line in bytes.split(separator: newline) {
             guard let first = line.firstIndex(of: colon),
@@ -40,7 +52,7 @@ public enum ContainerCgroupPath {
                 continue
             }
             if let best, best.rank <= rank { continue }
-            if let found = container(inPath: line[(second + 1)...]) { best = (rank, found) }
+            if let found = container(inPath: line[(second + 1)...], parent: parent) { best = (rank, found) }
         }
         return best?.found
     }
@@ -53,31 +65,32 @@ public enum ContainerCgroupPath {
         }
     }
 
-    static func container(inPath path: ArraySlice<UInt8>) -> (id: String, cgroup: String)? {
-        var previousWasDocker = false
+    static func container(inPath path: ArraySlice<UInt8>, parent: [[UInt8]]) -> (id: String, cgroup: String)? {
+        // The path's components, up to the one that could be the container.
+        var components: [ArraySlice<UInt8>] = []
         var index = path.startIndex
-        while index < path.endIndex {
-            // One component: [index, end).
+        while index < path.endIndex, components.count <= max(parent.count, 1) {
             var end = index
             while end < path.endIndex, path[end] != slash { end += 1 }
-            let component = path[index..<end]
-            if previousWasDocker, component.count == 64, isHex(component) {
-                return (String(decoding: component, as: UTF8.self), cgroupPath(path[path.startIndex..<end]))
+            if end > index { components.append(path[index..<end]) }
+            index = end + 1
+        }
+        // cgroupfs: /<parent...>/<64 hex>
+        if !parent.isEmpty, components.count > parent.count, zip(parent, components).allSatisfy({ $0.elementsEqual($1) }) {
+            let id = components[parent.count]
+            if id.count == 64, isHex(id) {
+                return (String(decoding: id, as: UTF8.self), "/" + (parent + [Array(id)]).map { String(decoding: $0, as: UTF8.self) }.joined(separator: "/"))
             }
-            if component.count == scopeLength, component.starts(with: dockerDash), component.suffix(scopeSuffix.count).elementsEqual(scopeSuffix) {
-                let id = component.dropFirst(dockerDash.count).dropLast(scopeSuffix.count)
-                if isHex(id) { return (String(decoding: id, as: UTF8.self), cgroupPath(path[path.startIndex..<end])) }
+        }
+        // systemd: /system.slice/docker-<64 hex>.scope
+        if components.count >= 2, components[0].elementsEqual(systemSlice) {
+            let scope = components[1]
+            if scope.count == scopeLength, scope.starts(with: dockerDash), scope.suffix(scopeSuffix.count).elementsEqual(scopeSuffix) {
+                let id = scope.dropFirst(dockerDash.count).dropLast(scopeSuffix.count)
+                if isHex(id) { return (String(decoding: id, as: UTF8.self), "/system.slice/" + String(decoding: scope, as: UTF8.self)) }
             }
-            previousWasDocker = component.elementsEqual(docker)
-            index = end < path.endIndex ? end + 1 : end
         }
         return nil
-    }
-
-    /// A path as the document writes it: one leading slash, however the input began.
-    private static func cgroupPath(_ bytes: ArraySlice<UInt8>) -> String {
-        let trimmed = bytes.drop(while: { $0 == slash })
-        return "/" + String(decoding: trimmed, as: UTF8.self)
     }
 
     private static func isHex(_ bytes: ArraySlice<UInt8>) -> Bool {
@@ -90,7 +103,7 @@ public enum ContainerCgroupPath {
     private static let slash = UInt8(ascii: "/")
     private static let memory = Array("memory".utf8)
     private static let cpuacct = Array("cpuacct".utf8)
-    private static let docker = Array("docker".utf8)
+    private static let systemSlice = Array("system.slice".utf8)
     private static let dockerDash = Array("docker-".utf8)
     private static let scopeSuffix = Array(".scope".utf8)
     private static let scopeLength = "docker-".utf8.count + 64 + ".scope".utf8.count

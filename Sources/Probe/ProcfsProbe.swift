@@ -16,9 +16,14 @@ public struct ProcfsProbe: Sendable {
     public static let cmdlineLimit = 256
 
     public let procRoot: String
+    /// The daemon's cgroup parent (cgroupfs driver), as the module's `cgroup_parent`.
+    public let cgroupParent: String
+    private let parent: [[UInt8]]
 
-    public init(procRoot: String = "/proc") {
+    public init(procRoot: String = "/proc", cgroupParent: String = ContainerCgroupPath.defaultParent) {
         self.procRoot = procRoot
+        self.cgroupParent = cgroupParent
+        parent = ContainerCgroupPath.components(cgroupParent)
     }
 
     /// Takes the document now. A process that exits mid-read is left out;
@@ -50,11 +55,11 @@ public struct ProcfsProbe: Sendable {
     /// threads live on is found through one of those threads instead.
     func containerOf(_ pid: Int32) -> (id: String, cgroup: String)? {
         guard case .success(let bytes) = ProcFile.readAll("\(procRoot)/\(pid)/cgroup", limit: 64 << 10) else { return nil }
-        if let found = ContainerCgroupPath.container(inProcCgroup: bytes) { return found }
+        if let found = ContainerCgroupPath.container(inProcCgroup: bytes, parent: parent) { return found }
         guard ContainerCgroupPath.onlyRoot(bytes), isZombie(pid) else { return nil }
         for tid in ProcFile.entries("\(procRoot)/\(pid)/task") ?? [] where tid != String(pid) {
             if case .success(let threadBytes) = ProcFile.readAll("\(procRoot)/\(pid)/task/\(tid)/cgroup", limit: 64 << 10),
-                let found = ContainerCgroupPath.container(inProcCgroup: threadBytes)
+                let found = ContainerCgroupPath.container(inProcCgroup: threadBytes, parent: parent)
             {
                 return found
             }

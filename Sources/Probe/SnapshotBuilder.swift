@@ -14,8 +14,9 @@ public struct SnapshotBuilder: Sendable {
 
     /// One sample per container Docker knows; containers the document has but
     /// Docker does not are not Corral's business and are left out. A container
-    /// with no processes in the document (just created, or exiting) is kept
-    /// with zero figures.
+    /// with no processes in the document (another cgroup parent, restarting,
+    /// or exited between Docker's list and the read) is `measured: false`,
+    /// with zero figures that the planner will not rank.
     public mutating func build(document: SysinfoDocument, metadata: [ContainerMetadata]) -> Snapshot {
         let byID = Dictionary(document.containers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var samples: [ContainerSample] = []
@@ -36,7 +37,7 @@ public struct SnapshotBuilder: Sendable {
                 ContainerSample(
                     metadata: meta, processCount: processes.count, mainPid: processes.map(\.pid).min() ?? 0, cpuPercent: cpu,
                     memPercent: processes.reduce(0.0) { $0 + $1.memPercent.value }, vszKb: processes.reduce(0) { $0 + $1.vszKb },
-                    rssKb: processes.reduce(0) { $0 + $1.rssKb }, cgroup: usage))
+                    rssKb: processes.reduce(0) { $0 + $1.rssKb }, cgroup: usage, measured: !processes.isEmpty))
         }
         meter.retain(only: Set(metadata.map(\.id)))
         return Snapshot(takenAtNs: document.takenAtNs, source: document.source.rawValue, memory: document.memory, containers: samples)

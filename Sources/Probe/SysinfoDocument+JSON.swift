@@ -14,7 +14,7 @@ extension SysinfoDocument {
             throw .invalidField(path: path, field: "schema", reason: "is missing or not a string")
         }
         guard schema == SysinfoDocument.schemaV1 else { throw .unsupportedSchema(path: path, schema: schema) }
-        try reader.only(["schema", "source", "taken_at_ns", "boot_ns", "memory", "containers"], in: root, at: "")
+        try reader.only(["schema", "source", "taken_at_ns", "boot_ns", "memory", "containers", "containers_omitted"], in: root, at: "")
 
         let sourceText = try reader.string(root, "source", at: "")
         guard let source = Source(rawValue: sourceText) else {
@@ -34,7 +34,7 @@ extension SysinfoDocument {
         for (i, item) in try reader.array(root, "containers", at: "").enumerated() {
             let at = "containers[\(i)]"
             guard case .object(let fields) = item else { throw reader.invalid(at, "must be an object, not \(item.kind)") }
-            try reader.only(["id", "cgroup", "processes"], in: fields, at: at)
+            try reader.only(["id", "cgroup", "processes", "processes_omitted"], in: fields, at: at)
             let id = try reader.string(fields, "id", at: at)
             guard id.utf8.count == 64, id.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
                 throw reader.invalid("\(at).id", "must be 64 lowercase hex characters, not \"\(id.prefix(80))\"")
@@ -59,9 +59,11 @@ extension SysinfoDocument {
                         cpuTimeNs: try reader.count(p, "cpu_time_ns", at: pat), startTimeNs: try reader.count(p, "start_time_ns", at: pat),
                         cpuPercent: try reader.percent(p, "cpu_percent", at: pat)))
             }
-            containers.append(Container(id: id, cgroup: cgroup, processes: processes))
+            let omitted = fields["processes_omitted"] == nil ? 0 : try reader.count(fields, "processes_omitted", at: at)
+            containers.append(Container(id: id, cgroup: cgroup, processes: processes, processesOmitted: omitted))
         }
         self.containers = containers
+        containersOmitted = root["containers_omitted"] == nil ? 0 : try reader.count(root, "containers_omitted", at: "")
     }
 
     /// The document as JSON text, in the kernel module's layout: one container
@@ -90,9 +92,11 @@ extension SysinfoDocument {
                 out += "\"mem_percent\"\(sep)\(p.memPercent),\"cpu_time_ns\"\(sep)\(p.cpuTimeNs),"
                 out += "\"start_time_ns\"\(sep)\(p.startTimeNs),\"cpu_percent\"\(sep)\(p.cpuPercent)}"
             }
-            out += c.processes.isEmpty ? "]}" : "\(nl)\(indent(2))]}"
+            out += c.processes.isEmpty ? "]" : "\(nl)\(indent(2))]"
+            out += c.processesOmitted > 0 ? ",\"processes_omitted\"\(sep)\(c.processesOmitted)}" : "}"
         }
-        out += containers.isEmpty ? "]\(nl)" : "\(nl)\(indent(1))]\(nl)"
+        out += containers.isEmpty ? "]" : "\(nl)\(indent(1))]"
+        out += containersOmitted > 0 ? ",\(nl)\(indent(1))\"containers_omitted\"\(sep)\(containersOmitted)\(nl)" : "\(nl)"
         out += "}\n"
         return out
     }

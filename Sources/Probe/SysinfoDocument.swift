@@ -22,13 +22,16 @@ public struct SysinfoDocument: Sendable, Equatable {
     public var bootNs: UInt64
     public var memory: HostMemory
     public var containers: [Container]
+    /// Whole containers the module's size bound left out (the last ones by id).
+    public var containersOmitted: UInt64
 
-    public init(source: Source, takenAtNs: UInt64, bootNs: UInt64, memory: HostMemory, containers: [Container]) {
+    public init(source: Source, takenAtNs: UInt64, bootNs: UInt64, memory: HostMemory, containers: [Container], containersOmitted: UInt64 = 0) {
         self.source = source
         self.takenAtNs = takenAtNs
         self.bootNs = bootNs
         self.memory = memory
         self.containers = containers
+        self.containersOmitted = containersOmitted
     }
 
     /// A container found by the cgroup its processes are in.
@@ -38,11 +41,15 @@ public struct SysinfoDocument: Sendable, Equatable {
         /// Its cgroup path: `/docker/<id>` or `/system.slice/docker-<id>.scope`.
         public var cgroup: String
         public var processes: [Process]
+        /// Processes left out because the document reached its size bound
+        /// (the kernel module's `max_bytes`): the figures are a lower bound.
+        public var processesOmitted: UInt64
 
-        public init(id: String, cgroup: String, processes: [Process]) {
+        public init(id: String, cgroup: String, processes: [Process], processesOmitted: UInt64 = 0) {
             self.id = id
             self.cgroup = cgroup
             self.processes = processes
+            self.processesOmitted = processesOmitted
         }
     }
 

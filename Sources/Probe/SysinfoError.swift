@@ -32,4 +32,17 @@ public enum SysinfoError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path): \(field) \(reason)"
         }
     }
+
+    /// The failure without the file's path or offsets: the same kind twice is
+    /// the same state (so a fallback is said once, not every cycle).
+    public var kind: String {
+        switch self {
+        case .moduleNotLoaded: return "module not loaded"
+        case .unreadable(_, let reason): return "unreadable: \(reason)"
+        case .tooLarge(_, let limit): return "larger than \(limit) bytes"
+        case .malformedJSON: return "not valid JSON"
+        case .unsupportedSchema(_, let schema): return "schema \"\(schema)\""
+        case .invalidField: return "a field breaks the schema"
+        }
+    }
 }

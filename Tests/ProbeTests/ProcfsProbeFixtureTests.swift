@@ -141,13 +141,22 @@ struct ProcfsProbeFixtureTests {
     }
 
     @Test(
-        "a container is recognised by its cgroup path, under either driver",
+        "a container is recognised by its cgroup path where Docker puts it, under either driver; the same names elsewhere are not a container",
         arguments: [
-            ("/docker/\(idA)", idA), ("/system.slice/docker-\(idA).scope", idA), ("/kubepods/x/docker/\(idA)", idA),
-            ("/docker/\(idA)/child", idA), ("/docker/ABC", nil), ("/system.slice/containerd.service", nil),
-            ("/docker-\(idA).scope.d", nil), ("/", nil),
+            ("/docker/\(idA)", idA), ("/system.slice/docker-\(idA).scope", idA), ("/docker/\(idA)/child", idA),
+            ("/system.slice/docker-\(idA).scope/init.scope", idA), ("docker/\(idA)", idA),
+            ("/kubepods/x/docker/\(idA)", nil), ("/user.slice/docker-\(idA).scope", nil), ("/foo/docker/\(idA)", nil),
+            ("/docker-\(idA).scope", nil), ("/system.slice/user/docker-\(idA).scope", nil), ("/system.slice/docker/\(idA)", nil),
+            ("/docker/ABC", nil), ("/system.slice/containerd.service", nil), ("/docker-\(idA).scope.d", nil), ("/", nil),
         ] as [(String, String?)])
     func cgroupPaths(path: String, id: String?) {
         #expect(ContainerCgroupPath.containerID(in: path) == id)
+    }
+
+    @Test("under another cgroup parent the container is found there, and no longer under /docker")
+    func cgroupParent() {
+        let id = Self.idA
+        #expect(ContainerCgroupPath.container(in: "/corral/parent/\(id)/x", parent: "/corral/parent/")?.cgroup == "/corral/parent/\(id)")
+        #expect(ContainerCgroupPath.containerID(in: "/docker/\(id)", parent: "corral/parent") == nil)
     }
 }
