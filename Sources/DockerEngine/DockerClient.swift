@@ -61,6 +61,11 @@ public struct DockerClient: Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
         configuration.timeout = .init(connect: .seconds(5))
+        // No connection back-off inside the pool: it grows to a minute over a
+        // long outage and then outlives it (cycles skipped for most of a
+        // minute after the daemon answered again). A failed connect fails the
+        // call at once; callers retry on their own schedule (the next cycle).
+        configuration.connectionPool.retryConnectionEstablishment = false
         let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration, backgroundActivityLogger: logger)
         let result: Result<T, any Error>
         do {
