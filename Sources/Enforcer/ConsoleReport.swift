@@ -29,6 +29,10 @@ public struct ConsoleReport: Sendable {
                      "\(d.rank)/\(d.of)", actionWord(d, report)]
                 }, highlight: { row in row.last?.hasPrefix("kill") == true || row.last?.hasPrefix("would") == true })
         }
+        if !plan.unmeasured.isEmpty {
+            out += "\n" + subheading("Unmeasured: \(plan.unmeasured.count) (running, but not in the document: not ranked, not kept, not killed)")
+            out += table(["NAME", "CLASS", "IMAGE"], plan.unmeasured.map { [$0.name, $0.containerClass.rawValue, $0.container.image] }, highlight: { _ in false })
+        }
         let killed = plan.kills
         out += "\n" + subheading(report.dryRun ? "Would kill: \(killed.count)" : "Killed: \(report.killedCount) of \(killed.count)")
         out += table(
@@ -42,6 +46,9 @@ public struct ConsoleReport: Sendable {
             for s in report.started { out += "  \(s.name)  \(s.order.image)  \(s.order.reason)\n" }
             for (order, why) in report.failedStarts { out += paint("  failed: \(order.image): \(why)\n", red) }
             if report.dryRun { for order in plan.starts { out += "  \(order.containerClass.rawValue)  \(order.image)  \(order.reason)\n" } }
+        }
+        for gone in report.exitedStarts {
+            out += paint("  \(gone.started.name) (\(gone.started.order.image)) exited at once with status \(gone.exitCode) after it was started; removed\n", red)
         }
         out += "  (\(Planner.oneDecimal(report.seconds * 1000)) ms)\n"
         return out

@@ -34,6 +34,31 @@ public enum CycleJournal {
             }
             entries.append(JournalEntry(message: message, priority: priority, fields: common + [.init("CORRAL_EVENT", event)] + fields(decision)))
         }
+        for item in plan.unmeasured {
+            entries.append(
+                JournalEntry(
+                    message: "did not rank \(item.name): \(item.reason)", priority: .warning,
+                    fields: common + [
+                        .init("CORRAL_EVENT", "unmeasured"), .init("CONTAINER_ID", String(item.id.prefix(12))), .init("CONTAINER_ID_FULL", item.id),
+                        .init("CONTAINER_NAME", item.name), .init("CONTAINER_IMAGE", item.container.image),
+                        .init("CORRAL_CLASS", item.containerClass.rawValue), .init("CORRAL_REASON", item.reason),
+                    ]))
+        }
+        for gone in report.exitedStarts {
+            let started = gone.started
+            let why =
+                "exited at once with status \(gone.exitCode) after Corral started it; "
+                + (gone.removalError.map { "could not remove it: \($0)" } ?? "removed it")
+            entries.append(
+                JournalEntry(
+                    message: "\(started.name) from \(started.order.image) \(why)", priority: .error,
+                    fields: common + [
+                        .init("CORRAL_EVENT", "start_exited"), .init("CONTAINER_ID", String(started.id.prefix(12))), .init("CONTAINER_ID_FULL", started.id),
+                        .init("CONTAINER_NAME", started.name), .init("CONTAINER_IMAGE", started.order.image),
+                        .init("CORRAL_CLASS", started.order.containerClass.rawValue), .init("CORRAL_REASON", why),
+                        .init("CORRAL_EXIT_CODE", String(gone.exitCode)),
+                    ]))
+        }
         for started in report.started {
             entries.append(
                 JournalEntry(
@@ -64,14 +89,16 @@ public enum CycleJournal {
         let summary =
             "cycle \(report.cycle): \(plan.decisions.count) managed, kept \(plan.keeps.count), "
             + (report.dryRun ? "would kill \(plan.kills.count)" : "killed \(report.killedCount)")
-            + ", started \(report.dryRun ? plan.starts.count : report.started.count) (\(snapshot.source), \(Planner.oneDecimal(report.seconds * 1000)) ms)"
+            + ", started \(report.dryRun ? plan.starts.count : report.started.count)"
+            + (plan.unmeasured.isEmpty ? "" : ", \(plan.unmeasured.count) unmeasured") + " (\(snapshot.source), \(Planner.oneDecimal(report.seconds * 1000)) ms)"
         entries.append(
             JournalEntry(
                 message: summary,
                 fields: common + [
                     .init("CORRAL_EVENT", "cycle"), .init("CORRAL_MANAGED", String(plan.decisions.count)), .init("CORRAL_KEPT", String(plan.keeps.count)),
                     .init("CORRAL_KILLED", String(report.dryRun ? 0 : report.killedCount)), .init("CORRAL_PLANNED_KILLS", String(plan.kills.count)),
-                    .init("CORRAL_STARTED", String(report.started.count)), .init("CORRAL_SOURCE", snapshot.source),
+                    .init("CORRAL_STARTED", String(report.started.count)), .init("CORRAL_UNMEASURED", String(plan.unmeasured.count)),
+                    .init("CORRAL_SOURCE", snapshot.source),
                     .init("CORRAL_MEM_USED_KB", String(snapshot.memory.usedKb)), .init("CORRAL_DURATION_MS", Planner.oneDecimal(report.seconds * 1000)),
                 ] + (report.notice.map { [.init("CORRAL_NOTICE", $0)] } ?? [])))
         return entries

@@ -12,6 +12,8 @@ public struct CycleReport: Sendable {
     public let kills: [String: KillPool.Outcome]
     public let started: [Starter.Started]
     public let failedStarts: [(StartOrder, String)]
+    /// Containers earlier cycles started that exited at once, and were removed.
+    public let exitedStarts: [ExitedStart]
     /// Why the cycle was skipped, in words.
     public let error: String?
     /// True when the cycle was skipped because the Docker daemon did not answer.
@@ -19,6 +21,31 @@ public struct CycleReport: Sendable {
     /// A change of snapshot source worth saying once.
     public let notice: String?
     public let seconds: Double
+
+    public init(
+        cycle: Int, dryRun: Bool, snapshot: Snapshot?, plan: Plan?, kills: [String: KillPool.Outcome] = [:], started: [Starter.Started] = [],
+        failedStarts: [(StartOrder, String)] = [], exitedStarts: [ExitedStart] = [], error: String?, notice: String?, seconds: Double
+    ) {
+        self.cycle = cycle
+        self.dryRun = dryRun
+        self.snapshot = snapshot
+        self.plan = plan
+        self.kills = kills
+        self.started = started
+        self.failedStarts = failedStarts
+        self.exitedStarts = exitedStarts
+        self.error = error
+        self.notice = notice
+        self.seconds = seconds
+    }
+
+    /// A container Corral started that was no longer running by the next cycle.
+    public struct ExitedStart: Sendable, Equatable {
+        public let started: Starter.Started
+        public let exitCode: Int32
+        /// Why it could not be removed; nil when it was.
+        public let removalError: String?
+    }
 
     public var killedCount: Int {
         kills.values.filter { $0 == .removed || $0 == .alreadyGone }.count

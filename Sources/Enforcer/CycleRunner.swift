@@ -3,12 +3,19 @@ import DockerEngine
 import Probe
 
 /// One cycle: snapshot, plan, act. Holds what lasts between cycles (the CPU
-/// meter, the snapshot source); reports are written by the caller.
+/// meter, the snapshot source, the containers it started that are still
+/// coming up); reports are written by the caller.
 public struct CycleRunner: Sendable {
     public let config: EnforcerConfig
     public let docker: DockerClient
     private var source: SnapshotSource
     private let planner: Planner
+    /// Containers this enforcer started that no snapshot has measured yet.
+    private var comingUp: [String: Starter.Started] = [:]
+    /// A start still unmeasured after this many cycles is no longer waited
+    /// for: it is then an unmeasured container like any other.
+    static let comingUpCycles = 3
+    private var comingUpSince: [String: Int] = [:]
 
     public init(config: EnforcerConfig, docker: DockerClient) {
         self.config = config
@@ -29,32 +36,68 @@ public struct CycleRunner: Sendable {
             taken = try await source.take(docker: docker)
         } catch {
             var report = CycleReport(
-                cycle: cycle, dryRun: config.dryRun, snapshot: nil, plan: nil, kills: [:], started: [], failedStarts: [],
-                error: "cycle skipped: \(error)", notice: nil, seconds: seconds())
+                cycle: cycle, dryRun: config.dryRun, snapshot: nil, plan: nil, error: "cycle skipped: \(error)", notice: nil, seconds: seconds())
             report.daemonUnavailable = (error as? DockerError)?.isDaemonUnavailable == true
             return report
         }
-        let plan = planner.plan(taken.snapshot)
+        let exited = await settleStarts(taken.snapshot, cycle: cycle)
+        let waiting = Dictionary(comingUp.values.map { ($0.order.containerClass, 1) }, uniquingKeysWith: +)
+        let plan = planner.plan(taken.snapshot, comingUp: waiting)
         guard !config.dryRun else {
-            return CycleReport(
-                cycle: cycle, dryRun: true, snapshot: taken.snapshot, plan: plan, kills: [:], started: [], failedStarts: [], error: nil,
-                notice: taken.notice, seconds: seconds())
+            return CycleReport(cycle: cycle, dryRun: true, snapshot: taken.snapshot, plan: plan, error: nil, notice: taken.notice, seconds: seconds())
         }
-        // Every kill must end before the next cycle is due.
-        let deadline = Duration.seconds(max(1, config.intervalSeconds * 0.8 / 2))
-        let pool = KillPool(docker: docker, width: config.poolWidth, mode: config.killMode, graceSeconds: config.graceSeconds, deadline: deadline)
+        let pool = KillPool(
+            docker: docker, width: config.poolWidth, mode: config.killMode, graceSeconds: config.graceSeconds, deadline: config.removalDeadline)
         let kills = await pool.kill(plan.kills)
         var started: [Starter.Started] = []
         var failed: [(StartOrder, String)] = []
         let starter = Starter(docker: docker, labels: config.selector)
         for order in plan.starts {
             switch await starter.start(order) {
-            case .success(let s): started.append(s)
+            case .success(let s):
+                started.append(s)
+                comingUp[s.id] = s
+                comingUpSince[s.id] = cycle
             case .failure(let error): failed.append((order, error.description))
             }
         }
         return CycleReport(
-            cycle: cycle, dryRun: false, snapshot: taken.snapshot, plan: plan, kills: kills, started: started, failedStarts: failed, error: nil,
-            notice: taken.notice, seconds: seconds())
+            cycle: cycle, dryRun: false, snapshot: taken.snapshot, plan: plan, kills: kills, started: started, failedStarts: failed,
+            exitedStarts: exited, error: nil, notice: taken.notice, seconds: seconds())
+    }
+
+    /// What became of the containers earlier cycles started: measured ones
+    /// have arrived; one that is no longer running exited at once and is
+    /// removed (a broken image must not be started again every cycle while
+    /// its corpses pile up); one still unmeasured is still coming up.
+    mutating func settleStarts(_ snapshot: Snapshot, cycle: Int) async -> [CycleReport.ExitedStart] {
+        guard !comingUp.isEmpty else { return [] }
+        let seen = Dictionary(snapshot.containers.map { ($0.id, $0.measured) }, uniquingKeysWith: { a, _ in a })
+        var exited: [CycleReport.ExitedStart] = []
+        for (id, started) in comingUp.sorted(by: { $0.key < $1.key }) {
+            switch seen[id] {
+            case true?:
+                forget(id)
+            case false?:
+                if cycle - (comingUpSince[id] ?? cycle) >= Self.comingUpCycles { forget(id) }
+            case nil:
+                forget(id)
+                guard let details = try? await docker.inspectContainer(id) else { continue }  // gone already
+                guard !details.state.running else { continue }  // out of this enforcer's scope now
+                var removal: String?
+                do {
+                    try await docker.removeContainer(id, force: true)
+                } catch {
+                    if !error.isNotFound { removal = error.description }
+                }
+                exited.append(.init(started: started, exitCode: details.state.exitCode, removalError: removal))
+            }
+        }
+        return exited
+    }
+
+    private mutating func forget(_ id: String) {
+        comingUp[id] = nil
+        comingUpSince[id] = nil
     }
 }

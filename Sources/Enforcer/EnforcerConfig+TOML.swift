@@ -6,8 +6,8 @@ extension EnforcerConfig {
     /// The keys a config file may hold; anything else is a mistake worth naming.
     static let topLevelKeys: Set<String> = [
         "interval_seconds", "high", "low", "sort_keys", "pool_width", "kill_mode", "grace_seconds", "spool_path", "scale_up", "selector",
-        "images", "thresholds", "scale_up_images", "collector", "generator", "metrics_port",
-        "docker_socket", "module_file", "proc_root", "cgroup_root", "journal_socket",
+        "images", "thresholds", "resolution", "scale_up_images", "collector", "generator", "metrics_port",
+        "docker_socket", "module_file", "proc_root", "cgroup_root", "cgroup_parent", "journal_socket",
     ]
 
     static let collectorKeys: Set<String> = [
@@ -75,6 +75,13 @@ extension EnforcerConfig {
             if let v = try reader.number(thresholds, "cpu_percent", prefix: "thresholds.") { config.policy.highCPUPercent = v }
             if let v = try reader.number(thresholds, "mem_percent", prefix: "thresholds.") { config.policy.highMemPercent = v }
         }
+        if let resolution = try reader.table(table, "resolution") {
+            let p = "resolution."
+            try reader.unknownKeys(in: resolution, allowed: Set(SortKey.allCases.map(resolutionKey)), prefix: p)
+            for key in SortKey.allCases {
+                if let v = try reader.number(resolution, resolutionKey(key), prefix: p) { config.policy.resolutions[key] = v }
+            }
+        }
         if let images = try reader.table(table, "scale_up_images") {
             try reader.unknownKeys(in: images, allowed: ["high", "low"], prefix: "scale_up_images.")
             if let v = try reader.strings(images, "high", prefix: "scale_up_images.") { config.policy.scaleUpImages[.high] = v }
@@ -90,6 +97,7 @@ extension EnforcerConfig {
         if let v = try reader.string(table, "module_file") { config.moduleFile = v }
         if let v = try reader.string(table, "proc_root") { config.procRoot = v }
         if let v = try reader.string(table, "cgroup_root") { config.cgroupRoot = v }
+        if let v = try reader.string(table, "cgroup_parent") { config.cgroupParent = v }
         if let v = try reader.string(table, "journal_socket") { config.journalSocket = v }
         if let v = try reader.integer(table, "metrics_port") { config.metricsPort = v == 0 ? nil : v }
         if let collector = try reader.table(table, "collector") {

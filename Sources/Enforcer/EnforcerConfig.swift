@@ -18,7 +18,9 @@ public struct EnforcerConfig: Sendable, Equatable {
     /// Kills in flight at once.
     public var poolWidth = 8
     public var killMode = KillMode.kill
-    public var graceSeconds = 10
+    /// Seconds between SIGTERM and SIGKILL in term mode. With the seconds a
+    /// removal needs, it must fit in the interval (see ``validated(source:)``).
+    public var graceSeconds = 5
     public var spoolPath = "/var/lib/corral/spool"
     /// Plan and report every cycle; kill and start nothing.
     public var dryRun = false
@@ -31,6 +33,9 @@ public struct EnforcerConfig: Sendable, Equatable {
     public var moduleFile = "/proc/sysinfo_corral"
     public var procRoot = "/proc"
     public var cgroupRoot = "/sys/fs/cgroup"
+    /// The daemon's cgroup parent (cgroupfs driver): containers are
+    /// `/<parent>/<id>` directly under the hierarchy's root.
+    public var cgroupParent = "docker"
     public var journalSocket = "/run/systemd/journal/socket"
     /// The log collector container and the delivery of the spool to it.
     public var collector = CollectorSettings()
@@ -40,6 +45,16 @@ public struct EnforcerConfig: Sendable, Equatable {
     public var metricsPort: Int? = 9411
 
     public init() {}
+
+    /// The seconds a term-mode kill needs beyond its grace for the SIGKILL and
+    /// the removal.
+    public static let removalReserveSeconds = 2.0
+
+    /// How long one removal may take before it is retried: a share of the
+    /// interval, so every kill ends before the next cycle is due.
+    public var removalDeadline: Duration {
+        .milliseconds(Int64(max(1, intervalSeconds * 0.8 / 2) * 1000))
+    }
 
     /// The file read when none is named.
     public static let defaultPath = "/etc/corral/corral.toml"
@@ -69,17 +84,39 @@ extension EnforcerConfig {
     /// it in the error.
     public func validated(source: String) throws(ConfigError) -> EnforcerConfig {
         func fail(_ key: String, _ reason: String) -> ConfigError { ConfigError(file: source, key: key, reason: reason) }
-        guard intervalSeconds >= 1 else { throw fail("interval_seconds", "must be at least 1 second, not \(intervalSeconds)") }
-        guard policy.desiredHigh >= 0 else { throw fail("high", "must not be negative, not \(policy.desiredHigh)") }
-        guard policy.desiredLow >= 0 else { throw fail("low", "must not be negative, not \(policy.desiredLow)") }
+        // Not a number, infinities: refused before any comparison lets them through.
+        guard intervalSeconds.isFinite, intervalSeconds >= 1, intervalSeconds <= 86_400 else {
+            throw fail("interval_seconds", "must be a number of seconds from 1 to 86400, not \(intervalSeconds)")
+        }
+        guard (0...10_000).contains(policy.desiredHigh) else { throw fail("high", "must be from 0 to 10000, not \(policy.desiredHigh)") }
+        guard (0...10_000).contains(policy.desiredLow) else { throw fail("low", "must be from 0 to 10000, not \(policy.desiredLow)") }
         guard !policy.sortKeys.isEmpty, Set(policy.sortKeys).count == policy.sortKeys.count else {
             throw fail("sort_keys", "must name each of cpu, mem, vsz, rss at most once, and at least one")
         }
         guard (1...256).contains(poolWidth) else { throw fail("pool_width", "must be from 1 to 256, not \(poolWidth)") }
         guard (0...3600).contains(graceSeconds) else { throw fail("grace_seconds", "must be from 0 to 3600, not \(graceSeconds)") }
-        guard policy.highCPUPercent >= 0 else { throw fail("thresholds.cpu_percent", "must not be negative") }
-        guard policy.highMemPercent >= 0 else { throw fail("thresholds.mem_percent", "must not be negative") }
+        if killMode == .term, Double(graceSeconds) + Self.removalReserveSeconds > intervalSeconds * 0.8 {
+            throw fail(
+                "grace_seconds",
+                "\(graceSeconds) s of grace cannot fit in an interval of \(Planner.oneDecimal(intervalSeconds)) s: with kill_mode \"term\" the grace plus \(Int(Self.removalReserveSeconds)) s for SIGKILL and removal must be at most 80% of interval_seconds (lower grace_seconds or raise interval_seconds)"
+            )
+        }
+        guard policy.highCPUPercent.isFinite, policy.highCPUPercent >= 0 else {
+            throw fail("thresholds.cpu_percent", "must be a finite number, not negative, not \(policy.highCPUPercent)")
+        }
+        guard policy.highMemPercent.isFinite, (0...100).contains(policy.highMemPercent) else {
+            throw fail("thresholds.mem_percent", "must be from 0 to 100, not \(policy.highMemPercent)")
+        }
+        for (key, value) in policy.resolutions.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            guard value.isFinite, value >= 0, value <= 1_000_000 else {
+                throw fail("resolution.\(Self.resolutionKey(key))", "must be a finite number from 0 (exact) to 1000000, not \(value)")
+            }
+        }
         if let cycles, cycles < 1 { throw fail("cycles", "must be at least 1, not \(cycles)") }
+        let parentComponents = cgroupParent.split(separator: "/")
+        guard !parentComponents.isEmpty, parentComponents.allSatisfy({ $0 != "." && $0 != ".." }), cgroupParent.utf8.count <= 64 else {
+            throw fail("cgroup_parent", "must be a cgroup path of at most 64 bytes without '.' or '..' components, not '\(cgroupParent)'")
+        }
         guard !spoolPath.isEmpty else { throw fail("spool_path", "must not be empty") }
         guard (1...65535).contains(collector.port) else { throw fail("collector.port", "must be from 1 to 65535, not \(collector.port)") }
         guard (1...10_000).contains(collector.batchSize) else { throw fail("collector.batch_size", "must be from 1 to 10000, not \(collector.batchSize)") }
@@ -95,10 +132,25 @@ extension EnforcerConfig {
         if let metricsPort, collector.enabled, metricsPort == collector.port {
             throw fail("metrics_port", "must differ from collector.port (\(collector.port))")
         }
-        for key in selector.keys where key == CorralLabel.managed || key == CorralLabel.protected {
+        for key in selector.keys.sorted() where key == CorralLabel.managed || key == CorralLabel.protected {
             throw fail("selector", "cannot name \(key): Corral decides on that label itself")
         }
+        // A selector on the class would hide the other class, keep the plan
+        // short forever and have scale-up start containers every cycle.
+        for key in selector.keys.sorted() where key == CorralLabel.class || key == CorralLabel.role {
+            throw fail("selector", "cannot name \(key): a selector narrows which containers Corral sees, and \(key) decides how it treats them (use high/low instead)")
+        }
         return self
+    }
+
+    /// The config file's key for a resolution (`[resolution]` table).
+    public static func resolutionKey(_ key: SortKey) -> String {
+        switch key {
+        case .cpu: return "cpu_percent"
+        case .mem: return "mem_percent"
+        case .vsz: return "vsz_mib"
+        case .rss: return "rss_mib"
+        }
     }
 
     /// Docker's rule for names: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.

@@ -38,8 +38,9 @@ public struct EnforcerService: Service {
     }
 
     public func run() async throws {
-        let spool = try Spool(directory: config.spoolPath, maxRecords: config.collector.spoolMaxRecords)
-        for repair in await spool.repairs {
+        // A dry run touches nothing: no spool, no collector, no generator change.
+        let spool = config.dryRun ? nil : try Spool(directory: config.spoolPath, maxRecords: config.collector.spoolMaxRecords)
+        for repair in await spool?.repairs ?? [] {
             journal.write(JournalEntry(message: repair, priority: .warning, fields: [.init("CORRAL_EVENT", "spool_repaired"), .init("CORRAL_REASON", repair)]))
         }
         journal.write(
@@ -50,7 +51,7 @@ public struct EnforcerService: Service {
         // Ready as soon as it runs: a daemon that is not up yet is waited for, not a failed start.
         notifier.ready(status: "starting: connecting to the Docker daemon at \(config.socketPath)")
         try await DockerClient.withClient(socketPath: config.socketPath, maxConnections: max(config.poolWidth, 4), logger: logger) { docker in
-            if config.collector.enabled {
+            if config.collector.enabled, let spool {
                 try await CollectorClient.withClient(baseURL: config.collector.baseURL, logger: logger) { client in
                     var started = Delivery(settings: config.collector, docker: docker, client: client, spool: spool, journal: journal)
                     say(await started.start())
@@ -63,19 +64,23 @@ public struct EnforcerService: Service {
                 var none: Delivery?
                 try await loop(docker: docker, spool: spool, delivery: &none)
                 notifier.stopping(status: "stopping")
-                say("the collector is off: records stay in \(config.spoolPath)")
+                if config.dryRun {
+                    say("dry run: nothing was killed, started, spooled or shipped; the generator was left as it was")
+                } else {
+                    say("the collector is off: records stay in \(config.spoolPath)")
+                }
             }
         } orWhenUnavailable: { error in
             logger.warning("Docker daemon unavailable; retrying", metadata: ["error": "\(error)"])
         }
-        for line in GeneratorStopper(mode: config.generator).stop() {
+        for line in GeneratorStopper(mode: config.dryRun ? .none : config.generator).stop() {
             say(line)
             journal.write(JournalEntry(message: line, fields: [.init("CORRAL_EVENT", "generator_stopped")]))
         }
         journal.write(JournalEntry(message: "corral enforce stopped", fields: [.init("CORRAL_EVENT", "stop")]))
     }
 
-    func loop(docker: DockerClient, spool: Spool, delivery: inout Delivery?) async throws {
+    func loop(docker: DockerClient, spool: Spool?, delivery: inout Delivery?) async throws {
         var runner = CycleRunner(config: config, docker: docker)
         let report = ConsoleReport(colour: colour)
         let interval = Duration.milliseconds(Int64(config.intervalSeconds * 1000))
@@ -96,14 +101,16 @@ public struct EnforcerService: Service {
             for entry in entries { journal.write(entry) }
             if let summary = entries.last { notifier.status(summary.message) }
             console?(report.render(result))
-            let records = CycleRecords.make(result)
-            do {
-                let dropped = try await spool.append(memory: records.memory, processes: records.processes)
-                for drop in dropped { journal.write(Self.droppedEntry(drop)) }
-                metrics?.spoolDropped(dropped)
-            } catch {
-                journal.write(JournalEntry(message: "\(error)", priority: .error, fields: [.init("CORRAL_EVENT", "error"), .init("CORRAL_REASON", "\(error)")]))
-                metrics?.error("spool")
+            if let spool {
+                let records = CycleRecords.make(result)
+                do {
+                    let dropped = try await spool.append(memory: records.memory, processes: records.processes)
+                    for drop in dropped { journal.write(Self.droppedEntry(drop)) }
+                    metrics?.spoolDropped(dropped)
+                } catch {
+                    journal.write(JournalEntry(message: "\(error)", priority: .error, fields: [.init("CORRAL_EVENT", "error"), .init("CORRAL_REASON", "\(error)")]))
+                    metrics?.error("spool")
+                }
             }
             let next = started + interval
             if var current = delivery {
@@ -112,7 +119,7 @@ public struct EnforcerService: Service {
                 delivery = current
                 metrics?.delivered(shipped)
             }
-            metrics?.cycle(result, duration: ContinuousClock.now - started, spoolDepth: await spool.depth())
+            metrics?.cycle(result, duration: ContinuousClock.now - started, spoolDepth: await spool?.depth() ?? 0)
             if let cycles = config.cycles, cycle >= cycles { break }
             if ContinuousClock.now < next {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(until: next) }

@@ -19,7 +19,8 @@ public struct KillPool: Sendable {
     public let width: Int
     public let mode: EnforcerConfig.KillMode
     public let graceSeconds: Int
-    /// How long one attempt may take.
+    /// How long one attempt's removal may take; in term mode the grace is
+    /// added, so the attempt covers SIGTERM, the grace, SIGKILL and removal.
     public let deadline: Duration
 
     public init(docker: DockerClient, width: Int, mode: EnforcerConfig.KillMode, graceSeconds: Int, deadline: Duration) {
@@ -67,11 +68,13 @@ public struct KillPool: Sendable {
         let docker = self.docker
         let mode = self.mode
         let grace = graceSeconds
-        let deadline = self.deadline
+        let deadline = mode == .term ? self.deadline + .seconds(grace) : self.deadline
         do {
             return try await withThrowingTaskGroup(of: Outcome?.self) { group in
                 group.addTask {
                     do {
+                        // The daemon's stop is the escalation: SIGTERM, the
+                        // grace, then SIGKILL; the forced removal follows.
                         if mode == .term { try await docker.stopContainer(id, graceSeconds: grace) }
                         try await docker.removeContainer(id, force: true)
                         return .removed

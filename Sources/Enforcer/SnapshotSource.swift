@@ -10,18 +10,19 @@ public struct SnapshotSource: Sendable {
     public let procfs: ProcfsProbe
     public let selector: [String: String]
     private var builder: SnapshotBuilder
-    private var lastSource: SysinfoDocument.Source?
+    private var lastState: State?
 
     public init(config: EnforcerConfig) {
         reader = SysinfoReader(path: config.moduleFile)
-        procfs = ProcfsProbe(procRoot: config.procRoot)
+        procfs = ProcfsProbe(procRoot: config.procRoot, cgroupParent: config.cgroupParent)
         selector = config.selector
         builder = SnapshotBuilder(cgroups: CgroupStats(root: config.cgroupRoot))
     }
 
     public struct Taken: Sendable {
         public let snapshot: Snapshot
-        /// Said once when the source changes (the module's file appeared or vanished).
+        /// Said once when the source changes (the module's file appeared or
+        /// vanished, or its document could not be used and the twin stood in).
         public let notice: String?
     }
 
@@ -30,28 +31,51 @@ public struct SnapshotSource: Sendable {
         let metadata = running.filter(inScope).map {
             ContainerMetadata(id: $0.id, name: $0.name, image: $0.image, labels: $0.labels, createdAt: Double($0.created))
         }
-        let document = try readDocument()
+        let (document, state) = try readDocument()
         var notice: String?
-        if lastSource != document.source {
-            switch (lastSource, document.source) {
-            case (.kernel?, .procfs): notice = "\(reader.path) disappeared: falling back to the procfs twin"
-            case (_, .kernel): notice = "reading the kernel module's \(reader.path)"
-            case (_, .procfs): notice = "\(reader.path) is absent (module not loaded): using the procfs twin"
-            }
-            lastSource = document.source
+        if lastState != state {
+            notice = state.notice(path: reader.path, after: lastState)
+            lastState = state
         }
         return Taken(snapshot: builder.build(document: document, metadata: metadata), notice: notice)
     }
 
-    /// The module's document when its file is there; the twin's otherwise,
-    /// including when the file vanishes between the check and the read.
-    func readDocument() throws(SysinfoError) -> SysinfoDocument {
-        guard reader.isAvailable else { return try procfs.document() }
+    /// Which document a cycle read, and why: said when it changes, not every cycle.
+    enum State: Equatable {
+        case kernel
+        /// The module's file is not there.
+        case absent
+        /// The module's file is there but its document could not be used this
+        /// cycle (too large, unreadable, malformed): the twin stood in.
+        case fallback(String)
+
+        func notice(path: String, after previous: State?) -> String {
+            switch (previous, self) {
+            case (.kernel?, .absent), (.fallback?, .absent): return "\(path) disappeared: falling back to the procfs twin"
+            case (_, .kernel): return "reading the kernel module's \(path)"
+            case (_, .absent): return "\(path) is absent (module not loaded): using the procfs twin"
+            case (_, .fallback(let reason)): return "the kernel module's document cannot be used (\(reason)): using the procfs twin until it can"
+            }
+        }
+    }
+
+    /// The module's document when its file is there and its document can be
+    /// used; the twin's otherwise. One bad document (too large for one
+    /// container's thousands of processes, a kernel -ENOMEM, a torn read)
+    /// costs that cycle its source, never its figures.
+    func readDocument() throws(SysinfoError) -> (SysinfoDocument, State) {
+        guard reader.isAvailable else { return (try procfs.document(), .absent) }
         do {
-            return try reader.read()
+            let document = try reader.read()
+            // Whole containers left out by the module's size bound would be
+            // unmeasured: the twin measures every one.
+            guard document.containersOmitted == 0 else {
+                return (try procfs.document(), .fallback("its size bound left whole containers out"))
+            }
+            return (document, .kernel)
         } catch {
-            if case .moduleNotLoaded = error { return try procfs.document() }
-            throw error
+            if case .moduleNotLoaded = error { return (try procfs.document(), .absent) }
+            return (try procfs.document(), .fallback(error.kind))
         }
     }
 

@@ -24,6 +24,16 @@ struct EnforceCommand: AsyncParsableCommand {
             start, http://127.0.0.1:--collector-port). Prometheus metrics are served at
             http://127.0.0.1:--metrics-port/metrics.
 
+            One enforcer runs per state directory (--spool): a second one exits at once
+            with status 75, naming the first one's pid. --dry-run touches nothing: no
+            container is killed or started, nothing is spooled or shipped, the collector
+            is neither created nor started, and the generator is left as it is.
+
+            Containers Docker lists as running but whose processes the snapshot lacks
+            (another cgroup parent, restarting, just exited) are "unmeasured": journalled
+            (CORRAL_EVENT=unmeasured), shown, and neither ranked, kept nor killed that
+            cycle. Figures closer than --resolution tie, so the next sort key decides.
+
             On SIGINT or SIGTERM the cycle in flight finishes, the spool is delivered,
             the collector draws its graphs and report (the paths are printed: under
             --collector-store/graphs), and the generator is turned off (--generator).
@@ -56,6 +66,14 @@ struct EnforceCommand: AsyncParsableCommand {
         } catch let error as ConfigError {
             throw report(error)
         }
+        // One enforcer per state directory; a dry run writes nothing there and needs none.
+        let lock: StateLock?
+        do {
+            lock = config.dryRun ? nil : try StateLock.acquire(directory: config.spoolPath)
+        } catch {
+            throw report(error)
+        }
+        defer { withExtendedLifetime(lock) {} }
         var logger = Logger(label: "corral")
         logger.logLevel = .info
         let journal = SystemdJournal(socketPath: config.journalSocket)

@@ -18,6 +18,10 @@ func report(_ error: any Error) -> ExitCode {
         print("hint: start the engine with 'scripts/engine.sh' (or 'systemctl start docker'), or pass --socket PATH", to: &standardError)
         return ExitCode(69)  // EX_UNAVAILABLE
     }
+    if error is StateLock.Held {
+        print("corral: \(error)", to: &standardError)
+        return ExitCode(StateLock.heldExitCode)  // EX_TEMPFAIL
+    }
     if error is ConfigError {
         print("corral: \(error)", to: &standardError)
         return ExitCode(78)  // EX_CONFIG

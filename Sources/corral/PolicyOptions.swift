@@ -19,13 +19,20 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Ranking keys, most significant first (default cpu,mem,vsz,rss).", valueName: "cpu,mem,vsz,rss"))
     var sortKeys: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "How far apart figures must be for a sort key to decide (repeatable; default cpu=1,mem=0.1,vsz=1,rss=1).",
+            discussion: "CPU and memory in percentage points, VSZ and RSS in MiB; closer figures tie and the next key decides; 0 compares exactly.",
+            valueName: "key=value"))
+    var resolution: [String] = []
+
     @Option(help: ArgumentHelp("Kills in flight at once (default 8).", valueName: "n"))
     var poolWidth: Int?
 
     @Option(help: ArgumentHelp("kill: SIGKILL at once (default); term: SIGTERM, then SIGKILL after --grace.", valueName: "kill|term"))
     var killMode: String?
 
-    @Option(help: ArgumentHelp("Seconds between SIGTERM and SIGKILL with --kill-mode term (default 10).", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Seconds between SIGTERM and SIGKILL with --kill-mode term; plus 2 s, at most 80% of the interval (default 5).", valueName: "seconds"))
     var grace: Int?
 
     @Option(help: ArgumentHelp("Directory of the durable log spool (default /var/lib/corral/spool).", valueName: "path"))
@@ -109,6 +116,12 @@ struct PolicyOptions: ParsableArguments {
                 guard let key = SortKey(rawValue: String(name)) else { throw ValidationError("--sort-keys: '\(name)' is not one of cpu, mem, vsz, rss") }
                 return key
             }
+        }
+        for pair in resolution.flatMap({ $0.split(separator: ",").map(String.init) }) {
+            guard let eq = pair.firstIndex(of: "="), let key = SortKey(rawValue: String(pair[..<eq])),
+                let value = Double(pair[pair.index(after: eq)...])
+            else { throw ValidationError("--resolution wants cpu|mem|vsz|rss=number, not '\(pair)'") }
+            config.policy.resolutions[key] = value
         }
         for pair in selector {
             guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else { throw ValidationError("--selector wants key=value, not '\(pair)'") }

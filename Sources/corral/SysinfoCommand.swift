@@ -41,6 +41,9 @@ struct SysinfoCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The /proc to read for the procfs source.", valueName: "path"))
     var procRoot: String = "/proc"
 
+    @Option(help: ArgumentHelp("The Docker daemon's cgroup parent (cgroupfs driver), as the module's cgroup_parent.", valueName: "path"))
+    var cgroupParent: String = ContainerCgroupPath.defaultParent
+
     func run() throws {
         var standardError = StandardError()
         let reader = SysinfoReader(path: moduleFile)
@@ -50,14 +53,14 @@ struct SysinfoCommand: ParsableCommand {
             case .kernel:
                 document = try reader.read()
             case .procfs:
-                document = try ProcfsProbe(procRoot: procRoot).document()
+                document = try ProcfsProbe(procRoot: procRoot, cgroupParent: cgroupParent).document()
             case .auto:
                 if reader.isAvailable {
                     print("corral: sysinfo source: kernel (\(moduleFile))", to: &standardError)
                     document = try reader.read()
                 } else {
                     print("corral: sysinfo source: procfs (\(procRoot); \(moduleFile) is absent: the module is not loaded)", to: &standardError)
-                    document = try ProcfsProbe(procRoot: procRoot).document()
+                    document = try ProcfsProbe(procRoot: procRoot, cgroupParent: cgroupParent).document()
                 }
             }
             print(document.jsonText(pretty: pretty), terminator: "")

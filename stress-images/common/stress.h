@@ -19,15 +19,23 @@ static inline void stress_on_signal(int sig)
 	_exit(0);
 }
 
-/* Exit at once, status 0, on SIGTERM, SIGINT or SIGHUP. */
+/*
+ * Exit at once, status 0, on SIGTERM, SIGINT or SIGHUP. With
+ * STRESS_IGNORE_TERM=1 SIGTERM is ignored instead, as a stubborn service's
+ * would be: only SIGKILL ends it (for testing a kill mode that escalates).
+ */
 static inline void stress_exit_on_term(void)
 {
-	struct sigaction sa;
+	const char *ignore = getenv("STRESS_IGNORE_TERM");
+	struct sigaction sa, term;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = stress_on_signal;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL) ||
+	term = sa;
+	if (ignore && strcmp(ignore, "1") == 0)
+		term.sa_handler = SIG_IGN;
+	if (sigaction(SIGTERM, &term, NULL) || sigaction(SIGINT, &sa, NULL) ||
 	    sigaction(SIGHUP, &sa, NULL)) {
 		perror("sigaction");
 		exit(1);

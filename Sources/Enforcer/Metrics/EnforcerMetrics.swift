@@ -27,7 +27,7 @@ public final class EnforcerMetrics: Sendable {
     private let memoryUsed: Gauge
 
     static let classes = ["high", "low"]
-    static let states = ["kept", "killed", "kill_failed", "protected", "unmanaged"]
+    static let states = ["kept", "killed", "kill_failed", "unmeasured", "protected", "unmanaged"]
     static let sources = ["kernel", "procfs"]
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -94,12 +94,14 @@ public final class EnforcerMetrics: Sendable {
                 case nil: break
                 }
             }
+            for item in report.plan?.unmeasured ?? [] { counts[item.containerClass.rawValue, default: [:]]["unmeasured", default: 0] += 1 }
             for cls in Self.classes {
                 for state in Self.states { containers(cls, state).set(to: Double(counts[cls]?[state] ?? 0)) }
             }
         }
         for started in report.started { starts(started.order.containerClass.rawValue).increment() }
-        if !report.failedStarts.isEmpty { errors("start").increment(by: Int64(report.failedStarts.count)) }
+        let failedStarts = report.failedStarts.count + report.exitedStarts.count
+        if failedStarts > 0 { errors("start").increment(by: Int64(failedStarts)) }
     }
 
     func delivered(_ report: ShipReport) {
