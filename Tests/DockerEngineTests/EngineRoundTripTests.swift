@@ -91,6 +91,8 @@ struct EngineRoundTripTests {
     func stop() async throws {
         try await withScratch { scratch in
             let id = try await scratch.container(image: "corral/low-tick")
+            // Running is not ready: until its handler is installed, PID 1 drops SIGTERM.
+            try await waitForSignalReadiness(scratch.docker, id)
             try await scratch.docker.stopContainer(id, graceSeconds: 30)
             let details = try await scratch.docker.inspectContainer(id)
             #expect(!details.state.running)

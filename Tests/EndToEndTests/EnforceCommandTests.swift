@@ -150,7 +150,8 @@ extension EndToEnd {
                 let process = Process()
                 process.executableURL = repositoryRoot.appendingPathComponent(corral)
                 process.arguments = [
-                    "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spool, "--config", try testConfig(),
+                    // Term mode's grace plus 2 s must fit in 80% of the interval.
+                    "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "4", "--spool", spool, "--config", try testConfig(),
                     "--kill-mode", "term", "--grace", "1", "--pool-width", "2",
                 ]
                 process.standardOutput = FileHandle.nullDevice
@@ -197,7 +198,7 @@ extension EndToEnd {
             defer { try? FileManager.default.removeItem(atPath: path) }
             let result = try runCommand(corral, ["enforce", "--cycles", "1", "--config", path])
             #expect(result.status != 0)
-            #expect(result.stderr.contains("\(path): low: must not be negative"), "\(result.stderr)")
+            #expect(result.stderr.contains("\(path): low: must be from 0 to 10000, not -2"), "\(result.stderr)")
         }
 
         @Test("corral plan prints the plan with reasons and touches nothing")
@@ -219,7 +220,7 @@ extension EndToEnd {
 }
 
 extension EndToEnd.EnforceCommandTests {
-    @Test("the module's document is used while present; a malformed one skips that cycle with a journalled error; when it disappears the twin takes over with one warning")
+    @Test("the module's document is used while present; a malformed or oversized one costs the cycle its source, not its figures: the twin stands in, said once per change; when it disappears the twin takes over with one warning")
     func moduleFileComesAndGoes() async throws {
         try await withScratch { scratch in
             for _ in 0..<3 { try await managed(scratch, .low, image: "corral/low-idle") }
@@ -245,17 +246,28 @@ extension EndToEnd.EnforceCommandTests {
             let selector = "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"
 
             _ = try await awaitJournal(["CORRAL_EVENT=cycle", "CORRAL_SOURCE=kernel", selector], count: 1)
-            try Data("{\"schema\":\"corral.sysinfo/v1\",".utf8).write(to: URL(fileURLWithPath: moduleFile))
-            let errors = try await awaitJournal(["CORRAL_EVENT=error", selector], count: 1)
-            #expect(errors[0]["CORRAL_REASON"]?.contains("\(moduleFile) is not valid JSON") == true, "\(errors[0])")
+            func notice(_ words: String) async throws -> [String: String] {
+                try await poll("a cycle noting '\(words)'", seconds: 30) { () -> [String: String]? in
+                    try journalEntries(["CORRAL_EVENT=cycle", selector]).first { $0["CORRAL_NOTICE"]?.contains(words) == true }
+                }
+            }
+            try Data("{\"schema\":\"corral.sysinfo/v1\",".utf8).write(to: URL(fileURLWithPath: moduleFile), options: .atomic)
+            let malformed = try await notice("the kernel module's document cannot be used (not valid JSON)")
+            #expect(malformed["CORRAL_SOURCE"] == "procfs")
+            // One container's tens of thousands of processes: larger than the reader takes.
+            try Data(count: (64 << 20) + 1).write(to: URL(fileURLWithPath: moduleFile), options: .atomic)
+            let oversized = try await notice("cannot be used (larger than 67108864 bytes)")
+            #expect(oversized["CORRAL_SOURCE"] == "procfs")
             try FileManager.default.removeItem(atPath: moduleFile)
-            _ = try await awaitJournal(["CORRAL_EVENT=cycle", "CORRAL_SOURCE=procfs", selector], count: 2)
+            _ = try await notice("disappeared: falling back to the procfs twin")
+            #expect(try journalEntries(["CORRAL_EVENT=error", selector]).isEmpty, "no cycle was skipped")
 
             kill(process.processIdentifier, SIGTERM)
             _ = try await poll("corral enforce to exit", seconds: 30) { process.isRunning ? nil : true }
             #expect(process.terminationStatus == 0)
             let console = try String(contentsOfFile: out, encoding: .utf8)
             #expect(console.components(separatedBy: "disappeared: falling back to the procfs twin").count == 2, "said exactly once")
+            #expect(console.components(separatedBy: "cannot be used (not valid JSON)").count == 2, "said once, not every cycle")
             #expect(try await mix(scratch).low.count == 3, "nothing was killed on a bad document")
         }
     }
@@ -273,5 +285,124 @@ extension EndToEnd.EnforceCommandTests {
             #expect(result.stderr.contains("CORRAL_EVENT=keep"))
             #expect(result.stderr.contains("SYSLOG_IDENTIFIER=corral"))
         }
+    }
+}
+
+extension EndToEnd.EnforceCommandTests {
+    @Test("a running container the document lacks is unmeasured: journalled, left running, and never kept in place of a measured one")
+    func unmeasured() async throws {
+        try await withScratch { scratch in
+            var ids: [String] = []
+            for _ in 0..<4 { ids.append(try await managed(scratch, .low, image: "corral/low-idle")) }
+            let ghost = ids[0]
+            // The module's document as it would be if the ghost's cgroup were
+            // elsewhere: the twin's document without it.
+            let twin = try runCommand(corral, ["sysinfo", "--source", "procfs"])
+            #expect(twin.status == 0, "\(twin.stderr)")
+            var document = try #require(try JSONSerialization.jsonObject(with: Data(twin.stdout.utf8)) as? [String: Any])
+            let containers = try #require(document["containers"] as? [[String: Any]])
+            #expect(containers.contains { $0["id"] as? String == ghost })
+            document["containers"] = containers.filter { $0["id"] as? String != ghost }
+            let moduleFile = FileManager.default.temporaryDirectory.appendingPathComponent("sysinfo-\(scratch.run).json").path
+            try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: moduleFile))
+            defer { try? FileManager.default.removeItem(atPath: moduleFile) }
+
+            let result = try enforce(scratch, ["--cycles", "1", "--high", "0", "--low", "2", "--no-scale-up", "--module-file", moduleFile], spool: spoolDirectory())
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("Unmeasured: 1"))
+            let selector = "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"
+            let said = try await awaitJournal(["CORRAL_EVENT=unmeasured", selector], count: 1)
+            #expect(said.map { $0["CONTAINER_ID_FULL"] } == [ghost])
+            #expect(said[0]["CORRAL_REASON"]?.hasPrefix("unmeasured low") == true)
+            let keeps = try await awaitJournal(["CORRAL_EVENT=keep", selector], count: 2)
+            #expect(!keeps.contains { $0["CONTAINER_ID_FULL"] == ghost }, "the zeros of the unmeasured are not the lightest")
+            let kills = try await awaitJournal(["CORRAL_EVENT=kill", selector], count: 1)
+            #expect(kills.count == 1 && kills[0]["CONTAINER_ID_FULL"] != ghost)
+            let left = Set(try await mix(scratch).low.map(\.id))
+            #expect(left.count == 3 && left.contains(ghost), "two measured kept, the unmeasured left running")
+        }
+    }
+
+    @Test("--dry-run --cycles 1 leaves crontab -l, the container list and the collector's state byte-identical")
+    func dryRunTouchesNothing() async throws {
+        try await withScratch { scratch in
+            try await managed(scratch, .high, image: "corral/high-ram")
+            for _ in 0..<4 { try await managed(scratch, .low, image: "corral/low-idle") }
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("dry-\(scratch.run)").path
+            let store = root + "/logs"
+            let spool = root + "/spool"
+            // Everything a real run would touch is on: the collector (its own
+            // name, port and store), the generator's cron lines, scale-up.
+            let config = root + "/corral.toml"
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: root) }
+            try Data(
+                """
+                metrics_port = 0
+                generator = "auto"
+
+                [collector]
+                enabled = true
+                name = "corral-collector-\(scratch.run)"
+                port = 9499
+                store_path = "\(store)"
+
+                """.utf8
+            ).write(to: URL(fileURLWithPath: config))
+            // This test's containers and the collector it names (other suites
+            // run beside this one and have containers of their own).
+            func hostState() async throws -> String {
+                var containers = try await scratch.listed(all: true).map { "\($0.id) \($0.state)" }.sorted()
+                let collector = try? await scratch.docker.inspectContainer("corral-collector-\(scratch.run)")
+                containers.append("collector: \(collector?.id ?? "none")")
+                let crontab = try runCommand("/usr/bin/crontab", ["-l"])
+                return containers.joined(separator: "\n") + "\n--\n\(crontab.status)\n\(crontab.stdout)\(crontab.stderr)"
+            }
+            let before = try await hostState()
+            let result = try runCommand(
+                corral, ["enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--config", config, "--spool", spool, "--dry-run", "--cycles", "1"])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("would kill"))
+            #expect(result.stdout.contains("Would start: 1"))
+            #expect(try await hostState() == before, "no container created, started, stopped or removed; crontab as it was")
+            #expect(!FileManager.default.fileExists(atPath: store), "no collector store made")
+            #expect(!FileManager.default.fileExists(atPath: spool), "nothing spooled")
+        }
+    }
+
+    @Test("a second enforcer on the same state directory exits at once with status 75, naming the first one's pid")
+    func oneEnforcerPerStateDirectory() async throws {
+        try await withScratch { scratch in
+            let spool = spoolDirectory()
+            let first = Process()
+            first.executableURL = repositoryRoot.appendingPathComponent(corral)
+            first.arguments = [
+                "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spool, "--config", try testConfig(), "--no-scale-up",
+            ]
+            first.standardOutput = FileHandle.nullDevice
+            first.standardError = FileHandle.nullDevice
+            try first.run()
+            defer { if first.isRunning { first.terminate() } }
+            let pid = first.processIdentifier
+            _ = try await awaitJournal(["CORRAL_EVENT=cycle", "_PID=\(pid)"], count: 1, seconds: 30)
+
+            let second = try enforce(scratch, ["--cycles", "1", "--no-scale-up"], spool: spool)
+            #expect(second.status == 75)
+            #expect(second.stderr.contains("another corral enforce (pid \(pid)) already runs"), "\(second.stderr)")
+            #expect(try journalEntries(["CORRAL_EVENT=start", "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"]).count == 1, "the second never started")
+
+            kill(pid, SIGTERM)
+            _ = try await poll("the first enforcer to exit", seconds: 30) { first.isRunning ? nil : true }
+            #expect(first.terminationStatus == 0)
+            let after = try enforce(scratch, ["--cycles", "1", "--no-scale-up"], spool: spool)
+            #expect(after.status == 0, "the lock goes with its holder: \(after.stderr)")
+        }
+    }
+
+    @Test("a selector on corral.class or corral.role is refused at start, naming the key", arguments: ["corral.class=high", "corral.role=worker"])
+    func classSelectorRefused(selector: String) throws {
+        let result = try runCommand(corral, ["enforce", "--cycles", "1", "--selector", selector, "--config", try testConfig()])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("selector: cannot name \(selector.prefix { $0 != "=" })"), "\(result.stderr)")
     }
 }

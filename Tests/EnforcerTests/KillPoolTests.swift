@@ -86,4 +86,18 @@ struct KillPoolTests {
             }
         }
     }
+
+    @Test("term mode removes a PID 1 that ignores SIGTERM: SIGTERM, the grace, SIGKILL, removal, all within one attempt")
+    func termEscalates() async throws {
+        try await withScratch { scratch in
+            let managed = [CorralLabel.managed: "true"]
+            let stubborn = try await scratch.container(image: "corral/low-idle", labels: managed, env: ["STRESS_IGNORE_TERM": "1"])
+            try await waitForSignalReadiness(scratch.docker, stubborn, ignored: true)
+            // The removal deadline alone (2 s) is shorter than the grace (3 s):
+            // the attempt's deadline must cover both.
+            let term = KillPool(docker: scratch.docker, width: 1, mode: .term, graceSeconds: 3, deadline: .seconds(2))
+            #expect(await term.kill([decision(for: stubborn, labels: managed)])[stubborn] == .removed)
+            await #expect(throws: DockerError.self) { try await scratch.docker.inspectContainer(stubborn) }
+        }
+    }
 }

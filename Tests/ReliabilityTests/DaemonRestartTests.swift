@@ -72,4 +72,54 @@ struct DaemonRestartTests {
             }
         }
     }
+
+    @Test("dockerd stopped for three minutes and started again: the first cycle after it answers runs")
+    func longOutage() async throws {
+        let run = "t-" + UUID().uuidString.prefix(8).lowercased()
+        let selector = "CORRAL_SELECTOR=\(Scratch.runLabel)=\(run)"
+        let spool = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(run)").path
+        let process = Process()
+        process.executableURL = repositoryRoot.appendingPathComponent(corral)
+        process.arguments = [
+            "enforce", "--selector", "\(Scratch.runLabel)=\(run)", "--interval", "2", "--spool", spool, "--config", "/dev/null", "--no-collector",
+            "--metrics-port", "0", "--generator", "none", "--no-scale-up",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            if process.isRunning { process.terminate() }
+            _ = try? runCommand("scripts/engine.sh", [])
+        }
+        _ = try await awaitJournal(["CORRAL_EVENT=cycle", selector], count: 1, seconds: 30)
+
+        #expect(try runCommand("/usr/bin/pkill", ["-TERM", "-x", "dockerd"]).status == 0)
+        _ = try await poll("dockerd to stop", seconds: 60) { () -> Bool? in
+            try runCommand("/usr/bin/pgrep", ["-x", "dockerd"]).status != 0 ? true : nil
+        }
+        // The outage itself: long enough for any connection back-off to grow
+        // past a minute (it did, and then outlived the outage by 55 s).
+        try await Task.sleep(for: .seconds(180))
+        #expect(process.isRunning, "the enforcer survives the outage")
+        let skipped = try journalEntries(["CORRAL_EVENT=error", selector]).count
+        #expect(skipped > 10, "cycles went on being tried (and skipped) through the outage: \(skipped)")
+
+        let engine = try runCommand("scripts/engine.sh", [])
+        #expect(engine.status == 0, "\(engine.stderr)")
+        // engine.sh returns once the daemon answers /_ping: every cycle
+        // journalled from here on must have run, the first one included.
+        let answered = UInt64(Date().timeIntervalSince1970 * 1_000_000)
+        let after = try await poll("a cycle after the daemon answered", seconds: 60) { () -> [[String: String]]? in
+            let entries = try journalEntries([selector]).filter {
+                ($0["CORRAL_EVENT"] == "cycle" || $0["CORRAL_EVENT"] == "error") && (UInt64($0["__REALTIME_TIMESTAMP"] ?? "") ?? 0) > answered
+            }
+            return entries.contains { $0["CORRAL_EVENT"] == "cycle" } ? entries : nil
+        }
+        let first = after.min { (UInt64($0["__REALTIME_TIMESTAMP"] ?? "") ?? 0) < (UInt64($1["__REALTIME_TIMESTAMP"] ?? "") ?? 0) }
+        #expect(first?["CORRAL_EVENT"] == "cycle", "the first cycle after the daemon answered ran: \(after.map { $0["MESSAGE"] ?? "" })")
+
+        kill(process.processIdentifier, SIGTERM)
+        _ = try await poll("corral enforce to exit", seconds: 30) { process.isRunning ? nil : true }
+        #expect(process.terminationStatus == 0)
+    }
 }
