@@ -56,7 +56,7 @@ remove_file() {
 remove_dir() {
 	[ -d "$1" ] && [ ! -L "$1" ] || return 0
 	if ! rmdir -- "$1" 2>/dev/null; then
-		say "kept $1: it holds files Corral did not install ($(find "$1" -mindepth 1 -maxdepth 2 -printf '%P ' | head -c 200))"
+		say "kept $1: it holds files Corral did not install ($(find "$1" -mindepth 1 -maxdepth 2 -printf '%P\n' | head -n 10 | paste -s -d' '))"
 	fi
 }
 
