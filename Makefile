@@ -10,7 +10,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: help run test bench deps test-deps engine journald cron images build release lint kernel-test clean install uninstall systemd-test soak
+.PHONY: help run test bench deps test-deps engine journald cron images build release lint kernel-test clean install uninstall systemd-test soak scripts-test
 
 help:
 	@echo "make run     install what is missing, start the engine, journald and cron,"
@@ -57,26 +57,45 @@ release: deps
 	@$(SWIFT) build -c release --static-swift-stdlib $(SWIFT_FLAGS)
 
 lint: deps
-	@shellcheck generator.sh scripts/*.sh stress-images/*.sh dashboards/*.sh kernel-module/qemu/*.sh .ci/run
+	@shellcheck generator.sh scripts/*.sh scripts/tests/*.sh stress-images/*.sh dashboards/*.sh kernel-module/qemu/*.sh .ci/run
 
 # The main job: the generator every 30 s from cron, and the enforcer in the
 # foreground every 10 s until Ctrl-C, with its log collector container beside
-# it. Ctrl-C delivers the last logs, draws the graphs (their paths are printed)
-# and removes the generator's cron lines. ENFORCE_FLAGS adds flags (--dry-run, ...).
+# it. Ctrl-C delivers the last logs, draws the graphs (their paths are printed),
+# removes the generator's cron lines and then the managed containers the run
+# left (scripts/run.sh; KEEP=1 keeps them). ENFORCE_FLAGS adds flags (--dry-run, ...).
 run: images cron journald build
 	@./generator.sh --install-cron
 	@./generator.sh
 	@$(BIN)/corral ps
-	@echo "make run: corral enforce $(ENFORCE_FLAGS) (Ctrl-C stops it, draws the graphs and stops the generator)"
-	@exec $(BIN)/corral enforce $(ENFORCE_FLAGS)
+	@echo "make run: corral enforce $(ENFORCE_FLAGS). Ctrl-C stops it: it draws the graphs, stops the generator, then removes the managed containers (corral.managed=true, not protected)$(if $(filter 1,$(KEEP)),; KEEP=1: they stay,; KEEP=1 make run keeps them)"
+	@KEEP=$(KEEP) exec scripts/run.sh $(BIN)/corral enforce $(ENFORCE_FLAGS)
 
+# Before anything, a host that Corral's containers are not already loading
+# (the tests measure CPU): leftover managed or test containers stop it, or are
+# removed under CI=true or CLEAN=1 (scripts/test-host.sh). The suites run the
+# generator with no cap (CORRAL_MAX_MANAGED=0: they run in parallel and count
+# only their own containers); the tests' containers are removed after each
+# group, so make test leaves none behind.
 test: test-deps images cron journald build lint
-	@SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --skip ReliabilityTests --skip SystemdTests
+	@scripts/test-host.sh check
+	@CORRAL_MAX_MANAGED=0 SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --skip ReliabilityTests --skip SystemdTests || status=$$?; \
+		scripts/test-host.sh clean; exit $${status:-0}
 	@# Stops and restarts the shared dockerd, so it runs alone, after the rest.
-	@SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --filter ReliabilityTests
+	@CORRAL_MAX_MANAGED=0 SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --filter ReliabilityTests || status=$$?; \
+		scripts/test-host.sh clean; exit $${status:-0}
 	@dashboards/run-tests.sh
+	@$(MAKE) --no-print-directory scripts-test
 	@$(MAKE) --no-print-directory kernel-test
 	@$(MAKE) --no-print-directory systemd-test
+
+# The shell side: the generator's cap and crontab edits, the uninstaller's
+# refusals, make run's wrapper, the test pre-flight, and the systemd units'
+# lifecycle under a real systemd with a stand-in enforcer (about a minute).
+scripts-test: images
+	@scripts/tests/host-scripts.sh
+	@scripts/tests/run-wrapper.sh
+	@scripts/tests/systemd-units.sh
 
 # The module on Debian's kernel under qemu (cgroup v1 and v2), with the release
 # corral binary beside it so its procfs twin is checked against the module.
@@ -90,7 +109,8 @@ kernel-test: test-deps release
 # staged into a debootstrap'd Debian, the timer and the service enabled.
 # Alone, because its enforcer and timer run for minutes on the shared daemon.
 systemd-test: test-deps images journald release
-	@SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --filter SystemdTests
+	@SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --filter SystemdTests || status=$$?; \
+		scripts/test-host.sh clean; exit $${status:-0}
 
 # The deployed system for 10 minutes (CORRAL_SOAK_SECONDS): the enforcer's RSS,
 # exactly-once delivery, the mix after every minute. Not part of make test.
