@@ -77,9 +77,11 @@ public struct CollectorClient: Sendable {
         return try decode(Ack.self, reply, path)
     }
 
-    /// Asks the collector to draw every chart and the report from all stored logs.
-    public func renderGraphs() async throws(CollectorError) -> Graphs {
-        let reply = try await send(.POST, "/v1/graphs", body: ByteBuffer(string: "{}"), timeout: .seconds(60))
+    /// Asks the collector to draw every chart and the report from the last
+    /// `windowSeconds` of stored logs (ending at the newest record), so the
+    /// render's time does not grow with the store's age.
+    public func renderGraphs(windowSeconds: Int) async throws(CollectorError) -> Graphs {
+        let reply = try await send(.POST, "/v1/graphs", body: ByteBuffer(string: "{\"window_seconds\":\(windowSeconds)}"), timeout: .seconds(60))
         return try decode(Graphs.self, reply, "/v1/graphs")
     }
 

@@ -88,6 +88,9 @@ public struct CollectorContainer: Sendable {
                 "CORRAL_COLLECTOR_HOST": "127.0.0.1",
                 "CORRAL_COLLECTOR_PORT": "\(settings.port)",
                 "CORRAL_COLLECTOR_STORE": "/var/lib/corral/logs",
+                "CORRAL_COLLECTOR_RETENTION_DAYS": "\(settings.retentionDays)",
+                "CORRAL_COLLECTOR_MAX_FILE_MIB": "\(settings.maxFileMiB)",
+                "CORRAL_COLLECTOR_GRAPH_WINDOW_SECONDS": "\(settings.graphWindowSeconds)",
             ],
             networkMode: "host",
             binds: ["\(settings.storePath):/var/lib/corral/logs"])

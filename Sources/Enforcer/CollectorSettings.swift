@@ -19,6 +19,12 @@ public struct CollectorSettings: Sendable, Equatable {
     public var flushSeconds = 20
     /// How long start waits for /healthz.
     public var startSeconds = 60
+    /// The span of logs the shutdown graphs draw, ending at the newest record.
+    public var graphWindowSeconds = 86_400
+    /// Days of logs the collector keeps; older day files are removed (0: all).
+    public var retentionDays = 30
+    /// The size at which a day's file rotates to the next one.
+    public var maxFileMiB = 64
 
     public init() {}
 

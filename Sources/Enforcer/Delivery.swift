@@ -61,7 +61,7 @@ struct Delivery {
             lines.append("every record is delivered to the collector (store: \(settings.storePath))")
         }
         do throws(CollectorError) {
-            let graphs = try await shipper.client.renderGraphs()
+            let graphs = try await shipper.client.renderGraphs(windowSeconds: settings.graphWindowSeconds)
             let paths = graphs.graphs.map { "\(settings.graphsPath)/\($0)" }
             let report = paths.first { $0.hasSuffix(".html") }
             for path in paths where !path.hasSuffix(".html") { lines.append("graph:  \(path)") }

@@ -12,6 +12,7 @@ extension EnforcerConfig {
 
     static let collectorKeys: Set<String> = [
         "enabled", "image", "name", "port", "store_path", "batch_size", "spool_max_records", "flush_seconds", "start_seconds",
+        "graph_window_seconds", "retention_days", "max_file_mib",
     ]
 
     /// Reads `path` over the defaults. A missing file at the default path means
@@ -112,6 +113,9 @@ extension EnforcerConfig {
             if let v = try reader.integer(collector, "spool_max_records", prefix: p) { config.collector.spoolMaxRecords = v }
             if let v = try reader.integer(collector, "flush_seconds", prefix: p) { config.collector.flushSeconds = v }
             if let v = try reader.integer(collector, "start_seconds", prefix: p) { config.collector.startSeconds = v }
+            if let v = try reader.integer(collector, "graph_window_seconds", prefix: p) { config.collector.graphWindowSeconds = v }
+            if let v = try reader.integer(collector, "retention_days", prefix: p) { config.collector.retentionDays = v }
+            if let v = try reader.integer(collector, "max_file_mib", prefix: p) { config.collector.maxFileMiB = v }
         }
         if let selector = try reader.table(table, "selector") {
             for key in selector.keys {

@@ -123,6 +123,13 @@ extension EnforcerConfig {
         guard collector.spoolMaxRecords >= 1 else { throw fail("collector.spool_max_records", "must be at least 1, not \(collector.spoolMaxRecords)") }
         guard (0...600).contains(collector.flushSeconds) else { throw fail("collector.flush_seconds", "must be from 0 to 600, not \(collector.flushSeconds)") }
         guard (1...600).contains(collector.startSeconds) else { throw fail("collector.start_seconds", "must be from 1 to 600, not \(collector.startSeconds)") }
+        guard (60...31_622_400).contains(collector.graphWindowSeconds) else {
+            throw fail("collector.graph_window_seconds", "must be from 60 (a minute) to 31622400 (366 days), not \(collector.graphWindowSeconds)")
+        }
+        guard (0...3660).contains(collector.retentionDays) else {
+            throw fail("collector.retention_days", "must be from 0 (keep everything) to 3660, not \(collector.retentionDays)")
+        }
+        guard (1...4096).contains(collector.maxFileMiB) else { throw fail("collector.max_file_mib", "must be from 1 to 4096, not \(collector.maxFileMiB)") }
         guard !collector.image.isEmpty else { throw fail("collector.image", "must not be empty") }
         guard Self.isContainerName(collector.name) else {
             throw fail("collector.name", "must be a container name (letters, digits, '_', '.', '-', starting with a letter or digit), not '\(collector.name)'")

@@ -45,6 +45,22 @@ public func jsonLines(_ path: String) throws -> [[String: Any]] {
     }
 }
 
+/// Every record the collector stored for `stream` ("memory", "process"), in
+/// stored order: its day files (`<stream>-YYYY-MM-DD[.N].jsonl`) by day, then
+/// by their rotation number.
+public func storedRecords(_ store: String, _ stream: String) throws -> [[String: Any]] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: store)) ?? []
+    func key(_ name: String) -> (String, Int)? {
+        guard name.hasPrefix(stream + "-"), name.hasSuffix(".jsonl") else { return nil }
+        let middle = name.dropFirst(stream.count + 1).dropLast(".jsonl".count)
+        let parts = middle.split(separator: ".", maxSplits: 1)
+        guard let day = parts.first, day.count == 10 else { return nil }
+        return (String(day), parts.count == 2 ? Int(parts[1]) ?? 0 : 0)
+    }
+    let files = names.compactMap { name in key(name).map { (name, $0) } }.sorted { $0.1 < $1.1 }
+    return try files.flatMap { try jsonLines("\(store)/\($0.0)") }
+}
+
 public struct TestDataError: Error, CustomStringConvertible {
     public let description: String
 }

@@ -38,8 +38,10 @@ extension EndToEnd {
                 let savedCrontab = try crontab()
                 defer { _ = try? runCommand("/usr/bin/crontab", ["-"], stdin: savedCrontab.isEmpty ? "" : savedCrontab) }
                 let keptLine = "17 3 * * * true # an operator's own line"
-                let generatorLine = "* * * * * true # corral-generator (test \(scratch.run))"
-                #expect(try runCommand("/usr/bin/crontab", ["-"], stdin: savedCrontab + keptLine + "\n" + generatorLine + "\n").status == 0)
+                let generatorLine = "* * * * * true # corral-generator"
+                // Tagged, but not a line the generator writes: left alone.
+                let lookalike = "*/5 * * * * true # corral-generator"
+                #expect(try runCommand("/usr/bin/crontab", ["-"], stdin: savedCrontab + keptLine + "\n" + generatorLine + "\n" + lookalike + "\n").status == 0)
 
                 let out = try scratchDirectory("enforce") + "/stdout"
                 _ = FileManager.default.createFile(atPath: out, contents: nil)
@@ -61,7 +63,7 @@ extension EndToEnd {
                 let details = try await scratch.docker.inspectContainer(name)
                 #expect(details.config.labels[CorralLabel.protected] == "true" && details.config.labels[CorralLabel.role] == "collector")
                 _ = try await poll("the first memory record in the store", seconds: 30) { () -> Bool? in
-                    try jsonLines("\(store)/memory.jsonl").isEmpty ? nil : true
+                    try storedRecords(store, "memory").isEmpty ? nil : true
                 }
 
                 // Live metrics, in a format Prometheus accepts.
@@ -89,12 +91,12 @@ extension EndToEnd {
                 // Every record the enforcer spooled is in the store exactly once, in order.
                 for stream in ["memory", "process"] {
                     let spooled = try jsonLines("\(spool)/\(stream).jsonl").compactMap { $0["id"] as? String }
-                    let stored = try jsonLines("\(store)/\(stream).jsonl").compactMap { $0["id"] as? String }
+                    let stored = try storedRecords(store, stream).compactMap { $0["id"] as? String }
                     #expect(!spooled.isEmpty)
                     #expect(stored == spooled, "\(stream): \(stored.count) stored, \(spooled.count) spooled")
                     #expect(Set(stored).count == stored.count, "\(stream): a record stored twice")
                 }
-                let cycles = try jsonLines("\(store)/memory.jsonl").compactMap { $0["cycle"] as? Int }
+                let cycles = try storedRecords(store, "memory").compactMap { $0["cycle"] as? Int }
                 #expect(cycles == Array(1...cycles.count), "one memory record per cycle, none missing: \(cycles)")
                 #expect(console.contains("every record is delivered"), "\(console.suffix(2000))")
 
@@ -111,8 +113,9 @@ extension EndToEnd {
 
                 // The generator is off; the operator's own line stays.
                 let after = try crontab()
-                #expect(!after.contains("corral-generator"))
+                #expect(!after.split(separator: "\n").contains { $0 == generatorLine })
                 #expect(after.contains(keptLine))
+                #expect(after.contains(lookalike), "only the generator's own lines, matched exactly")
                 #expect(console.contains("generator: removed its 1 crontab line"))
 
                 // The collector is still up (protected, reused by the next start) and was never killed.

@@ -45,7 +45,7 @@ struct CollectorDeliveryTests {
     }
 
     func storedIDs(_ settings: CollectorSettings, _ stream: SpoolStream) throws -> [String] {
-        try jsonLines("\(settings.storePath)/\(stream.rawValue).jsonl").compactMap { $0["id"] as? String }
+        try storedRecords(settings.storePath, stream.rawValue).compactMap { $0["id"] as? String }
     }
 
     @Test("the collector container: Corral's labels, host networking on 127.0.0.1, the store on the host; reused while it runs, replaced once stopped")
@@ -168,7 +168,7 @@ struct CollectorDeliveryTests {
             try await spool.append(memory: Self.records(cycle: 1, count: 3), processes: [])
             var shipper = Shipper(spool: spool, client: client)
             #expect(await shipper.ship(until: .now + .seconds(20)).failure == nil)
-            let graphs = try await client.renderGraphs()
+            let graphs = try await client.renderGraphs(windowSeconds: 86_400)
             #expect(graphs.graphs.contains("report.html"))
             for name in graphs.graphs {
                 let data = try #require(FileManager.default.contents(atPath: "\(settings.graphsPath)/\(name)"), "\(name)")
