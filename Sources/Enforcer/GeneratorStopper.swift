@@ -29,7 +29,12 @@ public struct GeneratorStopper: Sendable {
         if mode == .cron || mode == .auto {
             if let line = removeCronLines() { said.append(line) }
         }
-        if mode == .timer || (mode == .auto && FileManager.default.fileExists(atPath: "/run/systemd/system")) {
+        // Under systemd (INVOCATION_ID is set for a unit's processes) the
+        // timer is BindsTo= the enforcer: systemd stops it with the enforcer
+        // and starts it again on a restart. Stopping it here would race that
+        // restart and leave the generator off for good.
+        let underSystemd = ProcessInfo.processInfo.environment["INVOCATION_ID"] != nil
+        if mode == .timer || (mode == .auto && !underSystemd && FileManager.default.fileExists(atPath: "/run/systemd/system")) {
             if let line = stopTimer() { said.append(line) }
         }
         return said
@@ -42,7 +47,7 @@ public struct GeneratorStopper: Sendable {
         let listed = Self.run(crontab, ["-l"])
         guard listed.status == 0 else { return mode == .cron ? "generator: root has no crontab; nothing to remove" : nil }
         let lines = listed.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let kept = lines.filter { !$0.contains(cronTag) }
+        let kept = lines.filter { !isGeneratorLine($0) }
         let removed = lines.count - kept.count
         guard removed > 0 else { return mode == .cron ? "generator: no crontab lines tagged '\(cronTag)'" : nil }
         var table = kept.joined(separator: "\n")
@@ -50,6 +55,12 @@ public struct GeneratorStopper: Sendable {
         let written = Self.run(crontab, ["-"], input: table)
         guard written.status == 0 else { return "generator: crontab refused the table without its lines: \(written.output)" }
         return "generator: removed its \(removed) crontab line\(removed == 1 ? "" : "s")"
+    }
+
+    /// Exactly the lines `generator.sh --install-cron` writes: every minute,
+    /// ending in the tag. A line that merely mentions the tag is someone else's.
+    func isGeneratorLine(_ line: String) -> Bool {
+        line.hasPrefix("* * * * * ") && line.hasSuffix(" " + cronTag)
     }
 
     func stopTimer() -> String? {
