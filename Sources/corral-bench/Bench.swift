@@ -27,13 +27,19 @@ struct Bench: AsyncParsableCommand {
                        against a sequential docker stop loop and xargs docker rm -f.
               rest     the enforcer's RSS and CPU at rest tracking 200 containers
                        at a 10 s interval (aim: RSS <= 24 MiB, CPU < 0.5%).
+              store    the collector on --store-days of a deployed host's logs: start,
+                       RSS at rest, the shutdown graphs' render time and peak RSS,
+                       against the enforcer's 60 s wait and a 256 MiB bound.
             Each row runs --trials times per side and reports the medians.
             Needs the real daemon and the stress images (make images).
             """
     )
 
     @Option(help: "Rows to run, comma-separated.")
-    var rows: String = "remove,inspect,snapshot,cycle,rest"
+    var rows: String = "remove,inspect,snapshot,cycle,rest,store"
+
+    @Option(help: "Simulated days of logs for the store row.")
+    var storeDays: Int = 30
 
     @Option(help: "Seconds the rest row measures the enforcer for.")
     var restSeconds: Int = 60
@@ -58,7 +64,7 @@ struct Bench: AsyncParsableCommand {
 
     func validate() throws {
         guard count >= 1, width >= 1, trials >= 1 else { throw ValidationError("--count, --width and --trials must be at least 1") }
-        let known: Set<String> = ["remove", "inspect", "snapshot", "cycle", "rest"]
+        let known: Set<String> = ["remove", "inspect", "snapshot", "cycle", "rest", "store"]
         guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--snapshot-counts wants numbers such as 10,100,300") }
         guard counts.contains(statsAt) else { throw ValidationError("--stats-at \(statsAt) must be one of --snapshot-counts") }
         for row in rows.split(separator: ",") where !known.contains(String(row)) {
@@ -91,6 +97,9 @@ struct Bench: AsyncParsableCommand {
                     table.add(row)
                 }
             }
+        }
+        if wanted.contains("store") {
+            for row in try StoreBench(days: storeDays).run() { table.add(row) }
         }
         print(table.render(), terminator: "")
     }
