@@ -38,11 +38,8 @@ public enum CycleJournal {
             entries.append(
                 JournalEntry(
                     message: "did not rank \(item.name): \(item.reason)", priority: .warning,
-                    fields: common + [
-                        .init("CORRAL_EVENT", "unmeasured"), .init("CONTAINER_ID", String(item.id.prefix(12))), .init("CONTAINER_ID_FULL", item.id),
-                        .init("CONTAINER_NAME", item.name), .init("CONTAINER_IMAGE", item.container.image),
-                        .init("CORRAL_CLASS", item.containerClass.rawValue), .init("CORRAL_REASON", item.reason),
-                    ]))
+                    fields: common + [.init("CORRAL_EVENT", "unmeasured")]
+                        + containerFields(id: item.id, name: item.name, image: item.container.image, cls: item.containerClass, reason: item.reason)))
         }
         for gone in report.exitedStarts {
             let started = gone.started
@@ -52,22 +49,16 @@ public enum CycleJournal {
             entries.append(
                 JournalEntry(
                     message: "\(started.name) from \(started.order.image) \(why)", priority: .error,
-                    fields: common + [
-                        .init("CORRAL_EVENT", "start_exited"), .init("CONTAINER_ID", String(started.id.prefix(12))), .init("CONTAINER_ID_FULL", started.id),
-                        .init("CONTAINER_NAME", started.name), .init("CONTAINER_IMAGE", started.order.image),
-                        .init("CORRAL_CLASS", started.order.containerClass.rawValue), .init("CORRAL_REASON", why),
-                        .init("CORRAL_EXIT_CODE", String(gone.exitCode)),
-                    ]))
+                    fields: common + [.init("CORRAL_EVENT", "start_exited"), .init("CORRAL_EXIT_CODE", String(gone.exitCode))]
+                        + containerFields(id: started.id, name: started.name, image: started.order.image, cls: started.order.containerClass, reason: why)))
         }
         for started in report.started {
             entries.append(
                 JournalEntry(
                     message: "started \(started.name) from \(started.order.image): \(started.order.reason)", priority: .notice,
-                    fields: common + [
-                        .init("CORRAL_EVENT", "start_container"), .init("CONTAINER_ID", String(started.id.prefix(12))), .init("CONTAINER_ID_FULL", started.id),
-                        .init("CONTAINER_NAME", started.name), .init("CONTAINER_IMAGE", started.order.image),
-                        .init("CORRAL_CLASS", started.order.containerClass.rawValue), .init("CORRAL_REASON", started.order.reason),
-                    ]))
+                    fields: common + [.init("CORRAL_EVENT", "start_container")]
+                        + containerFields(
+                            id: started.id, name: started.name, image: started.order.image, cls: started.order.containerClass, reason: started.order.reason)))
         }
         if report.dryRun {
             for order in plan.starts {
@@ -113,11 +104,17 @@ public enum CycleJournal {
         return fields
     }
 
-    static func fields(_ decision: Decision) -> [JournalEntry.Field] {
+    /// The fields that name a container and why it was acted on.
+    static func containerFields(id: String, name: String, image: String, cls: ContainerClass, reason: String) -> [JournalEntry.Field] {
         [
-            .init("CONTAINER_ID", String(decision.id.prefix(12))), .init("CONTAINER_ID_FULL", decision.id), .init("CONTAINER_NAME", decision.name),
-            .init("CONTAINER_IMAGE", decision.container.image), .init("CORRAL_CLASS", decision.containerClass.rawValue),
-            .init("CORRAL_REASON", decision.reason), .init("CORRAL_RANK", "\(decision.rank)/\(decision.of)"),
+            .init("CONTAINER_ID", String(id.prefix(12))), .init("CONTAINER_ID_FULL", id), .init("CONTAINER_NAME", name),
+            .init("CONTAINER_IMAGE", image), .init("CORRAL_CLASS", cls.rawValue), .init("CORRAL_REASON", reason),
+        ]
+    }
+
+    static func fields(_ decision: Decision) -> [JournalEntry.Field] {
+        containerFields(id: decision.id, name: decision.name, image: decision.container.image, cls: decision.containerClass, reason: decision.reason) + [
+            .init("CORRAL_RANK", "\(decision.rank)/\(decision.of)"),
             .init("CORRAL_CPU_PERCENT", Planner.oneDecimal(decision.cpuPercent)), .init("CORRAL_MEM_PERCENT", twoDecimals(decision.memPercent)),
             .init("CORRAL_RSS_KB", String(decision.rssKb)), .init("CORRAL_VSZ_KB", String(decision.vszKb)),
         ]

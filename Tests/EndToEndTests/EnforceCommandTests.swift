@@ -406,3 +406,49 @@ extension EndToEnd.EnforceCommandTests {
         #expect(result.stderr.contains("selector: cannot name \(selector.prefix { $0 != "=" })"), "\(result.stderr)")
     }
 }
+
+extension EndToEnd.EnforceCommandTests {
+    @Test("a container Corral starts that exits at once is removed and journalled, and scale-up starts no more than the shortfall each cycle")
+    func startThatExitsAtOnce() async throws {
+        try await withScratch { scratch in
+            // An image whose workload refuses its environment and exits 2 at once.
+            let image = "corral-test/exits-at-once"
+            let built = try runCommand("/usr/bin/docker", ["build", "-q", "-t", image, "-"], stdin: "FROM corral/high-ram\nENV STRESS_MEGABYTES=lots\n")
+            try #require(built.status == 0, "\(built.stderr)")
+            let config = FileManager.default.temporaryDirectory.appendingPathComponent("exits-\(scratch.run).toml").path
+            try Data(
+                """
+                metrics_port = 0
+                generator = "none"
+
+                [collector]
+                enabled = false
+
+                [scale_up_images]
+                high = ["\(image)"]
+
+                """.utf8
+            ).write(to: URL(fileURLWithPath: config))
+            defer { try? FileManager.default.removeItem(atPath: config) }
+
+            let result = try runCommand(
+                corral,
+                ["enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spoolDirectory(), "--config", config,
+                 "--high", "1", "--low", "0", "--cycles", "5"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let selector = "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"
+            // Every start but the last cycle's was found exited and removed
+            // (journald may take a moment to show every entry).
+            let (starts, exited, left) = try await poll("each start found exited, removed and journalled", seconds: 30) {
+                () -> ([[String: String]], [[String: String]], [ContainerSummary])? in
+                let starts = try journalEntries(["CORRAL_EVENT=start_container", selector])
+                let exited = try journalEntries(["CORRAL_EVENT=start_exited", selector])
+                let left = try await scratch.listed(all: true)
+                return !exited.isEmpty && starts.count - exited.count == left.count ? (starts, exited, left) : nil
+            }
+            #expect(exited.allSatisfy { $0["CORRAL_EXIT_CODE"] == "2" && $0["CORRAL_REASON"]?.contains("removed it") == true }, "\(exited)")
+            #expect(starts.count <= 5, "one start a cycle at most (the shortfall of 1): \(starts.count)")
+            #expect(left.count <= 1, "\(left.map { "\($0.name) \($0.state)" })")
+        }
+    }
+}

@@ -18,17 +18,26 @@ struct DaemonRestartTests {
         }
     }
 
+    /// `corral enforce` on this run's containers, with nothing that reaches
+    /// beyond the test (no collector, no metrics port, the generator alone).
+    func startEnforcer(run: String, spool: String, _ extra: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = repositoryRoot.appendingPathComponent(corral)
+        process.arguments =
+            ["enforce", "--selector", "\(Scratch.runLabel)=\(run)", "--spool", spool, "--config", "/dev/null", "--no-collector", "--metrics-port", "0", "--generator", "none"]
+            + extra
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     @Test("dockerd stopped for a cycle and started again: the enforcer survives, journals the outage, and converges")
     func restart() async throws {
         let run = "t-" + UUID().uuidString.prefix(8).lowercased()
         let selector = "CORRAL_SELECTOR=\(Scratch.runLabel)=\(run)"
         let spool = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(run)").path
-        let process = Process()
-        process.executableURL = repositoryRoot.appendingPathComponent(corral)
-        process.arguments = ["enforce", "--selector", "\(Scratch.runLabel)=\(run)", "--interval", "1", "--spool", spool, "--config", "/dev/null", "--no-collector", "--metrics-port", "0", "--generator", "none"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try startEnforcer(run: run, spool: spool, ["--interval", "1"])
         defer {
             if process.isRunning { process.terminate() }
             _ = try? runCommand("scripts/engine.sh", [])
@@ -78,15 +87,7 @@ struct DaemonRestartTests {
         let run = "t-" + UUID().uuidString.prefix(8).lowercased()
         let selector = "CORRAL_SELECTOR=\(Scratch.runLabel)=\(run)"
         let spool = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(run)").path
-        let process = Process()
-        process.executableURL = repositoryRoot.appendingPathComponent(corral)
-        process.arguments = [
-            "enforce", "--selector", "\(Scratch.runLabel)=\(run)", "--interval", "2", "--spool", spool, "--config", "/dev/null", "--no-collector",
-            "--metrics-port", "0", "--generator", "none", "--no-scale-up",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try startEnforcer(run: run, spool: spool, ["--interval", "2", "--no-scale-up"])
         defer {
             if process.isRunning { process.terminate() }
             _ = try? runCommand("scripts/engine.sh", [])
