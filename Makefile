@@ -68,7 +68,7 @@ run: images cron journald build
 	@./generator.sh --install-cron
 	@./generator.sh
 	@$(BIN)/corral ps
-	@echo "make run: corral enforce $(ENFORCE_FLAGS). Ctrl-C stops it: it draws the graphs, stops the generator, then removes the managed containers (corral.managed=true, not protected)$(if $(filter 1,$(KEEP)),; KEEP=1: they stay,; KEEP=1 make run keeps them)"
+	@echo "make run: corral enforce$(if $(ENFORCE_FLAGS), $(ENFORCE_FLAGS)). Ctrl-C stops it: it draws the graphs, stops the generator, then removes the managed containers (corral.managed=true, not protected)$(if $(filter 1,$(KEEP)),; KEEP=1: they stay,; KEEP=1 make run keeps them)"
 	@KEEP=$(KEEP) exec scripts/run.sh $(BIN)/corral enforce $(ENFORCE_FLAGS)
 
 # Before anything, a host that Corral's containers are not already loading

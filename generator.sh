@@ -35,6 +35,9 @@ and runs with --network none. Prints one line per container started.
   --install-cron   add two crontab lines, 30 s apart, that run this script every
                    30 s (logging to $CRON_LOG); other lines are left as they are
   --remove-cron    remove those two lines, and only them
+  --from-cron      how those lines run it: start nothing once the lines are
+                   gone (a run cron had already started, such as the one that
+                   sleeps 30 s first, finds them removed and stops)
   -h, --help       this text
 
 The cap keeps a generator whose enforcer is dead from flooding the host. It
@@ -106,7 +109,7 @@ install_cron() {
 	command -v crontab >/dev/null || die "crontab is missing (install the cron package)"
 	local table run
 	table=$(current_crontab) || die "crontab left as it was"
-	printf -v run '%q >>%q 2>&1' "$self" "$CRON_LOG"
+	printf -v run '%q --from-cron >>%q 2>&1' "$self" "$CRON_LOG"
 	{
 		[ -z "$table" ] || others "$table"
 		echo "* * * * * $run $CRON_TAG"
@@ -132,6 +135,7 @@ remove_cron() {
 }
 
 count=10
+from_cron=0
 labels=()
 max_managed=${CORRAL_MAX_MANAGED:-$DEFAULT_MAX_MANAGED}
 max_from="CORRAL_MAX_MANAGED"
@@ -141,6 +145,7 @@ while [ $# -gt 0 ]; do
 	-h | --help) usage; exit 0 ;;
 	--install-cron) install_cron; exit 0 ;;
 	--remove-cron) remove_cron; exit 0 ;;
+	--from-cron) from_cron=1; shift ;;
 	--count)
 		[ $# -ge 2 ] || usage_error "--count needs a number"
 		count=$2
@@ -188,12 +193,27 @@ for image in "${IMAGES[@]}"; do
 	esac
 done
 
-# The cap. Runs take turns so two of them cannot both count the same room;
-# the lock is this script itself, readable wherever it runs (a read-only
-# root under systemd's ProtectSystem= included).
+# Runs take turns so two of them cannot both count the same room; the lock
+# is this script itself, readable wherever it runs (a read-only root under
+# systemd's ProtectSystem= included). Whoever removes the cron lines and then
+# takes this lock (make run's cleanup) knows no cron run starts anything after.
+exec 9<"$self"
+flock -w 120 9 || say "warning: another run has held the lock for 120 s; going on without it"
+
+if [ "$from_cron" = 1 ]; then
+	table=$(current_crontab) || die "cannot tell whether the generator's crontab lines are still there"
+	ours=0
+	while IFS= read -r line; do
+		if is_ours "$line"; then ours=1; fi
+	done <<<"$table"
+	if [ "$ours" = 0 ]; then
+		say "its crontab lines are gone (removed when the enforcer stopped): starting nothing"
+		exit 0
+	fi
+fi
+
+# The cap.
 if [ "$max_managed" -gt 0 ]; then
-	exec 9<"$self"
-	flock -w 120 9 || say "warning: another run has held the lock for 120 s; counting without it"
 	if ! states=$(docker ps -a --filter label=corral.managed=true \
 		--filter status=running --filter status=created --filter status=restarting --filter status=paused \
 		--format 'protected={{.Label "corral.protected"}}' 2>&1); then

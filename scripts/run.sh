@@ -30,7 +30,10 @@ case "${1:-}" in
 esac
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-say() { echo "make run: $*" >&2; }
+# `make run | tee log`: Ctrl-C ends tee too, and a write to its pipe must not
+# end this script before the enforcer has stopped and the containers are gone.
+trap '' PIPE
+say() { echo "make run: $*" >&2 || true; }
 
 # The enforcer in a process group of its own (job control on), so a Ctrl-C
 # at the terminal reaches it once, from here, not twice.

@@ -81,7 +81,9 @@ struct EnforceCommand: AsyncParsableCommand {
         let service = EnforcerService(
             config: config, journal: journal, logger: logger,
             console: { text in
-                FileHandle.standardOutput.write(Data(text.utf8))
+                // A reader that went away (`make run | tee`, then Ctrl-C) must
+                // not end the graceful stop: the journal still has every line.
+                try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
             }, colour: isatty(STDOUT_FILENO) == 1, metrics: metrics)
         // Services stop in reverse order: the enforcer (its flush and graphs) first, then /metrics.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
