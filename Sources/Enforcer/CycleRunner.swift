@@ -10,12 +10,12 @@ public struct CycleRunner: Sendable {
     public let docker: DockerClient
     private var source: SnapshotSource
     private let planner: Planner
-    /// Containers this enforcer started that no snapshot has measured yet.
-    private var comingUp: [String: Starter.Started] = [:]
+    /// Containers this enforcer started that no snapshot has measured yet,
+    /// by id, with the cycle that started them.
+    private var comingUp: [String: (started: Starter.Started, cycle: Int)] = [:]
     /// A start still unmeasured after this many cycles is no longer waited
     /// for: it is then an unmeasured container like any other.
     static let comingUpCycles = 3
-    private var comingUpSince: [String: Int] = [:]
 
     public init(config: EnforcerConfig, docker: DockerClient) {
         self.config = config
@@ -41,7 +41,7 @@ public struct CycleRunner: Sendable {
             return report
         }
         let exited = await settleStarts(taken.snapshot, cycle: cycle)
-        let waiting = Dictionary(comingUp.values.map { ($0.order.containerClass, 1) }, uniquingKeysWith: +)
+        let waiting = Dictionary(comingUp.values.map { ($0.started.order.containerClass, 1) }, uniquingKeysWith: +)
         let plan = planner.plan(taken.snapshot, comingUp: waiting)
         guard !config.dryRun else {
             return CycleReport(cycle: cycle, dryRun: true, snapshot: taken.snapshot, plan: plan, error: nil, notice: taken.notice, seconds: seconds())
@@ -56,8 +56,7 @@ public struct CycleRunner: Sendable {
             switch await starter.start(order) {
             case .success(let s):
                 started.append(s)
-                comingUp[s.id] = s
-                comingUpSince[s.id] = cycle
+                comingUp[s.id] = (s, cycle)
             case .failure(let error): failed.append((order, error.description))
             }
         }
@@ -74,14 +73,14 @@ public struct CycleRunner: Sendable {
         guard !comingUp.isEmpty else { return [] }
         let seen = Dictionary(snapshot.containers.map { ($0.id, $0.measured) }, uniquingKeysWith: { a, _ in a })
         var exited: [CycleReport.ExitedStart] = []
-        for (id, started) in comingUp.sorted(by: { $0.key < $1.key }) {
+        for (id, start) in comingUp.sorted(by: { $0.key < $1.key }) {
             switch seen[id] {
             case true?:
-                forget(id)
+                comingUp[id] = nil
             case false?:
-                if cycle - (comingUpSince[id] ?? cycle) >= Self.comingUpCycles { forget(id) }
+                if cycle - start.cycle >= Self.comingUpCycles { comingUp[id] = nil }
             case nil:
-                forget(id)
+                comingUp[id] = nil
                 guard let details = try? await docker.inspectContainer(id) else { continue }  // gone already
                 guard !details.state.running else { continue }  // out of this enforcer's scope now
                 var removal: String?
@@ -90,14 +89,9 @@ public struct CycleRunner: Sendable {
                 } catch {
                     if !error.isNotFound { removal = error.description }
                 }
-                exited.append(.init(started: started, exitCode: details.state.exitCode, removalError: removal))
+                exited.append(.init(started: start.started, exitCode: details.state.exitCode, removalError: removal))
             }
         }
         return exited
-    }
-
-    private mutating func forget(_ id: String) {
-        comingUp[id] = nil
-        comingUpSince[id] = nil
     }
 }

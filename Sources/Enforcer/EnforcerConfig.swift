@@ -50,10 +50,13 @@ public struct EnforcerConfig: Sendable, Equatable {
     /// the removal.
     public static let removalReserveSeconds = 2.0
 
-    /// How long one removal may take before it is retried: a share of the
-    /// interval, so every kill ends before the next cycle is due.
+    /// The share of the interval a cycle's kills may take (two attempts at
+    /// most), so every kill ends before the next cycle is due.
+    public var killBudgetSeconds: Double { intervalSeconds * 0.8 }
+
+    /// How long one removal may take before it is retried.
     public var removalDeadline: Duration {
-        .milliseconds(Int64(max(1, intervalSeconds * 0.8 / 2) * 1000))
+        .milliseconds(Int64(max(1, killBudgetSeconds / 2) * 1000))
     }
 
     /// The file read when none is named.
@@ -95,7 +98,7 @@ extension EnforcerConfig {
         }
         guard (1...256).contains(poolWidth) else { throw fail("pool_width", "must be from 1 to 256, not \(poolWidth)") }
         guard (0...3600).contains(graceSeconds) else { throw fail("grace_seconds", "must be from 0 to 3600, not \(graceSeconds)") }
-        if killMode == .term, Double(graceSeconds) + Self.removalReserveSeconds > intervalSeconds * 0.8 {
+        if killMode == .term, Double(graceSeconds) + Self.removalReserveSeconds > killBudgetSeconds {
             throw fail(
                 "grace_seconds",
                 "\(graceSeconds) s of grace cannot fit in an interval of \(Planner.oneDecimal(intervalSeconds)) s: with kill_mode \"term\" the grace plus \(Int(Self.removalReserveSeconds)) s for SIGKILL and removal must be at most 80% of interval_seconds (lower grace_seconds or raise interval_seconds)"

@@ -67,24 +67,24 @@ public enum ContainerCgroupPath {
 
     static func container(inPath path: ArraySlice<UInt8>, parent: [[UInt8]]) -> (id: String, cgroup: String)? {
         // The path's components, up to the one that could be the container.
-        var components: [ArraySlice<UInt8>] = []
+        var parts: [ArraySlice<UInt8>] = []
         var index = path.startIndex
-        while index < path.endIndex, components.count <= max(parent.count, 1) {
+        while index < path.endIndex, parts.count <= max(parent.count, 1) {
             var end = index
             while end < path.endIndex, path[end] != slash { end += 1 }
-            if end > index { components.append(path[index..<end]) }
+            if end > index { parts.append(path[index..<end]) }
             index = end + 1
         }
         // cgroupfs: /<parent...>/<64 hex>
-        if !parent.isEmpty, components.count > parent.count, zip(parent, components).allSatisfy({ $0.elementsEqual($1) }) {
-            let id = components[parent.count]
+        if !parent.isEmpty, parts.count > parent.count, zip(parent, parts).allSatisfy({ $0.elementsEqual($1) }) {
+            let id = parts[parent.count]
             if id.count == 64, isHex(id) {
                 return (String(decoding: id, as: UTF8.self), "/" + (parent + [Array(id)]).map { String(decoding: $0, as: UTF8.self) }.joined(separator: "/"))
             }
         }
         // systemd: /system.slice/docker-<64 hex>.scope
-        if components.count >= 2, components[0].elementsEqual(systemSlice) {
-            let scope = components[1]
+        if parts.count >= 2, parts[0].elementsEqual(systemSlice) {
+            let scope = parts[1]
             if scope.count == scopeLength, scope.starts(with: dockerDash), scope.suffix(scopeSuffix.count).elementsEqual(scopeSuffix) {
                 let id = scope.dropFirst(dockerDash.count).dropLast(scopeSuffix.count)
                 if isHex(id) { return (String(decoding: id, as: UTF8.self), "/system.slice/" + String(decoding: scope, as: UTF8.self)) }

@@ -59,11 +59,11 @@ extension SysinfoDocument {
                         cpuTimeNs: try reader.count(p, "cpu_time_ns", at: pat), startTimeNs: try reader.count(p, "start_time_ns", at: pat),
                         cpuPercent: try reader.percent(p, "cpu_percent", at: pat)))
             }
-            let omitted = fields["processes_omitted"] == nil ? 0 : try reader.count(fields, "processes_omitted", at: at)
+            let omitted = try reader.optionalCount(fields, "processes_omitted", at: at)
             containers.append(Container(id: id, cgroup: cgroup, processes: processes, processesOmitted: omitted))
         }
         self.containers = containers
-        containersOmitted = root["containers_omitted"] == nil ? 0 : try reader.count(root, "containers_omitted", at: "")
+        containersOmitted = try reader.optionalCount(root, "containers_omitted", at: "")
     }
 
     /// The document as JSON text, in the kernel module's layout: one container
@@ -149,6 +149,11 @@ private struct FieldReader {
             throw invalid(name(at, key), "must be a non-negative integer of at most 64 bits, not \(text)")
         }
         return number
+    }
+
+    /// A count the document may leave out (the size bound's omissions): 0 when absent.
+    func optionalCount(_ object: [String: JSONValue], _ key: String, at: String) throws(SysinfoError) -> UInt64 {
+        object[key] == nil ? 0 : try count(object, key, at: at)
     }
 
     /// A non-negative number, kept to hundredths.

@@ -31,19 +31,18 @@ struct StoreBench {
             return value
         }
         let month = "\(days)-day store"
-        return [
-            BenchRow(
-                name: "\(month): graphs of the last 24 h", corral: try figure("render_seconds"), baseline: Self.shutdownDeadlineSeconds,
-                baselineName: "the enforcer's shutdown wait for the graphs", aim: 1, unit: "s"),
-            BenchRow(
-                name: "\(month): peak RSS drawing them", corral: try figure("render_peak_rss_mib"), baseline: Self.memoryBoundMiB,
-                baselineName: "the collector's memory bound", aim: 1, unit: "MiB"),
-            BenchRow(
-                name: "\(month): collector start", corral: try figure("start_seconds"), baseline: Self.shutdownDeadlineSeconds,
-                baselineName: "the enforcer's wait for /healthz", aim: 1, unit: "s"),
-            BenchRow(
-                name: "\(month): collector RSS at rest", corral: try figure("rss_at_rest_mib"), baseline: Self.memoryBoundMiB,
-                baselineName: "the collector's memory bound", aim: 1, unit: "MiB"),
+        let deadline = (Self.shutdownDeadlineSeconds, "s")
+        let bound = (Self.memoryBoundMiB, "MiB")
+        let rows: [(name: String, key: String, baseline: (Double, String), baselineName: String)] = [
+            ("graphs of the last 24 h", "render_seconds", deadline, "the enforcer's shutdown wait for the graphs"),
+            ("peak RSS drawing them", "render_peak_rss_mib", bound, "the collector's memory bound"),
+            ("collector start", "start_seconds", deadline, "the enforcer's wait for /healthz"),
+            ("collector RSS at rest", "rss_at_rest_mib", bound, "the collector's memory bound"),
         ]
+        return try rows.map { row in
+            BenchRow(
+                name: "\(month): \(row.name)", corral: try figure(row.key), baseline: row.baseline.0, baselineName: row.baselineName, aim: 1,
+                unit: row.baseline.1)
+        }
     }
 }

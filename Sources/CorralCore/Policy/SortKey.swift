@@ -12,15 +12,6 @@ public enum SortKey: String, Sendable, Hashable, CaseIterable, Codable {
     /// The brief's order: CPU, RAM, VSZ, RSS.
     public static let briefOrder: [SortKey] = [.cpu, .mem, .vsz, .rss]
 
-    /// The figure's unit, as the resolution is given in it: percentage points
-    /// for CPU and memory, MiB for VSZ and RSS.
-    public var resolutionUnit: String {
-        switch self {
-        case .cpu, .mem: return "points"
-        case .vsz, .rss: return "MiB"
-        }
-    }
-
     /// The defaults: CPU 1 point, memory 0.1 point, VSZ and RSS 1 MiB.
     public static let defaultResolutions: [SortKey: Double] = [.cpu: 1, .mem: 0.1, .vsz: 1, .rss: 1]
 
