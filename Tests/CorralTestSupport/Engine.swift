@@ -57,8 +57,19 @@ public actor Scratch {
         try await docker.listContainers(all: all, filters: .label(Scratch.runLabel, run))
     }
 
-    /// Removes every container this test made or that carries its run label.
+    /// A path in the temporary directory for this test's files; everything
+    /// there whose name carries this test's run goes at ``cleanUp()``.
+    public nonisolated func temporaryPath(_ prefix: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(run)-\(UUID().uuidString.prefix(8).lowercased())").path
+    }
+
+    /// Removes every container this test made or that carries its run label,
+    /// and its files in the temporary directory (spools, stores, documents).
     public func cleanUp() async {
+        let temporary = FileManager.default.temporaryDirectory
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? [] where name.contains(run) {
+            try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
+        }
         let labelled = (try? await listed().map(\.id)) ?? []
         await withTaskGroup(of: Void.self) { group in
             for id in Set(ids + labelled) {

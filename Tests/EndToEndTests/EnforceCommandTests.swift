@@ -24,8 +24,20 @@ extension EndToEnd {
             return path
         }
 
-        func spoolDirectory() -> String {
-            FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)").path
+        /// A spool of this test's own, removed with its containers.
+        func spoolDirectory(_ scratch: Scratch) -> String {
+            scratch.temporaryPath("spool")
+        }
+
+        /// `corral enforce` started in the background, as an operator leaves it running.
+        func launch(_ arguments: [String], stdout: FileHandle = FileHandle.nullDevice) throws -> Process {
+            let process = Process()
+            process.executableURL = repositoryRoot.appendingPathComponent(corral)
+            process.arguments = arguments
+            process.standardOutput = stdout
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
         }
 
         /// Managed, running containers of this test, by class.
@@ -44,12 +56,12 @@ extension EndToEnd {
             try await withScratch { scratch in
                 try await managed(scratch, .high, image: "corral/high-ram")
                 try await managed(scratch, .low, image: "corral/low-idle")
-                let off = try enforce(scratch, ["--cycles", "1", "--no-scale-up"], spool: spoolDirectory())
+                let off = try enforce(scratch, ["--cycles", "1", "--no-scale-up"], spool: spoolDirectory(scratch))
                 #expect(off.status == 0, "\(off.stderr)")
                 var now = try await mix(scratch)
                 #expect(now.high.count == 1 && now.low.count == 1)
 
-                let on = try enforce(scratch, ["--cycles", "1"], spool: spoolDirectory())
+                let on = try enforce(scratch, ["--cycles", "1"], spool: spoolDirectory(scratch))
                 #expect(on.status == 0, "\(on.stderr)")
                 now = try await mix(scratch)
                 #expect(now.high.count == 2, "\(now.high.map(\.name))")
@@ -75,7 +87,7 @@ extension EndToEnd {
                 let before = Set(try await scratch.listed(all: false).map(\.id))
                 #expect(before.count == 32)
 
-                let spool = spoolDirectory()
+                let spool = spoolDirectory(scratch)
                 let result = try enforce(scratch, ["--cycles", "1", "--no-scale-up"], spool: spool)
                 #expect(result.status == 0, "\(result.stderr)")
 
@@ -130,7 +142,7 @@ extension EndToEnd {
                 let (high, low) = try await mix(scratch)
                 let surplus = max(0, high.count - 2) + max(0, low.count - 3)
 
-                let result = try enforce(scratch, ["--cycles", "1", "--dry-run"], spool: spoolDirectory())
+                let result = try enforce(scratch, ["--cycles", "1", "--dry-run"], spool: spoolDirectory(scratch))
                 #expect(result.status == 0, "\(result.stderr)")
                 #expect(Set(try await scratch.listed(all: false).map(\.id)) == before, "nothing removed")
                 #expect(result.stdout.contains("would kill"))
@@ -146,17 +158,12 @@ extension EndToEnd {
                 for _ in 0..<3 {
                     #expect(try runCommand("generator.sh", ["--label", "\(Scratch.runLabel)=\(scratch.run)"]).status == 0)
                 }
-                let spool = spoolDirectory()
-                let process = Process()
-                process.executableURL = repositoryRoot.appendingPathComponent(corral)
-                process.arguments = [
+                let spool = spoolDirectory(scratch)
+                let process = try launch([
                     // Term mode's grace plus 2 s must fit in 80% of the interval.
                     "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "4", "--spool", spool, "--config", try testConfig(),
                     "--kill-mode", "term", "--grace", "1", "--pool-width", "2",
-                ]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
+                ])
                 // Mid-cycle: some containers are gone, not all of them yet.
                 _ = try await poll("the first kills of cycle 1", seconds: 30, every: 0.05) { () -> Int? in
                     let left = try await scratch.listed(all: true).count
@@ -233,15 +240,11 @@ extension EndToEnd.EnforceCommandTests {
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("enforce-\(scratch.run).out").path
             _ = FileManager.default.createFile(atPath: out, contents: nil)
             defer { try? FileManager.default.removeItem(atPath: out) }
-            let process = Process()
-            process.executableURL = repositoryRoot.appendingPathComponent(corral)
-            process.arguments = [
-                "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spoolDirectory(), "--config", try testConfig(),
-                "--module-file", moduleFile, "--high", "0", "--low", "3", "--no-scale-up",
-            ]
-            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try launch(
+                [
+                    "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spoolDirectory(scratch), "--config",
+                    try testConfig(), "--module-file", moduleFile, "--high", "0", "--low", "3", "--no-scale-up",
+                ], stdout: try FileHandle(forWritingTo: URL(fileURLWithPath: out)))
             defer { if process.isRunning { process.terminate() } }
             let selector = "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"
 
@@ -278,7 +281,7 @@ extension EndToEnd.EnforceCommandTests {
     func journalFallback() async throws {
         try await withScratch { scratch in
             try await managed(scratch, .low, image: "corral/low-idle")
-            let result = try enforce(scratch, ["--cycles", "2", "--dry-run", "--journal-socket", "/tmp/corral-no-journal.sock"], spool: spoolDirectory())
+            let result = try enforce(scratch, ["--cycles", "2", "--dry-run", "--journal-socket", "/tmp/corral-no-journal.sock"], spool: spoolDirectory(scratch))
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stderr.components(separatedBy: "no journald socket at /tmp/corral-no-journal.sock").count == 2, "said once")
             #expect(result.stderr.contains("CORRAL_EVENT=cycle"))
@@ -307,7 +310,7 @@ extension EndToEnd.EnforceCommandTests {
             try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: moduleFile))
             defer { try? FileManager.default.removeItem(atPath: moduleFile) }
 
-            let result = try enforce(scratch, ["--cycles", "1", "--high", "0", "--low", "2", "--no-scale-up", "--module-file", moduleFile], spool: spoolDirectory())
+            let result = try enforce(scratch, ["--cycles", "1", "--high", "0", "--low", "2", "--no-scale-up", "--module-file", moduleFile], spool: spoolDirectory(scratch))
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stdout.contains("Unmeasured: 1"))
             let selector = "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"
@@ -373,15 +376,10 @@ extension EndToEnd.EnforceCommandTests {
     @Test("a second enforcer on the same state directory exits at once with status 75, naming the first one's pid")
     func oneEnforcerPerStateDirectory() async throws {
         try await withScratch { scratch in
-            let spool = spoolDirectory()
-            let first = Process()
-            first.executableURL = repositoryRoot.appendingPathComponent(corral)
-            first.arguments = [
+            let spool = spoolDirectory(scratch)
+            let first = try launch([
                 "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spool, "--config", try testConfig(), "--no-scale-up",
-            ]
-            first.standardOutput = FileHandle.nullDevice
-            first.standardError = FileHandle.nullDevice
-            try first.run()
+            ])
             defer { if first.isRunning { first.terminate() } }
             let pid = first.processIdentifier
             _ = try await awaitJournal(["CORRAL_EVENT=cycle", "_PID=\(pid)"], count: 1, seconds: 30)
@@ -433,7 +431,7 @@ extension EndToEnd.EnforceCommandTests {
 
             let result = try runCommand(
                 corral,
-                ["enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spoolDirectory(), "--config", config,
+                ["enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spoolDirectory(scratch), "--config", config,
                  "--high", "1", "--low", "0", "--cycles", "5"])
             #expect(result.status == 0, "\(result.stderr)")
             let selector = "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"

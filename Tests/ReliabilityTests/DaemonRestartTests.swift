@@ -40,6 +40,7 @@ struct DaemonRestartTests {
         let process = try startEnforcer(run: run, spool: spool, ["--interval", "1"])
         defer {
             if process.isRunning { process.terminate() }
+            try? FileManager.default.removeItem(atPath: spool)
             _ = try? runCommand("scripts/engine.sh", [])
         }
 
@@ -90,6 +91,7 @@ struct DaemonRestartTests {
         let process = try startEnforcer(run: run, spool: spool, ["--interval", "2", "--no-scale-up"])
         defer {
             if process.isRunning { process.terminate() }
+            try? FileManager.default.removeItem(atPath: spool)
             _ = try? runCommand("scripts/engine.sh", [])
         }
         _ = try await awaitJournal(["CORRAL_EVENT=cycle", selector], count: 1, seconds: 30)

@@ -41,6 +41,8 @@ struct DeploymentTests {
 
             // make install, staged into the image's root.
             let work = try scratchDirectory("systemd-\(run)")
+            // The staged host (about 120 MiB) goes with the test.
+            defer { try? FileManager.default.removeItem(atPath: work) }
             let stage = work + "/stage"
             let installed = try runCommand("scripts/install.sh", [], environment: ["DESTDIR": stage, "BINARY": binary, "PREFIX": "/usr/local"])
             try #require(installed.status == 0, "\(installed.stdout)\(installed.stderr)")
