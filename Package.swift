@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "Enforcer",
             dependencies: [
-                "CorralCore", "Probe", "DockerEngine", "Journal", "Collector",
+                "CorralCore", "Probe", "ContainerRuntime", "Journal", "Collector",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -65,6 +65,15 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
+        ),
+
+        // What Corral asks of whatever runs its containers: a protocol and its value types.
+        .target(name: "ContainerRuntime"),
+
+        // Docker as a ContainerRuntime, through the Engine API client.
+        .target(
+            name: "DockerRuntime",
+            dependencies: ["ContainerRuntime", "DockerEngine", .product(name: "Logging", package: "swift-log")]
         ),
 
         // The Docker Engine API over its unix socket. Knows nothing of Corral's policy.
@@ -82,7 +91,9 @@ let package = Package(
             name: "corral",
             dependencies: [
                 "CorralCore",
+                "ContainerRuntime",
                 "DockerEngine",
+                "DockerRuntime",
                 "Probe",
                 "Enforcer",
                 "Journal",
@@ -96,47 +107,80 @@ let package = Package(
             dependencies: [
                 "CorralCore",
                 "DockerEngine",
+                "DockerRuntime",
                 "Probe",
                 "Enforcer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
-        // Helpers the test targets share: the real daemon, commands, cgroups, deadlines.
+        // Tests come in two tiers, and the folders say which:
+        // Tests/Unit needs nothing (no daemon, no root, no network): `make check`.
+        // Tests/Integration runs against the real parts (dockerd, journald,
+        // the collector image, systemd): `make test`, which runs both.
+
+        // Helpers both tiers share: in-memory runtime and collector, the real
+        // daemon, commands, cgroups, deadlines.
         .target(
             name: "CorralTestSupport",
-            dependencies: ["CorralCore", "DockerEngine", "Journal", .product(name: "Logging", package: "swift-log")],
-            path: "Tests/CorralTestSupport"
+            dependencies: [
+                "CorralCore", "ContainerRuntime", "DockerEngine", "DockerRuntime", "Journal", "Collector",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Support/CorralTestSupport"
         ),
-        .testTarget(name: "CorralCoreTests", dependencies: ["CorralCore", "CorralTestSupport"]),
+
+        .testTarget(name: "CorralCoreTests", dependencies: ["CorralCore", "CorralTestSupport"], path: "Tests/Unit/CorralCoreTests"),
         .testTarget(
             name: "ProbeTests",
-            dependencies: ["Probe", "CorralCore", "DockerEngine", "CorralTestSupport"],
+            dependencies: ["Probe", "CorralCore", "CorralTestSupport"],
+            path: "Tests/Unit/ProbeTests",
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "DockerEngineTests",
-            dependencies: ["DockerEngine", "CorralCore", "CorralTestSupport"],
+            dependencies: ["DockerEngine", "DockerRuntime", "ContainerRuntime", "CorralTestSupport"],
+            path: "Tests/Unit/DockerEngineTests",
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "EnforcerTests",
-            dependencies: ["Enforcer", "Collector", "CorralCore", "DockerEngine", "Journal", "CorralTestSupport"]
+            dependencies: ["Enforcer", "Collector", "CorralCore", "ContainerRuntime", "Journal", "CorralTestSupport"],
+            path: "Tests/Unit/EnforcerTests"
         ),
-        .testTarget(name: "CollectorTests", dependencies: ["Collector", "CorralCore", "CorralTestSupport"]),
+        .testTarget(
+            name: "CollectorTests",
+            dependencies: ["Collector", "CorralCore", "CorralTestSupport"],
+            path: "Tests/Unit/CollectorTests"
+        ),
+
+        // The real daemon, the collector image, /proc and cgroups, loopback HTTP.
+        .testTarget(
+            name: "HostTests",
+            dependencies: [
+                "Enforcer", "Collector", "CorralCore", "Probe", "ContainerRuntime", "DockerEngine", "DockerRuntime", "Journal", "CorralTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/Integration/HostTests"
+        ),
+        // The corral binary, the generator and the images, end to end.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["DockerEngine", "CorralCore", "Journal", "CorralTestSupport"],
+            path: "Tests/Integration/EndToEndTests"
+        ),
         // Stops and restarts the shared dockerd: run on its own (make test does).
         .testTarget(
             name: "ReliabilityTests",
-            dependencies: ["DockerEngine", "CorralCore", "CorralTestSupport"]
+            dependencies: ["DockerEngine", "CorralCore", "CorralTestSupport"],
+            path: "Tests/Integration/ReliabilityTests"
         ),
         // The whole deployment under a real systemd in a container: run on its own (make systemd-test).
         .testTarget(
             name: "SystemdTests",
-            dependencies: ["DockerEngine", "CorralCore", "CorralTestSupport"]
-        ),
-        .testTarget(
-            name: "EndToEndTests",
-            dependencies: ["DockerEngine", "CorralCore", "Journal", "CorralTestSupport"]
+            dependencies: ["DockerEngine", "CorralCore", "CorralTestSupport"],
+            path: "Tests/Integration/SystemdTests"
         ),
     ]
 )

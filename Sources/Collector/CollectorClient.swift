@@ -8,12 +8,11 @@ import NIOHTTP1
 /// The log collector's HTTP API (dashboards/README.md), over loopback TCP.
 /// Batches are sent as the spool holds them: the JSON text of each record,
 /// not decoded and encoded again.
-public struct CollectorClient: Sendable {
+public struct CollectorClient: CollectorTransport {
     /// `http://127.0.0.1:9410`
     public let baseURL: String
     let http: HTTPClient
     let logger: Logger
-    public var requestTimeout: TimeAmount = .seconds(10)
 
     public init(baseURL: String, http: HTTPClient, logger: Logger = Logger(label: "corral.collector")) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
@@ -40,17 +39,6 @@ public struct CollectorClient: Sendable {
         return try result.get()
     }
 
-    /// The answer to a batch: how many records were new, how many already stored.
-    public struct Ack: Sendable, Equatable, Decodable {
-        public let stored: Int
-        public let duplicates: Int
-    }
-
-    /// The answer to POST /v1/graphs.
-    public struct Graphs: Sendable, Equatable, Decodable {
-        public let graphs: [String]
-    }
-
     /// True when GET /healthz answers 200.
     public func healthy() async -> Bool {
         do {
@@ -62,8 +50,8 @@ public struct CollectorClient: Sendable {
     }
 
     /// POSTs one batch to /v1/logs/<stream>: `lines` are the records' JSON
-    /// texts. `timeout` (default `requestTimeout`) bounds the whole exchange.
-    public func post(_ stream: SpoolStream, lines: [Data], timeout: TimeAmount? = nil) async throws(CollectorError) -> Ack {
+    /// texts. `timeout` bounds the whole exchange.
+    public func post(_ stream: SpoolStream, lines: [Data], timeout: Duration) async throws(CollectorError) -> BatchAck {
         var body = ByteBuffer()
         body.reserveCapacity(lines.reduce(16) { $0 + $1.count + 1 })
         body.writeString("{\"records\":[")
@@ -73,16 +61,16 @@ public struct CollectorClient: Sendable {
         }
         body.writeString("]}")
         let path = "/v1/logs/\(stream.rawValue)"
-        let reply = try await send(.POST, path, body: body, timeout: timeout ?? requestTimeout)
-        return try decode(Ack.self, reply, path)
+        let reply = try await send(.POST, path, body: body, timeout: .nanoseconds(Int64(timeout / .nanoseconds(1))))
+        return try decode(BatchAck.self, reply, path)
     }
 
     /// Asks the collector to draw every chart and the report from the last
     /// `windowSeconds` of stored logs (ending at the newest record), so the
     /// render's time does not grow with the store's age.
-    public func renderGraphs(windowSeconds: Int) async throws(CollectorError) -> Graphs {
+    public func renderGraphs(windowSeconds: Int) async throws(CollectorError) -> RenderedGraphs {
         let reply = try await send(.POST, "/v1/graphs", body: ByteBuffer(string: "{\"window_seconds\":\(windowSeconds)}"), timeout: .seconds(60))
-        return try decode(Graphs.self, reply, "/v1/graphs")
+        return try decode(RenderedGraphs.self, reply, "/v1/graphs")
     }
 
     // MARK: - Transport

@@ -1,5 +1,4 @@
 import Foundation
-import NIOCore
 
 /// Delivers the spool to the collector: each stream in spool order, in
 /// batches, each batch acknowledged in the spool only after the collector
@@ -12,12 +11,12 @@ import NIOCore
 /// until its deadline.
 public struct Shipper: Sendable {
     public let spool: Spool
-    public let client: CollectorClient
+    public let client: any CollectorTransport
     public let batchSize: Int
     public private(set) var consecutiveFailures = 0
     private var retryAt: ContinuousClock.Instant?
 
-    public init(spool: Spool, client: CollectorClient, batchSize: Int = 500) {
+    public init(spool: Spool, client: any CollectorTransport, batchSize: Int = 500) {
         self.spool = spool
         self.client = client
         self.batchSize = max(batchSize, 1)
@@ -85,13 +84,18 @@ public struct Shipper: Sendable {
 
     private mutating func noteFailure() {
         consecutiveFailures += 1
-        let seconds = min(1 << min(consecutiveFailures, 5), 30)
-        retryAt = ContinuousClock.now + .seconds(seconds)
+        retryAt = ContinuousClock.now + Self.backoff(afterFailures: consecutiveFailures)
+    }
+
+    /// How long rounds wait after `failures` failed rounds in a row: 2, 4,
+    /// 8, 16, then 30 s for as long as the outage lasts.
+    public static func backoff(afterFailures failures: Int) -> Duration {
+        .seconds(min(1 << min(max(failures, 1), 5), 30))
     }
 
     /// Posts a batch, retrying failures that may pass: twice within a round,
     /// or until the deadline when flushing.
-    private func deliver(_ batch: Spool.Batch, until deadline: ContinuousClock.Instant, force: Bool) async -> Result<CollectorClient.Ack, CollectorError> {
+    private func deliver(_ batch: Spool.Batch, until deadline: ContinuousClock.Instant, force: Bool) async -> Result<BatchAck, CollectorError> {
         var delay = Duration.milliseconds(200)
         var tries = 0
         while true {
@@ -107,9 +111,9 @@ public struct Shipper: Sendable {
 
     /// One POST, never running past the round's deadline (a collector that
     /// accepts but does not answer must not stall the enforcer's cycle).
-    private func post(_ batch: Spool.Batch, until deadline: ContinuousClock.Instant) async -> Result<CollectorClient.Ack, CollectorError> {
+    private func post(_ batch: Spool.Batch, until deadline: ContinuousClock.Instant) async -> Result<BatchAck, CollectorError> {
         let left = max(deadline - ContinuousClock.now, .milliseconds(500))
-        let timeout = TimeAmount.milliseconds(min(Int64(left / .milliseconds(1)), 10_000))
+        let timeout = min(left, .seconds(10))
         do throws(CollectorError) {
             return .success(try await client.post(batch.stream, lines: batch.lines, timeout: timeout))
         } catch {

@@ -1,6 +1,6 @@
 import Collector
 import CorralCore
-import DockerEngine
+import ContainerRuntime
 import Foundation
 
 /// The log collector's container: created at the enforcer's start or reused
@@ -13,7 +13,7 @@ public struct CollectorContainer: Sendable {
     public enum Failure: Error, Sendable, CustomStringConvertible {
         case imageMissing(image: String)
         case nameTaken(name: String, id: String)
-        case docker(name: String, error: DockerError)
+        case runtime(name: String, error: RuntimeError)
         case storeUnwritable(path: String, reason: String)
         case unhealthy(name: String, url: String, seconds: Int, state: String)
 
@@ -23,7 +23,7 @@ public struct CollectorContainer: Sendable {
                 return "the collector image \(image) is not on this host: build it with `make images` (dashboards/build-image.sh)"
             case .nameTaken(let name, let id):
                 return "a container named \(name) (\(id.prefix(12))) exists but is not Corral's collector (no corral.role=collector label); rename it or set collector.name"
-            case .docker(let name, let error):
+            case .runtime(let name, let error):
                 return "cannot run the collector container \(name): \(error)"
             case .storeUnwritable(let path, let reason):
                 return "cannot create the collector's store at \(path): \(reason)"
@@ -47,44 +47,44 @@ public struct CollectorContainer: Sendable {
     /// Makes sure the collector runs and answers /healthz: reuses one that
     /// runs, replaces a stopped one (its store is on the host, nothing is
     /// lost), creates one when there is none.
-    public func ensure(docker: DockerClient, client: CollectorClient) async throws(Failure) -> Outcome {
+    public func ensure(runtime: any ContainerRuntime, client: any CollectorTransport) async throws(Failure) -> Outcome {
         let outcome: Outcome
-        switch try await inspect(docker) {
-        case .some(let details) where details.state.running:
+        switch try await inspect(runtime) {
+        case .some(let found) where found.state.isRunning:
             outcome = .reused
-        case .some(let details):
-            try await call { () async throws(DockerError) in try await docker.removeContainer(details.id, force: true) }
-            try await create(docker)
+        case .some(let found):
+            try await call { () async throws(RuntimeError) in try await runtime.remove(found.id, force: true) }
+            try await create(runtime)
             outcome = .created
         case .none:
-            try await create(docker)
+            try await create(runtime)
             outcome = .created
         }
-        try await waitHealthy(docker: docker, client: client)
+        try await waitHealthy(runtime: runtime, client: client)
         return outcome
     }
 
     /// Starts the collector again if it exists but stopped (it may have been
     /// stopped by hand or crashed); creates it when it is gone. Does not wait.
-    public func revive(docker: DockerClient) async throws(Failure) -> Outcome? {
-        switch try await inspect(docker) {
-        case .some(let details) where details.state.running:
+    public func revive(runtime: any ContainerRuntime) async throws(Failure) -> Outcome? {
+        switch try await inspect(runtime) {
+        case .some(let found) where found.state.isRunning:
             return nil
-        case .some(let details):
-            try await call { () async throws(DockerError) in try await docker.startContainer(details.id) }
+        case .some(let found):
+            try await call { () async throws(RuntimeError) in try await runtime.start(found.id) }
             return .started
         case .none:
-            try await create(docker)
+            try await create(runtime)
             return .created
         }
     }
 
-    /// The body of `POST /containers/create` for the collector.
-    public var spec: ContainerSpec {
-        ContainerSpec(
+    /// What the collector's container is made of.
+    public var request: ContainerRequest {
+        ContainerRequest(
             image: settings.image, name: settings.name,
             labels: [CorralLabel.role: "collector", CorralLabel.protected: CorralLabel.trueValue],
-            env: [
+            environment: [
                 "CORRAL_COLLECTOR_HOST": "127.0.0.1",
                 "CORRAL_COLLECTOR_PORT": "\(settings.port)",
                 "CORRAL_COLLECTOR_STORE": "/var/lib/corral/logs",
@@ -92,44 +92,42 @@ public struct CollectorContainer: Sendable {
                 "CORRAL_COLLECTOR_MAX_FILE_MIB": "\(settings.maxFileMiB)",
                 "CORRAL_COLLECTOR_GRAPH_WINDOW_SECONDS": "\(settings.graphWindowSeconds)",
             ],
-            networkMode: "host",
-            binds: ["\(settings.storePath):/var/lib/corral/logs"])
+            network: .host,
+            mounts: [.init(hostPath: settings.storePath, containerPath: "/var/lib/corral/logs")])
     }
 
     // MARK: - Steps
 
-    private func inspect(_ docker: DockerClient) async throws(Failure) -> ContainerDetails? {
-        let details: ContainerDetails
+    private func inspect(_ runtime: any ContainerRuntime) async throws(Failure) -> RuntimeContainer? {
+        let found: RuntimeContainer
         do {
-            details = try await docker.inspectContainer(settings.name)
+            found = try await runtime.inspect(settings.name)
         } catch {
             if case .notFound = error { return nil }
-            throw .docker(name: settings.name, error: error)
+            throw .runtime(name: settings.name, error: error)
         }
-        guard details.config.labels[CorralLabel.role] == "collector" else { throw .nameTaken(name: settings.name, id: details.id) }
-        return details
+        guard found.labels[CorralLabel.role] == "collector" else { throw .nameTaken(name: settings.name, id: found.id) }
+        return found
     }
 
-    private func create(_ docker: DockerClient) async throws(Failure) {
-        let present = try await call { () async throws(DockerError) in try await docker.imageExists(settings.image) }
+    private func create(_ runtime: any ContainerRuntime) async throws(Failure) {
+        let present = try await call { () async throws(RuntimeError) in try await runtime.hasImage(settings.image) }
         guard present else { throw .imageMissing(image: settings.image) }
         do {
             try FileManager.default.createDirectory(atPath: settings.storePath, withIntermediateDirectories: true)
         } catch {
             throw .storeUnwritable(path: settings.storePath, reason: "\(error)")
         }
-        let id = try await call { () async throws(DockerError) in try await docker.createContainer(spec) }
-        try await call { () async throws(DockerError) in try await docker.startContainer(id) }
+        let id = try await call { () async throws(RuntimeError) in try await runtime.create(request) }
+        try await call { () async throws(RuntimeError) in try await runtime.start(id) }
     }
 
-    private func waitHealthy(docker: DockerClient, client: CollectorClient) async throws(Failure) {
+    private func waitHealthy(runtime: any ContainerRuntime, client: any CollectorTransport) async throws(Failure) {
         let deadline = ContinuousClock.now + .seconds(settings.startSeconds)
         while ContinuousClock.now < deadline {
             if await client.healthy() { return }
-            if let details = try? await docker.inspectContainer(settings.name), !details.state.running {
-                throw .unhealthy(
-                    name: settings.name, url: settings.baseURL, seconds: settings.startSeconds,
-                    state: "\(details.state.status), exit code \(details.state.exitCode)")
+            if let found = try? await runtime.inspect(settings.name), !found.state.isRunning {
+                throw .unhealthy(name: settings.name, url: settings.baseURL, seconds: settings.startSeconds, state: found.state.words)
             }
             try? await Task.sleep(for: .milliseconds(200))
             if Task.isCancelled { break }
@@ -137,11 +135,11 @@ public struct CollectorContainer: Sendable {
         throw .unhealthy(name: settings.name, url: settings.baseURL, seconds: settings.startSeconds, state: "running")
     }
 
-    private func call<T>(_ body: () async throws(DockerError) -> T) async throws(Failure) -> T {
+    private func call<T>(_ body: () async throws(RuntimeError) -> T) async throws(Failure) -> T {
         do {
             return try await body()
         } catch {
-            throw .docker(name: settings.name, error: error)
+            throw .runtime(name: settings.name, error: error)
         }
     }
 }

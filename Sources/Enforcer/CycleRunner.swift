@@ -1,5 +1,5 @@
 import CorralCore
-import DockerEngine
+import ContainerRuntime
 import Probe
 
 /// One cycle: snapshot, plan, act. Holds what lasts between cycles (the CPU
@@ -7,7 +7,7 @@ import Probe
 /// coming up); reports are written by the caller.
 public struct CycleRunner: Sendable {
     public let config: EnforcerConfig
-    public let docker: DockerClient
+    public let runtime: any ContainerRuntime
     private var source: SnapshotSource
     private let planner: Planner
     /// Containers this enforcer started that no snapshot has measured yet,
@@ -17,9 +17,9 @@ public struct CycleRunner: Sendable {
     /// for: it is then an unmeasured container like any other.
     static let comingUpCycles = 3
 
-    public init(config: EnforcerConfig, docker: DockerClient) {
+    public init(config: EnforcerConfig, runtime: any ContainerRuntime) {
         self.config = config
-        self.docker = docker
+        self.runtime = runtime
         source = SnapshotSource(config: config)
         planner = Planner(policy: config.policy)
     }
@@ -33,11 +33,11 @@ public struct CycleRunner: Sendable {
         }
         let taken: SnapshotSource.Taken
         do {
-            taken = try await source.take(docker: docker)
+            taken = try await source.take(runtime: runtime)
         } catch {
             var report = CycleReport(
                 cycle: cycle, dryRun: config.dryRun, snapshot: nil, plan: nil, error: "cycle skipped: \(error)", notice: nil, seconds: seconds())
-            report.daemonUnavailable = (error as? DockerError)?.isDaemonUnavailable == true
+            report.daemonUnavailable = (error as? RuntimeError)?.isUnavailable == true
             return report
         }
         let exited = await settleStarts(taken.snapshot, cycle: cycle)
@@ -47,11 +47,11 @@ public struct CycleRunner: Sendable {
             return CycleReport(cycle: cycle, dryRun: true, snapshot: taken.snapshot, plan: plan, error: nil, notice: taken.notice, seconds: seconds())
         }
         let pool = KillPool(
-            docker: docker, width: config.poolWidth, mode: config.killMode, graceSeconds: config.graceSeconds, deadline: config.removalDeadline)
+            runtime: runtime, width: config.poolWidth, mode: config.killMode, graceSeconds: config.graceSeconds, deadline: config.removalDeadline)
         let kills = await pool.kill(plan.kills)
         var started: [Starter.Started] = []
         var failed: [(StartOrder, String)] = []
-        let starter = Starter(docker: docker, labels: config.selector)
+        let starter = Starter(runtime: runtime, labels: config.selector)
         for order in plan.starts {
             switch await starter.start(order) {
             case .success(let s):
@@ -81,15 +81,15 @@ public struct CycleRunner: Sendable {
                 if cycle - start.cycle >= Self.comingUpCycles { comingUp[id] = nil }
             case nil:
                 comingUp[id] = nil
-                guard let details = try? await docker.inspectContainer(id) else { continue }  // gone already
-                guard !details.state.running else { continue }  // out of this enforcer's scope now
+                guard let container = try? await runtime.inspect(id) else { continue }  // gone already
+                guard !container.state.isRunning else { continue }  // out of this enforcer's scope now
                 var removal: String?
                 do {
-                    try await docker.removeContainer(id, force: true)
+                    try await runtime.remove(id, force: true)
                 } catch {
                     if !error.isNotFound { removal = error.description }
                 }
-                exited.append(.init(started: start.started, exitCode: details.state.exitCode, removalError: removal))
+                exited.append(.init(started: start.started, exitCode: container.state.exitCode, removalError: removal))
             }
         }
         return exited

@@ -1,5 +1,5 @@
 import Collector
-import DockerEngine
+import ContainerRuntime
 import Foundation
 import Journal
 
@@ -10,16 +10,16 @@ import Journal
 struct Delivery {
     let settings: CollectorSettings
     let container: CollectorContainer
-    let docker: DockerClient
+    let runtime: any ContainerRuntime
     let journal: any JournalSink
     var shipper: Shipper
     /// True while deliveries fail.
     private(set) var down = false
 
-    init(settings: CollectorSettings, docker: DockerClient, client: CollectorClient, spool: Spool, journal: any JournalSink) {
+    init(settings: CollectorSettings, runtime: any ContainerRuntime, client: any CollectorTransport, spool: Spool, journal: any JournalSink) {
         self.settings = settings
         container = CollectorContainer(settings: settings)
-        self.docker = docker
+        self.runtime = runtime
         self.journal = journal
         shipper = Shipper(spool: spool, client: client, batchSize: settings.batchSize)
     }
@@ -28,7 +28,7 @@ struct Delivery {
     /// the enforcer goes on: records wait in the spool.
     mutating func start() async -> String {
         do throws(CollectorContainer.Failure) {
-            let outcome = try await container.ensure(docker: docker, client: shipper.client)
+            let outcome = try await container.ensure(runtime: runtime, client: shipper.client)
             let verb = outcome == .reused ? "reusing the running collector" : "started the collector"
             let line = "\(verb) \(settings.name) at \(settings.baseURL), store \(settings.storePath)"
             journal.write(JournalEntry(message: line, fields: fields("collector_up", ["CORRAL_COLLECTOR_URL": settings.baseURL])))
@@ -95,7 +95,7 @@ struct Delivery {
             }
             // Bring a stopped or removed collector back; it answers by a later round.
             do throws(CollectorContainer.Failure) {
-                if let outcome = try await container.revive(docker: docker) {
+                if let outcome = try await container.revive(runtime: runtime) {
                     journal.write(JournalEntry(message: "collector \(settings.name) was down: \(outcome.rawValue) it again", priority: .notice, fields: fields("collector_up", [:])))
                 }
             } catch {

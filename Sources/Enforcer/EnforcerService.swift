@@ -1,6 +1,6 @@
 import Collector
 import CorralCore
-import DockerEngine
+import ContainerRuntime
 import Foundation
 import Journal
 import Logging
@@ -16,6 +16,8 @@ import ServiceLifecycle
 /// graphs, prints where they are, and turns the generator off.
 public struct EnforcerService: Service {
     public let config: EnforcerConfig
+    /// Where the containers are (Docker's socket, as deployed).
+    public let connector: any RuntimeConnector
     public let journal: any JournalSink
     public let logger: Logger
     /// Where each cycle's tables and the shutdown summary go (nil: nowhere).
@@ -26,10 +28,11 @@ public struct EnforcerService: Service {
     let notifier = SystemdNotifier()
 
     public init(
-        config: EnforcerConfig, journal: any JournalSink, logger: Logger, console: (@Sendable (String) -> Void)?, colour: Bool,
+        config: EnforcerConfig, connector: any RuntimeConnector, journal: any JournalSink, logger: Logger, console: (@Sendable (String) -> Void)?, colour: Bool,
         metrics: EnforcerMetrics? = nil
     ) {
         self.config = config
+        self.connector = connector
         self.journal = journal
         self.logger = logger
         self.console = console
@@ -49,20 +52,20 @@ public struct EnforcerService: Service {
                     + (config.dryRun ? " (dry run)" : ""),
                 fields: [.init("CORRAL_EVENT", "start")] + CycleJournal.commonFields(cycle: 0, dryRun: config.dryRun, selector: config.selector)))
         // Ready as soon as it runs: a daemon that is not up yet is waited for, not a failed start.
-        notifier.ready(status: "starting: connecting to the Docker daemon at \(config.socketPath)")
-        try await DockerClient.withClient(socketPath: config.socketPath, maxConnections: max(config.poolWidth, 4), logger: logger) { docker in
+        notifier.ready(status: "starting: connecting to \(connector.endpoint)")
+        try await withRuntime { runtime in
             if config.collector.enabled, let spool {
                 try await CollectorClient.withClient(baseURL: config.collector.baseURL, logger: logger) { client in
-                    var started = Delivery(settings: config.collector, docker: docker, client: client, spool: spool, journal: journal)
+                    var started = Delivery(settings: config.collector, runtime: runtime, client: client, spool: spool, journal: journal)
                     say(await started.start())
                     var delivery: Delivery? = started
-                    try await loop(docker: docker, spool: spool, delivery: &delivery)
+                    try await loop(runtime: runtime, spool: spool, delivery: &delivery)
                     notifier.stopping(status: "stopping: delivering the last logs and drawing the graphs")
                     if var delivery { for line in await delivery.finish() { say(line) } }
                 }
             } else {
                 var none: Delivery?
-                try await loop(docker: docker, spool: spool, delivery: &none)
+                try await loop(runtime: runtime, spool: spool, delivery: &none)
                 notifier.stopping(status: "stopping")
                 if config.dryRun {
                     say("dry run: nothing was killed, started, spooled or shipped; the generator was left as it was")
@@ -70,8 +73,6 @@ public struct EnforcerService: Service {
                     say("the collector is off: records stay in \(config.spoolPath)")
                 }
             }
-        } orWhenUnavailable: { error in
-            logger.warning("Docker daemon unavailable; retrying", metadata: ["error": "\(error)"])
         }
         for line in GeneratorStopper(mode: config.dryRun ? .none : config.generator).stop() {
             say(line)
@@ -80,8 +81,8 @@ public struct EnforcerService: Service {
         journal.write(JournalEntry(message: "corral enforce stopped", fields: [.init("CORRAL_EVENT", "stop")]))
     }
 
-    func loop(docker: DockerClient, spool: Spool?, delivery: inout Delivery?) async throws {
-        var runner = CycleRunner(config: config, docker: docker)
+    func loop(runtime: any ContainerRuntime, spool: Spool?, delivery: inout Delivery?) async throws {
+        var runner = CycleRunner(config: config, runtime: runtime)
         let report = ConsoleReport(colour: colour)
         let interval = Duration.milliseconds(Int64(config.intervalSeconds * 1000))
         var cycle = 0
@@ -135,29 +136,24 @@ public struct EnforcerService: Service {
             fields: [.init("CORRAL_EVENT", "spool_dropped"), .init("CORRAL_DROPPED", "\(drop.count)"), .init("CORRAL_STREAM", drop.stream.rawValue)])
     }
 
-    private func say(_ line: String) {
-        if let console { console(line + "\n") } else { logger.notice("\(line)") }
-    }
-}
-
-extension DockerClient {
-    /// `withClient`, but while the daemon does not answer at start it waits
-    /// with backoff (up to 10 s between tries) until it does or shutdown comes.
-    static func withClient<T: Sendable>(
-        socketPath: String, maxConnections: Int, logger: Logger, _ body: (DockerClient) async throws -> T,
-        orWhenUnavailable report: (DockerError) -> Void
-    ) async throws -> T? {
+    /// The connector's `withRuntime`, but while the runtime does not answer
+    /// at start it waits with backoff (up to 10 s between tries) until it
+    /// does or shutdown comes.
+    private func withRuntime(_ body: (any ContainerRuntime) async throws -> Void) async throws {
         var backoff = 0.5
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                return try await withClient(socketPath: socketPath, maxConnections: maxConnections, logger: logger, body)
-            } catch let error as DockerError where error.isDaemonUnavailable {
-                report(error)
+                return try await connector.withRuntime(body)
+            } catch let error as RuntimeError where error.isUnavailable {
+                logger.warning("container runtime unavailable; retrying", metadata: ["error": "\(error)"])
                 let wait = backoff
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
                 backoff = min(backoff * 2, 10)
             }
         }
-        return nil
+    }
+
+    private func say(_ line: String) {
+        if let console { console(line + "\n") } else { logger.notice("\(line)") }
     }
 }

@@ -1,5 +1,5 @@
 import CorralCore
-import DockerEngine
+import ContainerRuntime
 
 /// Kills the plan's surplus with at most `width` removals in flight, each
 /// with a deadline, retried once on failure.
@@ -15,7 +15,7 @@ public struct KillPool: Sendable {
         case refused
     }
 
-    public let docker: DockerClient
+    public let runtime: any ContainerRuntime
     public let width: Int
     public let mode: EnforcerConfig.KillMode
     public let graceSeconds: Int
@@ -23,8 +23,8 @@ public struct KillPool: Sendable {
     /// added, so the attempt covers SIGTERM, the grace, SIGKILL and removal.
     public let deadline: Duration
 
-    public init(docker: DockerClient, width: Int, mode: EnforcerConfig.KillMode, graceSeconds: Int, deadline: Duration) {
-        self.docker = docker
+    public init(runtime: any ContainerRuntime, width: Int, mode: EnforcerConfig.KillMode, graceSeconds: Int, deadline: Duration) {
+        self.runtime = runtime
         self.width = width
         self.mode = mode
         self.graceSeconds = graceSeconds
@@ -65,7 +65,7 @@ public struct KillPool: Sendable {
     }
 
     func attempt(_ id: String) async -> Result<Outcome, AttemptError> {
-        let docker = self.docker
+        let runtime = self.runtime
         let mode = self.mode
         let grace = graceSeconds
         let deadline = mode == .term ? self.deadline + .seconds(grace) : self.deadline
@@ -73,20 +73,20 @@ public struct KillPool: Sendable {
             return try await withThrowingTaskGroup(of: Outcome?.self) { group in
                 group.addTask {
                     do {
-                        // The daemon's stop is the escalation: SIGTERM, the
+                        // The runtime's stop is the escalation: SIGTERM, the
                         // grace, then SIGKILL; the forced removal follows.
-                        if mode == .term { try await docker.stopContainer(id, graceSeconds: grace) }
-                        try await docker.removeContainer(id, force: true)
+                        if mode == .term { try await runtime.stop(id, grace: .seconds(grace)) }
+                        try await runtime.remove(id, force: true)
                         return .removed
-                    } catch let error as DockerError where error.isNotFound {
+                    } catch let error as RuntimeError where error.isNotFound {
                         return .alreadyGone
-                    } catch let error as DockerError where error.isRemovalInProgress {
+                    } catch let error as RuntimeError where error.isRemovalInProgress {
                         // The previous attempt's removal is still running in the
-                        // daemon: done when the container is gone (within the deadline).
+                        // runtime: done when the container is gone (within the deadline).
                         while true {
                             do {
-                                _ = try await docker.inspectContainer(id)
-                            } catch let error as DockerError where error.isNotFound {
+                                _ = try await runtime.inspect(id)
+                            } catch let error as RuntimeError where error.isNotFound {
                                 return .removed
                             }
                             try await Task.sleep(for: .milliseconds(100))

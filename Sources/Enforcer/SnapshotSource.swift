@@ -1,5 +1,5 @@
 import CorralCore
-import DockerEngine
+import ContainerRuntime
 import Probe
 
 /// Where each cycle's figures come from: the kernel module's document when its
@@ -26,10 +26,11 @@ public struct SnapshotSource: Sendable {
         public let notice: String?
     }
 
-    public mutating func take(docker: DockerClient) async throws -> Taken {
-        let running = try await docker.listContainers(all: false)
-        let metadata = running.filter(inScope).map {
-            ContainerMetadata(id: $0.id, name: $0.name, image: $0.image, labels: $0.labels, createdAt: Double($0.created))
+    public mutating func take(runtime: any ContainerRuntime) async throws -> Taken {
+        // With a selector, only containers carrying all its labels are seen at all.
+        let running = try await runtime.list(labels: selector, includeStopped: false)
+        let metadata = running.map {
+            ContainerMetadata(id: $0.id, name: $0.name, image: $0.image, labels: $0.labels, createdAt: $0.createdAt)
         }
         let (document, state) = try readDocument()
         var notice: String?
@@ -77,10 +78,5 @@ public struct SnapshotSource: Sendable {
             if case .moduleNotLoaded = error { return (try procfs.document(), .absent) }
             return (try procfs.document(), .fallback(error.kind))
         }
-    }
-
-    /// With a selector, only containers carrying all its labels are seen at all.
-    func inScope(_ container: ContainerSummary) -> Bool {
-        selector.allSatisfy { container.labels[$0.key] == $0.value }
     }
 }

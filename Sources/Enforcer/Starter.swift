@@ -1,16 +1,16 @@
 import CorralCore
-import DockerEngine
+import ContainerRuntime
 
 /// Starts the containers a plan asks for, labelled like the generator's, and
 /// removes one again if it was created but would not start.
 public struct Starter: Sendable {
-    public let docker: DockerClient
+    public let runtime: any ContainerRuntime
     /// Extra labels (the enforcer's selector), so a started container is a
     /// candidate next cycle.
     public let labels: [String: String]
 
-    public init(docker: DockerClient, labels: [String: String]) {
-        self.docker = docker
+    public init(runtime: any ContainerRuntime, labels: [String: String]) {
+        self.runtime = runtime
         self.labels = labels
     }
 
@@ -20,7 +20,7 @@ public struct Starter: Sendable {
         public let name: String
     }
 
-    public func start(_ order: StartOrder) async -> Result<Started, DockerError> {
+    public func start(_ order: StartOrder) async -> Result<Started, RuntimeError> {
         let name = "corral-\(order.containerClass.rawValue)-\(Self.randomHex())"
         var all = labels
         all[CorralLabel.managed] = CorralLabel.trueValue
@@ -28,14 +28,14 @@ public struct Starter: Sendable {
         all["corral.started-by"] = "enforcer"
         let id: String
         do {
-            id = try await docker.createContainer(ContainerSpec(image: order.image, name: name, labels: all, networkMode: "none"))
+            id = try await runtime.create(ContainerRequest(image: order.image, name: name, labels: all, network: .none))
         } catch {
             return .failure(error)
         }
         do {
-            try await docker.startContainer(id)
+            try await runtime.start(id)
         } catch {
-            try? await docker.removeContainer(id, force: true)
+            try? await runtime.remove(id, force: true)
             return .failure(error)
         }
         return .success(Started(order: order, id: id, name: name))

@@ -1,5 +1,6 @@
 import CorralCore
 import DockerEngine
+import DockerRuntime
 import Enforcer
 import Foundation
 
@@ -18,7 +19,7 @@ struct CycleBench {
             config.policy.scaleUp = false
             config.poolWidth = width
             config.intervalSeconds = 10
-            var runner = CycleRunner(config: config, docker: docker)
+            var runner = CycleRunner(config: config, runtime: DockerRuntime(client: docker))
             let report = await runner.run(cycle: 1)
             guard report.error == nil, report.killedCount == count - 5 else {
                 throw BenchFailure("the cycle killed \(report.killedCount) of \(count - 5): \(report.error ?? "")")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DockerRuntime
 import Enforcer
 import Foundation
 import Journal
@@ -79,7 +80,9 @@ struct EnforceCommand: AsyncParsableCommand {
         let journal = SystemdJournal(socketPath: config.journalSocket)
         let metrics = config.metricsPort.map { _ in EnforcerMetrics() }
         let service = EnforcerService(
-            config: config, journal: journal, logger: logger,
+            config: config,
+            connector: DockerConnector(socketPath: config.socketPath, maxConnections: max(config.poolWidth, 4), logger: logger),
+            journal: journal, logger: logger,
             console: { text in
                 // A reader that went away (`make run | tee`, then Ctrl-C) must
                 // not end the graceful stop: the journal still has every line.

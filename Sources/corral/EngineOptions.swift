@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContainerRuntime
 import DockerEngine
 import Enforcer
 
@@ -13,8 +14,9 @@ struct EngineOptions: ParsableArguments {
 /// Prints an error the way every subcommand does, with a hint when the fix is known.
 func report(_ error: any Error) -> ExitCode {
     var standardError = StandardError()
-    if let docker = error as? DockerError, docker.isDaemonUnavailable {
-        print("corral: \(docker)", to: &standardError)
+    let unavailable = (error as? DockerError)?.isDaemonUnavailable == true || (error as? RuntimeError)?.isUnavailable == true
+    if unavailable {
+        print("corral: \(error)", to: &standardError)
         print("hint: start the engine with 'scripts/engine.sh' (or 'systemctl start docker'), or pass --socket PATH", to: &standardError)
         return ExitCode(69)  // EX_UNAVAILABLE
     }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import CorralCore
-import DockerEngine
+import DockerRuntime
 import Enforcer
 import Foundation
 
@@ -33,8 +33,8 @@ struct PlanCommand: AsyncParsableCommand {
             throw report(error)
         }
         do {
-            let report = try await DockerClient.withClient(socketPath: config.socketPath, maxConnections: 4) { docker in
-                var runner = CycleRunner(config: config, docker: docker)
+            let report = try await DockerConnector(socketPath: config.socketPath, maxConnections: 4).withRuntime { runtime in
+                var runner = CycleRunner(config: config, runtime: runtime)
                 return await runner.run(cycle: 1)
             }
             if let error = report.error { throw PlanFailure(description: error) }

@@ -3,7 +3,7 @@ import Foundation
 /// The repository's root, found from this file's path, so tests can run the
 /// project's own scripts and binaries.
 public let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// What a finished command left behind.
 public struct CommandResult {

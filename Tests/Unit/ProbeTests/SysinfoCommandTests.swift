@@ -20,7 +20,7 @@ struct SysinfoCommandTests {
 
     @Test("the kernel source reads the module's file, and names it when it is missing")
     func kernel() throws {
-        let fixture = repositoryRoot.appendingPathComponent("Tests/ProbeTests/Fixtures/kernel-two-containers.json").path
+        let fixture = repositoryRoot.appendingPathComponent("Tests/Unit/ProbeTests/Fixtures/kernel-two-containers.json").path
         let result = try runCommand(corral, ["sysinfo", "--source", "kernel", "--module-file", fixture, "--pretty"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try SysinfoReader.parse(Array(result.stdout.utf8)).containers.count == 2)

@@ -1,12 +1,13 @@
 import CorralCore
 import CorralTestSupport
 import DockerEngine
+import DockerRuntime
 import Testing
 
 @testable import Enforcer
 
 /// The kill pool against the real daemon: the last gate before harm.
-@Suite("The kill pool")
+@Suite("The kill pool against dockerd")
 struct KillPoolTests {
     func decision(for id: String, labels: [String: String], action: Action = .kill) -> Decision {
         Decision(
@@ -15,7 +16,7 @@ struct KillPoolTests {
     }
 
     func pool(_ docker: DockerClient) -> KillPool {
-        KillPool(docker: docker, width: 4, mode: .kill, graceSeconds: 1, deadline: .seconds(20))
+        KillPool(runtime: DockerRuntime(client: docker), width: 4, mode: .kill, graceSeconds: 1, deadline: .seconds(20))
     }
 
     @Test("refuses an unmanaged, protected or collector container even when a plan names it, and leaves it running")
@@ -79,7 +80,7 @@ struct KillPoolTests {
             let b = try await scratch.container(image: "corral/low-tick", labels: [CorralLabel.managed: "true"])
             let managed = [CorralLabel.managed: "true"]
             #expect(await pool(scratch.docker).kill([decision(for: a, labels: managed)])[a] == .removed)
-            let term = KillPool(docker: scratch.docker, width: 1, mode: .term, graceSeconds: 30, deadline: .seconds(20))
+            let term = KillPool(runtime: DockerRuntime(client: scratch.docker), width: 1, mode: .term, graceSeconds: 30, deadline: .seconds(20))
             #expect(await term.kill([decision(for: b, labels: managed)])[b] == .removed)
             for id in [a, b] {
                 await #expect(throws: DockerError.self) { try await scratch.docker.inspectContainer(id) }
@@ -95,7 +96,7 @@ struct KillPoolTests {
             try await waitForSignalReadiness(scratch.docker, stubborn, ignored: true)
             // The removal deadline alone (2 s) is shorter than the grace (3 s):
             // the attempt's deadline must cover both.
-            let term = KillPool(docker: scratch.docker, width: 1, mode: .term, graceSeconds: 3, deadline: .seconds(2))
+            let term = KillPool(runtime: DockerRuntime(client: scratch.docker), width: 1, mode: .term, graceSeconds: 3, deadline: .seconds(2))
             #expect(await term.kill([decision(for: stubborn, labels: managed)])[stubborn] == .removed)
             await #expect(throws: DockerError.self) { try await scratch.docker.inspectContainer(stubborn) }
         }

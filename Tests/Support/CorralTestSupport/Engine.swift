@@ -1,5 +1,6 @@
 import CorralCore
 import DockerEngine
+import DockerRuntime
 import Foundation
 import Logging
 
@@ -32,6 +33,9 @@ public actor Scratch {
     private var ids: [String] = []
 
     public init(docker: DockerClient) { self.docker = docker }
+
+    /// The same daemon as a ``ContainerRuntime``.
+    public nonisolated var runtime: DockerRuntime { DockerRuntime(client: docker) }
 
     /// Creates (and by default starts) a container labelled with this test's run.
     @discardableResult

@@ -2,13 +2,14 @@ import Collector
 import CorralCore
 import CorralTestSupport
 import DockerEngine
+import DockerRuntime
 import Enforcer
 import Foundation
 import Testing
 
 /// The enforcer's side of the log collector, against the real collector image
 /// (corral/collector:latest, built by `make images`) on its own loopback port.
-@Suite("Delivery to the log collector")
+@Suite("The log collector's container and delivery against the real collector")
 struct CollectorDeliveryTests {
     /// A collector of this test's own: name, port and store.
     static func settings() throws -> CollectorSettings {
@@ -36,7 +37,7 @@ struct CollectorDeliveryTests {
         try await withScratch { scratch in
             await scratch.adopt(settings.name)
             try await CollectorClient.withClient(baseURL: settings.baseURL) { client in
-                let outcome = try await CollectorContainer(settings: settings).ensure(docker: scratch.docker, client: client)
+                let outcome = try await CollectorContainer(settings: settings).ensure(runtime: scratch.runtime, client: client)
                 #expect(outcome == .created)
                 let spool = try Spool(directory: try scratchDirectory("spool"))
                 try await body(scratch, settings, client, spool)
@@ -58,12 +59,12 @@ struct CollectorDeliveryTests {
             #expect(details.config.env.contains("CORRAL_COLLECTOR_HOST=127.0.0.1"))
             #expect(await client.healthy())
 
-            let again = try await CollectorContainer(settings: settings).ensure(docker: scratch.docker, client: client)
+            let again = try await CollectorContainer(settings: settings).ensure(runtime: scratch.runtime, client: client)
             #expect(again == .reused)
             #expect(try await scratch.docker.inspectContainer(settings.name).id == details.id)
 
             try await scratch.docker.stopContainer(settings.name, graceSeconds: 5)
-            let replaced = try await CollectorContainer(settings: settings).ensure(docker: scratch.docker, client: client)
+            let replaced = try await CollectorContainer(settings: settings).ensure(runtime: scratch.runtime, client: client)
             #expect(replaced == .created)
             #expect(await client.healthy())
         }
@@ -76,7 +77,7 @@ struct CollectorDeliveryTests {
             try await scratch.container(name: settings.name)
             try await CollectorClient.withClient(baseURL: settings.baseURL) { client in
                 await #expect {
-                    _ = try await CollectorContainer(settings: settings).ensure(docker: scratch.docker, client: client)
+                    _ = try await CollectorContainer(settings: settings).ensure(runtime: scratch.runtime, client: client)
                 } throws: { error in
                     "\(error)".contains(settings.name) && "\(error)".contains("not Corral's collector")
                 }
