@@ -10,16 +10,17 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: help run test bench deps test-deps engine journald cron images build release lint kernel-test clean install uninstall systemd-test soak scripts-test
+.PHONY: help run test check print-unit-filter lint-swift build-deps bench deps test-deps engine journald cron images build release lint kernel-test clean install uninstall systemd-test soak scripts-test
 
 help:
 	@echo "make run     install what is missing, start the engine, journald and cron,"
 	@echo "             build the images, start the generator, run corral enforce"
 	@echo "make test    the same set-up, then every test (unit and against the real daemon)"
+	@echo "make check   the unit tier alone: no daemon, no root, no network (a minute after the build)"
 	@echo "make bench   benchmarks, each as a ratio against its baseline"
 	@echo "make images  build the stress images (skips those already current)"
 	@echo "make build   debug build of the Swift package"
-	@echo "make lint    shellcheck the scripts"
+	@echo "make lint    swift format lint --strict and shellcheck"
 	@echo "make kernel-test  the kernel module on Debian's kernel under qemu"
 	@echo "make install      the release binary, systemd units and timer, config, images,"
 	@echo "                  kernel module (DKMS); PREFIX=/usr/local DESTDIR= respected"
@@ -28,6 +29,10 @@ help:
 
 deps:
 	@scripts/install-deps.sh base
+
+# What the Swift build needs (libsystemd, libcgroup, a C toolchain), nothing more.
+build-deps:
+	@scripts/install-deps.sh build
 
 # The kernel module's proof needs Debian's kernel, its headers and qemu.
 test-deps:
@@ -64,6 +69,18 @@ lint: deps
 # it. Ctrl-C delivers the last logs, draws the graphs (their paths are printed),
 # removes the generator's cron lines and then the managed containers the run
 # left (scripts/run.sh; KEEP=1 keeps them). ENFORCE_FLAGS adds flags (--dry-run, ...).
+# The unit tier (Tests/Unit): the policy, the kill pool, the starter, the
+# cycle and delivery against an in-memory runtime and collector, the spool,
+# the parsers. Needs no daemon, no root and no network.
+UNIT_TESTS := CorralCoreTests|ProbeTests|DockerEngineTests|EnforcerTests|CollectorTests
+check: build-deps
+	@$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	@SWIFT=$(SWIFT) scripts/swift-test.sh --skip-build --filter '$(UNIT_FILTER)'
+
+UNIT_FILTER := ^($(UNIT_TESTS))\.
+print-unit-filter:
+	@echo '$(UNIT_FILTER)'
+
 run: images cron journald build
 	@./generator.sh --install-cron
 	@./generator.sh
@@ -81,6 +98,8 @@ test: test-deps images cron journald build lint
 	@scripts/test-host.sh check
 	@CORRAL_MAX_MANAGED=0 SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --skip ReliabilityTests --skip SystemdTests || status=$$?; \
 		scripts/test-host.sh clean; exit $${status:-0}
+	@# The unit tier again, proven to need no daemon, no root and no network.
+	@scripts/tests/unit-tier.sh
 	@# Stops and restarts the shared dockerd, so it runs alone, after the rest.
 	@CORRAL_MAX_MANAGED=0 SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --filter ReliabilityTests || status=$$?; \
 		scripts/test-host.sh clean; exit $${status:-0}

@@ -10,7 +10,9 @@ Usage: scripts/install-deps.sh [GROUP ...]
 
 Installs the Debian packages Corral needs, quietly skipping those already
 installed. Groups (default: base):
-  base     docker engine, C toolchain, libcgroup, libsystemd, busybox, cron,
+  build    what the Swift build alone needs (make check): C toolchain,
+           pkg-config, libcgroup, libsystemd
+  base     build's, and the docker engine, busybox, cron,
            debootstrap (the collector image), systemd (journald), python3
            jsonschema and pytest (tests),
            shellcheck, curl, jq
@@ -23,6 +25,7 @@ TXT
 }
 
 declare -A groups=(
+	[build]="libcgroup-dev libsystemd-dev build-essential pkg-config"
 	[base]="docker.io libcgroup-dev libsystemd-dev busybox-static build-essential pkg-config cron shellcheck curl jq procps ca-certificates debootstrap python3-jsonschema python3-pytest systemd"
 	[kernel]="linux-headers-amd64 linux-image-amd64 qemu-system-x86 cpio kmod"
 	[metrics]=""
