@@ -61,7 +61,10 @@ build: deps
 release: deps
 	@$(SWIFT) build -c release --static-swift-stdlib $(SWIFT_FLAGS)
 
-lint: deps
+# Swift: the toolchain's swift-format with .swift-format (no force unwraps or
+# force tries, lines of at most 140); `swift format -i -r -p Sources Tests
+# Package.swift` fixes most of what it finds. Shell: shellcheck.
+lint: deps lint-swift
 	@shellcheck generator.sh scripts/*.sh scripts/tests/*.sh stress-images/*.sh dashboards/*.sh kernel-module/qemu/*.sh .ci/run
 
 # The main job: the generator every 30 s from cron, and the enforcer in the
@@ -73,11 +76,14 @@ lint: deps
 # cycle and delivery against an in-memory runtime and collector, the spool,
 # the parsers. Needs no daemon, no root and no network.
 UNIT_TESTS := CorralCoreTests|ProbeTests|DockerEngineTests|EnforcerTests|CollectorTests
-check: build-deps
+check: build-deps lint-swift
 	@$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	@SWIFT=$(SWIFT) scripts/swift-test.sh --skip-build --filter '$(UNIT_FILTER)'
 
 UNIT_FILTER := ^($(UNIT_TESTS))\.
+lint-swift:
+	@$(SWIFT) format lint --strict --recursive --parallel Sources Tests Package.swift
+
 print-unit-filter:
 	@echo '$(UNIT_FILTER)'
 

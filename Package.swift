@@ -158,7 +158,8 @@ let package = Package(
         .testTarget(
             name: "HostTests",
             dependencies: [
-                "Enforcer", "Collector", "CorralCore", "Probe", "ContainerRuntime", "DockerEngine", "DockerRuntime", "Journal", "CorralTestSupport",
+                "Enforcer", "Collector", "CorralCore", "Probe", "ContainerRuntime", "DockerEngine", "DockerRuntime", "Journal",
+                "CorralTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -28,7 +28,8 @@ public struct CollectorClient: CollectorTransport {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(2))
         configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 2)
-        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration, backgroundActivityLogger: logger)
+        let http = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration, backgroundActivityLogger: logger)
         let result: Result<T, any Error>
         do {
             result = .success(try await body(CollectorClient(baseURL: baseURL, http: http, logger: logger)))
@@ -69,7 +70,8 @@ public struct CollectorClient: CollectorTransport {
     /// `windowSeconds` of stored logs (ending at the newest record), so the
     /// render's time does not grow with the store's age.
     public func renderGraphs(windowSeconds: Int) async throws(CollectorError) -> RenderedGraphs {
-        let reply = try await send(.POST, "/v1/graphs", body: ByteBuffer(string: "{\"window_seconds\":\(windowSeconds)}"), timeout: .seconds(60))
+        let reply = try await send(
+            .POST, "/v1/graphs", body: ByteBuffer(string: "{\"window_seconds\":\(windowSeconds)}"), timeout: .seconds(60))
         return try decode(RenderedGraphs.self, reply, "/v1/graphs")
     }
 

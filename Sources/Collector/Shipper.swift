@@ -60,7 +60,9 @@ public struct Shipper: Sendable {
                         break streams
                     }
                     report.rejected += 1
-                    report.notices.append("set aside an invalid \(stream.rawValue) record in \(spool.directory)/\(stream.rawValue).rejected.jsonl: \(message)")
+                    report.notices.append(
+                        "set aside an invalid \(stream.rawValue) record in \(spool.directory)/\(stream.rawValue).rejected.jsonl: \(message)"
+                    )
                     limit = batchSize
                 case .failure(let error):
                     report.failure = "\(error)"
@@ -95,7 +97,9 @@ public struct Shipper: Sendable {
 
     /// Posts a batch, retrying failures that may pass: twice within a round,
     /// or until the deadline when flushing.
-    private func deliver(_ batch: Spool.Batch, until deadline: ContinuousClock.Instant, force: Bool) async -> Result<BatchAck, CollectorError> {
+    private func deliver(_ batch: Spool.Batch, until deadline: ContinuousClock.Instant, force: Bool) async -> Result<
+        BatchAck, CollectorError
+    > {
         var delay = Duration.milliseconds(200)
         var tries = 0
         while true {

@@ -78,11 +78,15 @@ public actor Spool {
         let cursorPath = "\(directory)/cursor.json"
         let loaded = SpoolCursor.load(path: cursorPath)
         cursor = loaded.cursor
-        if loaded.damaged { repairs.append("\(cursorPath) was unreadable: delivery restarts from the oldest record (the collector stores each id once)") }
+        if loaded.damaged {
+            repairs.append("\(cursorPath) was unreadable: delivery restarts from the oldest record (the collector stores each id once)")
+        }
         for stream in SpoolStream.allCases {
             let path = "\(directory)/\(stream.fileName)"
             unlink(path + ".tmp")
-            if let torn = try Self.dropTornLine(path) { repairs.append("\(path): dropped \(torn) bytes of a record torn by a crash mid-write") }
+            if let torn = try Self.dropTornLine(path) {
+                repairs.append("\(path): dropped \(torn) bytes of a record torn by a crash mid-write")
+            }
             let identity = try SpoolFile.identity(path)
             var position = cursor.position(stream) ?? .init(inode: identity?.inode ?? 0, offset: 0)
             if let identity, identity.inode != position.inode || position.offset > identity.size {
@@ -146,7 +150,10 @@ public actor Spool {
                 }
                 index += 1
             }
-            if !lines.isEmpty { return Batch(stream: stream, lines: lines, ends: ends, inode: position.inode, start: position.offset, epoch: epochs[stream] ?? 0) }
+            if !lines.isEmpty {
+                return Batch(
+                    stream: stream, lines: lines, ends: ends, inode: position.inode, start: position.offset, epoch: epochs[stream] ?? 0)
+            }
             if data.count < want { return nil }  // no complete line: nothing to send
             want *= 2  // one record longer than maxBytes
         }

@@ -14,7 +14,11 @@ public struct MemoryRecord: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case id, timestamp, cycle
-        case totalKb = "total_kb", freeKb = "free_kb", availableKb = "available_kb", usedKb = "used_kb", usedPercent = "used_percent"
+        case totalKb = "total_kb"
+        case freeKb = "free_kb"
+        case availableKb = "available_kb"
+        case usedKb = "used_kb"
+        case usedPercent = "used_percent"
     }
 
     public init(id: String, timestamp: String, cycle: Int, memory: HostMemory) {
@@ -49,8 +53,12 @@ public struct ProcessRecord: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case id, timestamp, cycle, name, image, pid, action, reason
-        case containerID = "container_id", containerClass = "class", vszKb = "vsz_kb", rssKb = "rss_kb"
-        case memPercent = "mem_percent", cpuPercent = "cpu_percent"
+        case containerID = "container_id"
+        case containerClass = "class"
+        case vszKb = "vsz_kb"
+        case rssKb = "rss_kb"
+        case memPercent = "mem_percent"
+        case cpuPercent = "cpu_percent"
     }
 
     public init(id: String, timestamp: String, cycle: Int, decision: Decision, pid: Int32) {

@@ -38,7 +38,8 @@ public struct ContainerSample: Sendable, Equatable {
     public var measured: Bool
 
     public init(
-        metadata: ContainerMetadata, processCount: Int, mainPid: Int32 = 0, cpuPercent: Double, memPercent: Double, vszKb: UInt64, rssKb: UInt64,
+        metadata: ContainerMetadata, processCount: Int, mainPid: Int32 = 0, cpuPercent: Double, memPercent: Double, vszKb: UInt64,
+        rssKb: UInt64,
         cgroup: CgroupUsage?, measured: Bool = true
     ) {
         self.metadata = metadata

@@ -2,7 +2,9 @@ import NIOCore
 
 extension DockerClient {
     /// Containers, running ones only unless `all`, narrowed by `filters`.
-    public func listContainers(all: Bool = false, filters: ContainerFilters = ContainerFilters()) async throws(DockerError) -> [ContainerSummary] {
+    public func listContainers(all: Bool = false, filters: ContainerFilters = ContainerFilters()) async throws(DockerError)
+        -> [ContainerSummary]
+    {
         var query = [("all", all ? "true" : "false")]
         if !filters.isEmpty { query.append(("filters", filters.json)) }
         return try transport.decode(try await send(.GET, "/containers/json", query: query), "list")
@@ -15,10 +17,13 @@ extension DockerClient {
 
     /// Creates a container (not started) and returns its id.
     public func createContainer(_ spec: ContainerSpec) async throws(DockerError) -> String {
-        struct Created: Decodable { let Id: String }
+        struct Created: Decodable {
+            let id: String
+            enum CodingKeys: String, CodingKey { case id = "Id" }
+        }
         let query = spec.name.map { [("name", $0)] } ?? []
         let created: Created = try transport.decode(try await send(.POST, "/containers/create", query: query, body: spec), "create")
-        return created.Id
+        return created.id
     }
 
     /// Starts a container; starting a running one is not an error.

@@ -25,10 +25,14 @@ extension DockerClient {
     /// The labels baked into a local image (its `LABEL` lines).
     public func imageLabels(_ reference: String) async throws(DockerError) -> [String: String] {
         struct Image: Decodable {
-            struct Config: Decodable { let Labels: [String: String]? }
-            let Config: Config?
+            struct Config: Decodable {
+                let labels: [String: String]?
+                enum CodingKeys: String, CodingKey { case labels = "Labels" }
+            }
+            let config: Config?
+            enum CodingKeys: String, CodingKey { case config = "Config" }
         }
         let image: Image = try transport.decode(try await send(.GET, "/images/\(Transport.percentEncode(reference))/json"), reference)
-        return image.Config?.Labels ?? [:]
+        return image.config?.labels ?? [:]
     }
 }

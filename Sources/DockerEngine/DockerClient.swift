@@ -66,7 +66,8 @@ public struct DockerClient: Sendable {
         // minute after the daemon answered again). A failed connect fails the
         // call at once; callers retry on their own schedule (the next cycle).
         configuration.connectionPool.retryConnectionEstablishment = false
-        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration, backgroundActivityLogger: logger)
+        let http = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration, backgroundActivityLogger: logger)
         let result: Result<T, any Error>
         do {
             let client = try await connect(socketPath: socketPath, http: http, logger: logger)
@@ -103,7 +104,9 @@ struct Transport: Sendable {
         let endpoint: String
     }
 
-    func request(_ method: HTTPMethod, _ path: String, query: [(String, String)], body: (any Encodable & Sendable)?) throws(DockerError) -> HTTPClientRequest {
+    func request(_ method: HTTPMethod, _ path: String, query: [(String, String)], body: (any Encodable & Sendable)?) throws(DockerError)
+        -> HTTPClientRequest
+    {
         let uri = path + Self.queryString(query)
         guard let url = URL(httpURLWithSocketPath: socketPath, uri: uri) else {
             throw .daemonUnavailable(socketPath: socketPath, reason: "the path cannot be used as a socket address")

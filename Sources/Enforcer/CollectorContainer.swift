@@ -1,6 +1,6 @@
 import Collector
-import CorralCore
 import ContainerRuntime
+import CorralCore
 import Foundation
 
 /// The log collector's container: created at the enforcer's start or reused
@@ -22,13 +22,15 @@ public struct CollectorContainer: Sendable {
             case .imageMissing(let image):
                 return "the collector image \(image) is not on this host: build it with `make images` (dashboards/build-image.sh)"
             case .nameTaken(let name, let id):
-                return "a container named \(name) (\(id.prefix(12))) exists but is not Corral's collector (no corral.role=collector label); rename it or set collector.name"
+                return
+                    "a container named \(name) (\(id.prefix(12))) exists but is not Corral's collector (no corral.role=collector label); rename it or set collector.name"
             case .runtime(let name, let error):
                 return "cannot run the collector container \(name): \(error)"
             case .storeUnwritable(let path, let reason):
                 return "cannot create the collector's store at \(path): \(reason)"
             case .unhealthy(let name, let url, let seconds, let state):
-                return "the collector \(name) did not answer \(url)/healthz within \(seconds) s (container \(state)); see `docker logs \(name)`"
+                return
+                    "the collector \(name) did not answer \(url)/healthz within \(seconds) s (container \(state)); see `docker logs \(name)`"
             }
         }
     }

@@ -21,34 +21,53 @@ public struct ConsoleReport: Sendable {
         out += "\(mib(mem.availableKb)) available, \(mib(mem.freeKb)) free  [source: \(snapshot.source)]\n"
         for cls in ContainerClass.allCases {
             let decisions = plan.decisions(of: cls)
-            out += "\n" + subheading("\(cls == .high ? "High" : "Low") consumption: \(decisions.count), keeping \(decisions.filter { $0.action == .keep }.count)")
+            out +=
+                "\n"
+                + subheading(
+                    "\(cls == .high ? "High" : "Low") consumption: \(decisions.count), keeping \(decisions.filter { $0.action == .keep }.count)"
+                )
             out += table(
                 ["NAME", "IMAGE", "CPU%", "MEM%", "VSZ", "RSS", "RANK", "ACTION"],
                 decisions.map { d in
-                    [d.name, d.container.image, Planner.oneDecimal(d.cpuPercent), CycleJournal.twoDecimals(d.memPercent), kib(d.vszKb), kib(d.rssKb),
-                     "\(d.rank)/\(d.of)", actionWord(d, report)]
+                    [
+                        d.name, d.container.image, Planner.oneDecimal(d.cpuPercent), CycleJournal.twoDecimals(d.memPercent), kib(d.vszKb),
+                        kib(d.rssKb),
+                        "\(d.rank)/\(d.of)", actionWord(d, report),
+                    ]
                 }, highlight: { row in row.last?.hasPrefix("kill") == true || row.last?.hasPrefix("would") == true })
         }
         if !plan.unmeasured.isEmpty {
-            out += "\n" + subheading("Unmeasured: \(plan.unmeasured.count) (running, but not in the document: not ranked, not kept, not killed)")
-            out += table(["NAME", "CLASS", "IMAGE"], plan.unmeasured.map { [$0.name, $0.containerClass.rawValue, $0.container.image] }, highlight: { _ in false })
+            out +=
+                "\n"
+                + subheading("Unmeasured: \(plan.unmeasured.count) (running, but not in the document: not ranked, not kept, not killed)")
+            out += table(
+                ["NAME", "CLASS", "IMAGE"], plan.unmeasured.map { [$0.name, $0.containerClass.rawValue, $0.container.image] },
+                highlight: { _ in false })
         }
         let killed = plan.kills
         out += "\n" + subheading(report.dryRun ? "Would kill: \(killed.count)" : "Killed: \(report.killedCount) of \(killed.count)")
         out += table(
             ["NAME", "CLASS", "CPU%", "MEM%", "VSZ", "RSS", "REASON"],
             killed.map { d in
-                [d.name, d.containerClass.rawValue, Planner.oneDecimal(d.cpuPercent), CycleJournal.twoDecimals(d.memPercent), kib(d.vszKb), kib(d.rssKb),
-                 d.reason]
+                [
+                    d.name, d.containerClass.rawValue, Planner.oneDecimal(d.cpuPercent), CycleJournal.twoDecimals(d.memPercent),
+                    kib(d.vszKb), kib(d.rssKb),
+                    d.reason,
+                ]
             }, highlight: { _ in false })
         if !plan.starts.isEmpty {
-            out += "\n" + subheading(report.dryRun ? "Would start: \(plan.starts.count)" : "Started: \(report.started.count) of \(plan.starts.count)")
+            out +=
+                "\n"
+                + subheading(
+                    report.dryRun ? "Would start: \(plan.starts.count)" : "Started: \(report.started.count) of \(plan.starts.count)")
             for s in report.started { out += "  \(s.name)  \(s.order.image)  \(s.order.reason)\n" }
             for (order, why) in report.failedStarts { out += paint("  failed: \(order.image): \(why)\n", red) }
             if report.dryRun { for order in plan.starts { out += "  \(order.containerClass.rawValue)  \(order.image)  \(order.reason)\n" } }
         }
         for gone in report.exitedStarts {
-            out += paint("  \(gone.started.name) (\(gone.started.order.image)) exited at once with status \(gone.exitCode) after it was started; removed\n", red)
+            out += paint(
+                "  \(gone.started.name) (\(gone.started.order.image)) exited at once with status \(gone.exitCode) after it was started; removed\n",
+                red)
         }
         out += "  (\(Planner.oneDecimal(report.seconds * 1000)) ms)\n"
         return out

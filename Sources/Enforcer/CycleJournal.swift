@@ -9,7 +9,9 @@ public enum CycleJournal {
         let common = commonFields(cycle: report.cycle, dryRun: report.dryRun, selector: selector)
         if let error = report.error {
             entries.append(
-                JournalEntry(message: "cycle \(report.cycle): \(error)", priority: .error, fields: common + [.init("CORRAL_EVENT", "error"), .init("CORRAL_REASON", error)]))
+                JournalEntry(
+                    message: "cycle \(report.cycle): \(error)", priority: .error,
+                    fields: common + [.init("CORRAL_EVENT", "error"), .init("CORRAL_REASON", error)]))
             return entries
         }
         guard let plan = report.plan, let snapshot = report.snapshot else { return entries }
@@ -32,14 +34,16 @@ public enum CycleJournal {
                 priority = .notice
                 message = (report.dryRun ? "would kill " : "killed ") + "\(decision.name): \(decision.reason)"
             }
-            entries.append(JournalEntry(message: message, priority: priority, fields: common + [.init("CORRAL_EVENT", event)] + fields(decision)))
+            entries.append(
+                JournalEntry(message: message, priority: priority, fields: common + [.init("CORRAL_EVENT", event)] + fields(decision)))
         }
         for item in plan.unmeasured {
             entries.append(
                 JournalEntry(
                     message: "did not rank \(item.name): \(item.reason)", priority: .warning,
                     fields: common + [.init("CORRAL_EVENT", "unmeasured")]
-                        + containerFields(id: item.id, name: item.name, image: item.container.image, cls: item.containerClass, reason: item.reason)))
+                        + containerFields(
+                            id: item.id, name: item.name, image: item.container.image, cls: item.containerClass, reason: item.reason)))
         }
         for gone in report.exitedStarts {
             let started = gone.started
@@ -50,7 +54,9 @@ public enum CycleJournal {
                 JournalEntry(
                     message: "\(started.name) from \(started.order.image) \(why)", priority: .error,
                     fields: common + [.init("CORRAL_EVENT", "start_exited"), .init("CORRAL_EXIT_CODE", String(gone.exitCode))]
-                        + containerFields(id: started.id, name: started.name, image: started.order.image, cls: started.order.containerClass, reason: why)))
+                        + containerFields(
+                            id: started.id, name: started.name, image: started.order.image, cls: started.order.containerClass, reason: why))
+            )
         }
         for started in report.started {
             entries.append(
@@ -58,7 +64,8 @@ public enum CycleJournal {
                     message: "started \(started.name) from \(started.order.image): \(started.order.reason)", priority: .notice,
                     fields: common + [.init("CORRAL_EVENT", "start_container")]
                         + containerFields(
-                            id: started.id, name: started.name, image: started.order.image, cls: started.order.containerClass, reason: started.order.reason)))
+                            id: started.id, name: started.name, image: started.order.image, cls: started.order.containerClass,
+                            reason: started.order.reason)))
         }
         if report.dryRun {
             for order in plan.starts {
@@ -66,7 +73,8 @@ public enum CycleJournal {
                     JournalEntry(
                         message: "would start a \(order.containerClass.rawValue) container from \(order.image): \(order.reason)",
                         fields: common + [
-                            .init("CORRAL_EVENT", "start_container"), .init("CONTAINER_IMAGE", order.image), .init("CORRAL_CLASS", order.containerClass.rawValue),
+                            .init("CORRAL_EVENT", "start_container"), .init("CONTAINER_IMAGE", order.image),
+                            .init("CORRAL_CLASS", order.containerClass.rawValue),
                             .init("CORRAL_REASON", order.reason),
                         ]))
             }
@@ -81,16 +89,20 @@ public enum CycleJournal {
             "cycle \(report.cycle): \(plan.decisions.count) managed, kept \(plan.keeps.count), "
             + (report.dryRun ? "would kill \(plan.kills.count)" : "killed \(report.killedCount)")
             + ", started \(report.dryRun ? plan.starts.count : report.started.count)"
-            + (plan.unmeasured.isEmpty ? "" : ", \(plan.unmeasured.count) unmeasured") + " (\(snapshot.source), \(Planner.oneDecimal(report.seconds * 1000)) ms)"
+            + (plan.unmeasured.isEmpty ? "" : ", \(plan.unmeasured.count) unmeasured")
+            + " (\(snapshot.source), \(Planner.oneDecimal(report.seconds * 1000)) ms)"
         entries.append(
             JournalEntry(
                 message: summary,
                 fields: common + [
-                    .init("CORRAL_EVENT", "cycle"), .init("CORRAL_MANAGED", String(plan.decisions.count)), .init("CORRAL_KEPT", String(plan.keeps.count)),
-                    .init("CORRAL_KILLED", String(report.dryRun ? 0 : report.killedCount)), .init("CORRAL_PLANNED_KILLS", String(plan.kills.count)),
+                    .init("CORRAL_EVENT", "cycle"), .init("CORRAL_MANAGED", String(plan.decisions.count)),
+                    .init("CORRAL_KEPT", String(plan.keeps.count)),
+                    .init("CORRAL_KILLED", String(report.dryRun ? 0 : report.killedCount)),
+                    .init("CORRAL_PLANNED_KILLS", String(plan.kills.count)),
                     .init("CORRAL_STARTED", String(report.started.count)), .init("CORRAL_UNMEASURED", String(plan.unmeasured.count)),
                     .init("CORRAL_SOURCE", snapshot.source),
-                    .init("CORRAL_MEM_USED_KB", String(snapshot.memory.usedKb)), .init("CORRAL_DURATION_MS", Planner.oneDecimal(report.seconds * 1000)),
+                    .init("CORRAL_MEM_USED_KB", String(snapshot.memory.usedKb)),
+                    .init("CORRAL_DURATION_MS", Planner.oneDecimal(report.seconds * 1000)),
                 ] + (report.notice.map { [.init("CORRAL_NOTICE", $0)] } ?? [])))
         return entries
     }
@@ -113,11 +125,14 @@ public enum CycleJournal {
     }
 
     static func fields(_ decision: Decision) -> [JournalEntry.Field] {
-        containerFields(id: decision.id, name: decision.name, image: decision.container.image, cls: decision.containerClass, reason: decision.reason) + [
-            .init("CORRAL_RANK", "\(decision.rank)/\(decision.of)"),
-            .init("CORRAL_CPU_PERCENT", Planner.oneDecimal(decision.cpuPercent)), .init("CORRAL_MEM_PERCENT", twoDecimals(decision.memPercent)),
-            .init("CORRAL_RSS_KB", String(decision.rssKb)), .init("CORRAL_VSZ_KB", String(decision.vszKb)),
-        ]
+        containerFields(
+            id: decision.id, name: decision.name, image: decision.container.image, cls: decision.containerClass, reason: decision.reason)
+            + [
+                .init("CORRAL_RANK", "\(decision.rank)/\(decision.of)"),
+                .init("CORRAL_CPU_PERCENT", Planner.oneDecimal(decision.cpuPercent)),
+                .init("CORRAL_MEM_PERCENT", twoDecimals(decision.memPercent)),
+                .init("CORRAL_RSS_KB", String(decision.rssKb)), .init("CORRAL_VSZ_KB", String(decision.vszKb)),
+            ]
     }
 
     static func twoDecimals(_ value: Double) -> String {

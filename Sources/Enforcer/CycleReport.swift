@@ -23,7 +23,8 @@ public struct CycleReport: Sendable {
     public let seconds: Double
 
     public init(
-        cycle: Int, dryRun: Bool, snapshot: Snapshot?, plan: Plan?, kills: [String: KillPool.Outcome] = [:], started: [Starter.Started] = [],
+        cycle: Int, dryRun: Bool, snapshot: Snapshot?, plan: Plan?, kills: [String: KillPool.Outcome] = [:],
+        started: [Starter.Started] = [],
         failedStarts: [(StartOrder, String)] = [], exitedStarts: [ExitedStart] = [], error: String?, notice: String?, seconds: Double
     ) {
         self.cycle = cycle

@@ -1,5 +1,5 @@
-import CorralCore
 import ContainerRuntime
+import CorralCore
 import Probe
 
 /// One cycle: snapshot, plan, act. Holds what lasts between cycles (the CPU
@@ -36,7 +36,8 @@ public struct CycleRunner: Sendable {
             taken = try await source.take(runtime: runtime)
         } catch {
             var report = CycleReport(
-                cycle: cycle, dryRun: config.dryRun, snapshot: nil, plan: nil, error: "cycle skipped: \(error)", notice: nil, seconds: seconds())
+                cycle: cycle, dryRun: config.dryRun, snapshot: nil, plan: nil, error: "cycle skipped: \(error)", notice: nil,
+                seconds: seconds())
             report.daemonUnavailable = (error as? RuntimeError)?.isUnavailable == true
             return report
         }
@@ -44,10 +45,12 @@ public struct CycleRunner: Sendable {
         let waiting = Dictionary(comingUp.values.map { ($0.started.order.containerClass, 1) }, uniquingKeysWith: +)
         let plan = planner.plan(taken.snapshot, comingUp: waiting)
         guard !config.dryRun else {
-            return CycleReport(cycle: cycle, dryRun: true, snapshot: taken.snapshot, plan: plan, error: nil, notice: taken.notice, seconds: seconds())
+            return CycleReport(
+                cycle: cycle, dryRun: true, snapshot: taken.snapshot, plan: plan, error: nil, notice: taken.notice, seconds: seconds())
         }
         let pool = KillPool(
-            runtime: runtime, width: config.poolWidth, mode: config.killMode, graceSeconds: config.graceSeconds, deadline: config.removalDeadline)
+            runtime: runtime, width: config.poolWidth, mode: config.killMode, graceSeconds: config.graceSeconds,
+            deadline: config.removalDeadline)
         let kills = await pool.kill(plan.kills)
         var started: [Starter.Started] = []
         var failed: [(StartOrder, String)] = []

@@ -16,7 +16,8 @@ struct Delivery {
     /// True while deliveries fail.
     private(set) var down = false
 
-    init(settings: CollectorSettings, runtime: any ContainerRuntime, client: any CollectorTransport, spool: Spool, journal: any JournalSink) {
+    init(settings: CollectorSettings, runtime: any ContainerRuntime, client: any CollectorTransport, spool: Spool, journal: any JournalSink)
+    {
         self.settings = settings
         container = CollectorContainer(settings: settings)
         self.runtime = runtime
@@ -56,7 +57,9 @@ struct Delivery {
         let report = await shipper.ship(until: deadline, force: true)
         await note(report)
         if report.pending > 0 {
-            lines.append("\(report.pending) records could not be delivered (\(report.failure ?? "time ran out")); they wait in \(shipper.spool.directory) and go out at the next start")
+            lines.append(
+                "\(report.pending) records could not be delivered (\(report.failure ?? "time ran out")); they wait in \(shipper.spool.directory) and go out at the next start"
+            )
         } else {
             lines.append("every record is delivered to the collector (store: \(settings.storePath))")
         }
@@ -91,15 +94,22 @@ struct Delivery {
                 journal.write(
                     JournalEntry(
                         message: "cannot deliver logs to the collector: \(failure); \(report.pending) records wait in the spool",
-                        priority: .warning, fields: fields("delivery_failed", ["CORRAL_REASON": failure, "CORRAL_SPOOL_DEPTH": "\(report.pending)"])))
+                        priority: .warning,
+                        fields: fields("delivery_failed", ["CORRAL_REASON": failure, "CORRAL_SPOOL_DEPTH": "\(report.pending)"])))
             }
             // Bring a stopped or removed collector back; it answers by a later round.
             do throws(CollectorContainer.Failure) {
                 if let outcome = try await container.revive(runtime: runtime) {
-                    journal.write(JournalEntry(message: "collector \(settings.name) was down: \(outcome.rawValue) it again", priority: .notice, fields: fields("collector_up", [:])))
+                    journal.write(
+                        JournalEntry(
+                            message: "collector \(settings.name) was down: \(outcome.rawValue) it again", priority: .notice,
+                            fields: fields("collector_up", [:])))
                 }
             } catch {
-                journal.write(JournalEntry(message: "cannot bring the collector back: \(error)", priority: .warning, fields: fields("collector_down", ["CORRAL_REASON": "\(error)"])))
+                journal.write(
+                    JournalEntry(
+                        message: "cannot bring the collector back: \(error)", priority: .warning,
+                        fields: fields("collector_down", ["CORRAL_REASON": "\(error)"])))
             }
         } else if down, report.deliveredTotal + report.duplicates > 0 || report.pending == 0 {
             down = false

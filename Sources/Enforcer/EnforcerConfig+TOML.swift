@@ -37,7 +37,9 @@ extension EnforcerConfig {
         do {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            throw ConfigError(file: file, key: nil, reason: "not valid TOML at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
+            throw ConfigError(
+                file: file, key: nil,
+                reason: "not valid TOML at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
         } catch {
             throw ConfigError(file: file, key: nil, reason: "not valid TOML: \(error)")
         }
@@ -57,7 +59,9 @@ extension EnforcerConfig {
         }
         if let names = try reader.strings(table, "sort_keys") {
             config.policy.sortKeys = try names.map { name throws(ConfigError) in
-                guard let key = SortKey(rawValue: name) else { throw reader.fail("sort_keys", "\"\(name)\" is not one of cpu, mem, vsz, rss") }
+                guard let key = SortKey(rawValue: name) else {
+                    throw reader.fail("sort_keys", "\"\(name)\" is not one of cpu, mem, vsz, rss")
+                }
                 return key
             }
         }
@@ -90,7 +94,9 @@ extension EnforcerConfig {
         }
         if let v = try reader.string(table, "generator") {
             guard let mode = GeneratorStopper.Mode(rawValue: v) else {
-                throw reader.fail("generator", "must be one of \(GeneratorStopper.Mode.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), not \"\(v)\"")
+                throw reader.fail(
+                    "generator",
+                    "must be one of \(GeneratorStopper.Mode.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), not \"\(v)\"")
             }
             config.generator = mode
         }

@@ -122,23 +122,40 @@ extension EnforcerConfig {
         }
         guard !spoolPath.isEmpty else { throw fail("spool_path", "must not be empty") }
         guard (1...65535).contains(collector.port) else { throw fail("collector.port", "must be from 1 to 65535, not \(collector.port)") }
-        guard (1...10_000).contains(collector.batchSize) else { throw fail("collector.batch_size", "must be from 1 to 10000, not \(collector.batchSize)") }
-        guard collector.spoolMaxRecords >= 1 else { throw fail("collector.spool_max_records", "must be at least 1, not \(collector.spoolMaxRecords)") }
-        guard (0...600).contains(collector.flushSeconds) else { throw fail("collector.flush_seconds", "must be from 0 to 600, not \(collector.flushSeconds)") }
-        guard (1...600).contains(collector.startSeconds) else { throw fail("collector.start_seconds", "must be from 1 to 600, not \(collector.startSeconds)") }
+        guard (1...10_000).contains(collector.batchSize) else {
+            throw fail("collector.batch_size", "must be from 1 to 10000, not \(collector.batchSize)")
+        }
+        guard collector.spoolMaxRecords >= 1 else {
+            throw fail("collector.spool_max_records", "must be at least 1, not \(collector.spoolMaxRecords)")
+        }
+        guard (0...600).contains(collector.flushSeconds) else {
+            throw fail("collector.flush_seconds", "must be from 0 to 600, not \(collector.flushSeconds)")
+        }
+        guard (1...600).contains(collector.startSeconds) else {
+            throw fail("collector.start_seconds", "must be from 1 to 600, not \(collector.startSeconds)")
+        }
         guard (60...31_622_400).contains(collector.graphWindowSeconds) else {
-            throw fail("collector.graph_window_seconds", "must be from 60 (a minute) to 31622400 (366 days), not \(collector.graphWindowSeconds)")
+            throw fail(
+                "collector.graph_window_seconds", "must be from 60 (a minute) to 31622400 (366 days), not \(collector.graphWindowSeconds)")
         }
         guard (0...3660).contains(collector.retentionDays) else {
             throw fail("collector.retention_days", "must be from 0 (keep everything) to 3660, not \(collector.retentionDays)")
         }
-        guard (1...4096).contains(collector.maxFileMiB) else { throw fail("collector.max_file_mib", "must be from 1 to 4096, not \(collector.maxFileMiB)") }
+        guard (1...4096).contains(collector.maxFileMiB) else {
+            throw fail("collector.max_file_mib", "must be from 1 to 4096, not \(collector.maxFileMiB)")
+        }
         guard !collector.image.isEmpty else { throw fail("collector.image", "must not be empty") }
         guard Self.isContainerName(collector.name) else {
-            throw fail("collector.name", "must be a container name (letters, digits, '_', '.', '-', starting with a letter or digit), not '\(collector.name)'")
+            throw fail(
+                "collector.name",
+                "must be a container name (letters, digits, '_', '.', '-', starting with a letter or digit), not '\(collector.name)'")
         }
-        guard collector.storePath.hasPrefix("/") else { throw fail("collector.store_path", "must be an absolute path, not '\(collector.storePath)'") }
-        if let metricsPort, !(1...65535).contains(metricsPort) { throw fail("metrics_port", "must be from 1 to 65535 (0 turns metrics off), not \(metricsPort)") }
+        guard collector.storePath.hasPrefix("/") else {
+            throw fail("collector.store_path", "must be an absolute path, not '\(collector.storePath)'")
+        }
+        if let metricsPort, !(1...65535).contains(metricsPort) {
+            throw fail("metrics_port", "must be from 1 to 65535 (0 turns metrics off), not \(metricsPort)")
+        }
         if let metricsPort, collector.enabled, metricsPort == collector.port {
             throw fail("metrics_port", "must differ from collector.port (\(collector.port))")
         }
@@ -148,7 +165,10 @@ extension EnforcerConfig {
         // A selector on the class would hide the other class, keep the plan
         // short forever and have scale-up start containers every cycle.
         for key in selector.keys.sorted() where key == CorralLabel.class || key == CorralLabel.role {
-            throw fail("selector", "cannot name \(key): a selector narrows which containers Corral sees, and \(key) decides how it treats them (use high/low instead)")
+            throw fail(
+                "selector",
+                "cannot name \(key): a selector narrows which containers Corral sees, and \(key) decides how it treats them (use high/low instead)"
+            )
         }
         return self
     }
@@ -168,6 +188,8 @@ extension EnforcerConfig {
         guard let first = name.unicodeScalars.first, name.unicodeScalars.count >= 2, first.isASCII,
             first.properties.isAlphabetic || ("0"..."9").contains(first)
         else { return false }
-        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0)) }
+        return name.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0))
+        }
     }
 }

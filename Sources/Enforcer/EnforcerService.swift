@@ -1,6 +1,6 @@
 import Collector
-import CorralCore
 import ContainerRuntime
+import CorralCore
 import Foundation
 import Journal
 import Logging
@@ -28,7 +28,8 @@ public struct EnforcerService: Service {
     let notifier = SystemdNotifier()
 
     public init(
-        config: EnforcerConfig, connector: any RuntimeConnector, journal: any JournalSink, logger: Logger, console: (@Sendable (String) -> Void)?, colour: Bool,
+        config: EnforcerConfig, connector: any RuntimeConnector, journal: any JournalSink, logger: Logger,
+        console: (@Sendable (String) -> Void)?, colour: Bool,
         metrics: EnforcerMetrics? = nil
     ) {
         self.config = config
@@ -44,13 +45,17 @@ public struct EnforcerService: Service {
         // A dry run touches nothing: no spool, no collector, no generator change.
         let spool = config.dryRun ? nil : try Spool(directory: config.spoolPath, maxRecords: config.collector.spoolMaxRecords)
         for repair in await spool?.repairs ?? [] {
-            journal.write(JournalEntry(message: repair, priority: .warning, fields: [.init("CORRAL_EVENT", "spool_repaired"), .init("CORRAL_REASON", repair)]))
+            journal.write(
+                JournalEntry(
+                    message: repair, priority: .warning, fields: [.init("CORRAL_EVENT", "spool_repaired"), .init("CORRAL_REASON", repair)]))
         }
         journal.write(
             JournalEntry(
-                message: "corral enforce started: keep \(config.policy.desiredHigh) high and \(config.policy.desiredLow) low every \(Planner.oneDecimal(config.intervalSeconds)) s"
+                message:
+                    "corral enforce started: keep \(config.policy.desiredHigh) high and \(config.policy.desiredLow) low every \(Planner.oneDecimal(config.intervalSeconds)) s"
                     + (config.dryRun ? " (dry run)" : ""),
-                fields: [.init("CORRAL_EVENT", "start")] + CycleJournal.commonFields(cycle: 0, dryRun: config.dryRun, selector: config.selector)))
+                fields: [.init("CORRAL_EVENT", "start")]
+                    + CycleJournal.commonFields(cycle: 0, dryRun: config.dryRun, selector: config.selector)))
         // Ready as soon as it runs: a daemon that is not up yet is waited for, not a failed start.
         notifier.ready(status: "starting: connecting to \(connector.endpoint)")
         try await withRuntime { runtime in
@@ -109,7 +114,10 @@ public struct EnforcerService: Service {
                     for drop in dropped { journal.write(Self.droppedEntry(drop)) }
                     metrics?.spoolDropped(dropped)
                 } catch {
-                    journal.write(JournalEntry(message: "\(error)", priority: .error, fields: [.init("CORRAL_EVENT", "error"), .init("CORRAL_REASON", "\(error)")]))
+                    journal.write(
+                        JournalEntry(
+                            message: "\(error)", priority: .error,
+                            fields: [.init("CORRAL_EVENT", "error"), .init("CORRAL_REASON", "\(error)")]))
                     metrics?.error("spool")
                 }
             }
@@ -131,9 +139,13 @@ public struct EnforcerService: Service {
     /// Records the spool dropped to stay within its bound: said loudly.
     static func droppedEntry(_ drop: Spool.Dropped) -> JournalEntry {
         JournalEntry(
-            message: "spool full: dropped the \(drop.count) oldest undelivered \(drop.stream.rawValue) records (bound \(drop.bound) per stream); the collector has been unreachable too long",
+            message:
+                "spool full: dropped the \(drop.count) oldest undelivered \(drop.stream.rawValue) records (bound \(drop.bound) per stream); the collector has been unreachable too long",
             priority: .error,
-            fields: [.init("CORRAL_EVENT", "spool_dropped"), .init("CORRAL_DROPPED", "\(drop.count)"), .init("CORRAL_STREAM", drop.stream.rawValue)])
+            fields: [
+                .init("CORRAL_EVENT", "spool_dropped"), .init("CORRAL_DROPPED", "\(drop.count)"),
+                .init("CORRAL_STREAM", drop.stream.rawValue),
+            ])
     }
 
     /// The connector's `withRuntime`, but while the runtime does not answer

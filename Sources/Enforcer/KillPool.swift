@@ -1,5 +1,5 @@
-import CorralCore
 import ContainerRuntime
+import CorralCore
 
 /// Kills the plan's surplus with at most `width` removals in flight, each
 /// with a deadline, retried once on failure.

@@ -1,5 +1,5 @@
-import CorralCore
 import ContainerRuntime
+import CorralCore
 import Probe
 
 /// Where each cycle's figures come from: the kernel module's document when its
@@ -55,7 +55,8 @@ public struct SnapshotSource: Sendable {
             case (.kernel?, .absent), (.fallback?, .absent): return "\(path) disappeared: falling back to the procfs twin"
             case (_, .kernel): return "reading the kernel module's \(path)"
             case (_, .absent): return "\(path) is absent (module not loaded): using the procfs twin"
-            case (_, .fallback(let reason)): return "the kernel module's document cannot be used (\(reason)): using the procfs twin until it can"
+            case (_, .fallback(let reason)):
+                return "the kernel module's document cannot be used (\(reason)): using the procfs twin until it can"
             }
         }
     }

@@ -1,5 +1,5 @@
-import CorralCore
 import ContainerRuntime
+import CorralCore
 
 /// Starts the containers a plan asks for, labelled like the generator's, and
 /// removes one again if it was created but would not start.

@@ -22,7 +22,8 @@ public final class StateLock: Sendable {
 
         public var description: String {
             let who = holder.map { "pid \($0)" } ?? "another process"
-            return "another corral enforce (\(who)) already runs on this state directory: it holds \(path); stop it first, or give this one its own --spool"
+            return
+                "another corral enforce (\(who)) already runs on this state directory: it holds \(path); stop it first, or give this one its own --spool"
         }
     }
 

@@ -36,7 +36,9 @@ public final class SystemdJournal: JournalSink {
             warnedAboutFailure.withLock { warned in
                 if !warned {
                     warned = true
-                    Self.stderr("corral: journald refused a record (\(String(cString: strerror(-result)))); this and later refused records go to stderr\n")
+                    Self.stderr(
+                        "corral: journald refused a record (\(String(cString: strerror(-result)))); this and later refused records go to stderr\n"
+                    )
                 }
             }
             Self.stderr(lines.joined(separator: "\n") + "\n\n")

@@ -16,7 +16,9 @@ public struct CgroupFigures: Sendable, Equatable {
     /// Tasks in the cgroup.
     public var pids: UInt64
 
-    public init(memoryUsageBytes: UInt64, memoryLimitBytes: UInt64?, cpuUsageNs: UInt64, throttledPeriods: UInt64, throttledNs: UInt64, pids: UInt64) {
+    public init(
+        memoryUsageBytes: UInt64, memoryLimitBytes: UInt64?, cpuUsageNs: UInt64, throttledPeriods: UInt64, throttledNs: UInt64, pids: UInt64
+    ) {
         self.memoryUsageBytes = memoryUsageBytes
         self.memoryLimitBytes = memoryLimitBytes
         self.cpuUsageNs = cpuUsageNs
@@ -145,7 +147,8 @@ private struct V2 {
     func text(_ file: String) throws(CgroupError) -> String {
         switch ProcFile.readAll("\(directory)/\(file)", limit: 64 << 10) {
         case .success(let bytes): return String(decoding: bytes, as: UTF8.self).trimmed
-        case .failure(.missing): throw ProcFile.exists(directory) ? .unreadable(cgroup: path, file: file, reason: "missing") : .notFound(cgroup: path)
+        case .failure(.missing):
+            throw ProcFile.exists(directory) ? .unreadable(cgroup: path, file: file, reason: "missing") : .notFound(cgroup: path)
         case .failure(let failure): throw .unreadable(cgroup: path, file: file, reason: "\(failure)")
         }
     }

@@ -79,7 +79,10 @@ public enum ContainerCgroupPath {
         if !parent.isEmpty, parts.count > parent.count, zip(parent, parts).allSatisfy({ $0.elementsEqual($1) }) {
             let id = parts[parent.count]
             if id.count == 64, isHex(id) {
-                return (String(decoding: id, as: UTF8.self), "/" + (parent + [Array(id)]).map { String(decoding: $0, as: UTF8.self) }.joined(separator: "/"))
+                return (
+                    String(decoding: id, as: UTF8.self),
+                    "/" + (parent + [Array(id)]).map { String(decoding: $0, as: UTF8.self) }.joined(separator: "/")
+                )
             }
         }
         // systemd: /system.slice/docker-<64 hex>.scope

@@ -1,9 +1,10 @@
+import CorralCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
     import Musl
 #endif
-import CorralCore
 
 /// The kernel module's userspace twin: the same `corral.sysinfo/v1` document,
 /// read from /proc/<pid>/{cgroup,stat,cmdline} and /proc/meminfo, for

@@ -49,7 +49,9 @@ extension SysinfoDocument {
                     in: p, at: pat)
                 let pid = try reader.count(p, "pid", at: pat)
                 let ppid = try reader.count(p, "ppid", at: pat)
-                guard pid >= 1, pid <= UInt64(Int32.max) else { throw reader.invalid("\(pat).pid", "must be a pid from 1 to \(Int32.max), not \(pid)") }
+                guard pid >= 1, pid <= UInt64(Int32.max) else {
+                    throw reader.invalid("\(pat).pid", "must be a pid from 1 to \(Int32.max), not \(pid)")
+                }
                 guard ppid <= UInt64(Int32.max) else { throw reader.invalid("\(pat).ppid", "must be at most \(Int32.max), not \(ppid)") }
                 processes.append(
                     Process(

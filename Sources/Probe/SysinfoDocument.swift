@@ -25,7 +25,9 @@ public struct SysinfoDocument: Sendable, Equatable {
     /// Whole containers the module's size bound left out (the last ones by id).
     public var containersOmitted: UInt64
 
-    public init(source: Source, takenAtNs: UInt64, bootNs: UInt64, memory: HostMemory, containers: [Container], containersOmitted: UInt64 = 0) {
+    public init(
+        source: Source, takenAtNs: UInt64, bootNs: UInt64, memory: HostMemory, containers: [Container], containersOmitted: UInt64 = 0
+    ) {
         self.source = source
         self.takenAtNs = takenAtNs
         self.bootNs = bootNs

@@ -12,9 +12,18 @@ enum UTF8Sequence {
         var code: UInt32
         let lowest: UInt32
         switch lead {
-        case 0xC2...0xDF: length = 2; code = UInt32(lead & 0x1F); lowest = 0x80
-        case 0xE0...0xEF: length = 3; code = UInt32(lead & 0x0F); lowest = 0x800
-        case 0xF0...0xF4: length = 4; code = UInt32(lead & 0x07); lowest = 0x10000
+        case 0xC2...0xDF:
+            length = 2
+            code = UInt32(lead & 0x1F)
+            lowest = 0x80
+        case 0xE0...0xEF:
+            length = 3
+            code = UInt32(lead & 0x0F)
+            lowest = 0x800
+        case 0xF0...0xF4:
+            length = 4
+            code = UInt32(lead & 0x07)
+            lowest = 0x10000
         default: return nil
         }
         guard index + length <= bytes.count else { return nil }

@@ -65,7 +65,9 @@ struct Bench: AsyncParsableCommand {
     func validate() throws {
         guard count >= 1, width >= 1, trials >= 1 else { throw ValidationError("--count, --width and --trials must be at least 1") }
         let known: Set<String> = ["remove", "inspect", "snapshot", "cycle", "rest", "store"]
-        guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--snapshot-counts wants numbers such as 10,100,300") }
+        guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }) else {
+            throw ValidationError("--snapshot-counts wants numbers such as 10,100,300")
+        }
         guard counts.contains(statsAt) else { throw ValidationError("--stats-at \(statsAt) must be one of --snapshot-counts") }
         for row in rows.split(separator: ",") where !known.contains(String(row)) {
             throw ValidationError("unknown row '\(row)'; known rows: \(known.sorted().joined(separator: ", "))")
@@ -89,8 +91,11 @@ struct Bench: AsyncParsableCommand {
                 for row in try await CycleBench(docker: docker, count: 50, width: width).run() { table.add(row) }
             }
             if wanted.contains("rest") {
-                let corral = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("corral").path
-                for row in try await RestBench(docker: docker, count: 200, seconds: restSeconds, width: width, corral: corral).run() { table.add(row) }
+                let corral = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("corral")
+                    .path
+                for row in try await RestBench(docker: docker, count: 200, seconds: restSeconds, width: width, corral: corral).run() {
+                    table.add(row)
+                }
             }
             if wanted.contains("snapshot") {
                 for row in try await SnapshotBench(docker: docker, counts: counts, statsAt: statsAt, trials: trials, width: width).run() {

@@ -22,7 +22,9 @@ struct BenchBatch: Sendable {
                 labels[CorralLabel.class] = classOf(i)
             }
             let id = try await docker.createContainer(
-                ContainerSpec(image: "corral/low-idle", name: "corral-\(managed ? classOf(i) : "x")-\(batch)-\(i)", labels: labels, networkMode: "none"))
+                ContainerSpec(
+                    image: "corral/low-idle", name: "corral-\(managed ? classOf(i) : "x")-\(batch)-\(i)", labels: labels,
+                    networkMode: "none"))
             if running { try await docker.startContainer(id) }
         }
     }

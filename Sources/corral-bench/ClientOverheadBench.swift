@@ -22,8 +22,12 @@ struct ClientOverheadBench {
             var ours: [Double] = []
             var theirs: [Double] = []
             for _ in 0..<trials {
-                ours.append(try await timed { try await forEachConcurrently(ids, width: width) { _ = try await docker.inspectContainer($0) } })
-                theirs.append(try await timed { try shell("docker ps -aq --filter label=corral.bench=\(batch.name) | xargs -P 16 -n 1 docker inspect >/dev/null") })
+                ours.append(
+                    try await timed { try await forEachConcurrently(ids, width: width) { _ = try await docker.inspectContainer($0) } })
+                theirs.append(
+                    try await timed {
+                        try shell("docker ps -aq --filter label=corral.bench=\(batch.name) | xargs -P 16 -n 1 docker inspect >/dev/null")
+                    })
             }
             return (ours, theirs)
         }

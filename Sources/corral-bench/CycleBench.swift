@@ -27,7 +27,9 @@ struct CycleBench {
         }
         progress(String(format: "cycle: corral's cycle over %d containers took %.3f s", count, ours))
         let stopLoop = try await withBatch { batch in
-            try shell("for id in $(docker ps -q --filter label=corral.bench=\(batch) | tail -n +6); do docker stop \"$id\" >/dev/null && docker rm \"$id\" >/dev/null; done")
+            try shell(
+                "for id in $(docker ps -q --filter label=corral.bench=\(batch) | tail -n +6); do docker stop \"$id\" >/dev/null && docker rm \"$id\" >/dev/null; done"
+            )
         }
         progress(String(format: "cycle: a sequential docker stop loop took %.3f s", stopLoop))
         let xargs = try await withBatch { batch in
@@ -37,9 +39,11 @@ struct CycleBench {
         return [
             BenchRow(
                 name: "cycle: \(count) managed, \(count - 5) surplus", corral: ours, baseline: stopLoop,
-                baselineName: "sequential docker stop + rm loop (workloads exit on SIGTERM; one ignoring it waits 10 s each)", aim: nil, unit: "s"),
+                baselineName: "sequential docker stop + rm loop (workloads exit on SIGTERM; one ignoring it waits 10 s each)", aim: nil,
+                unit: "s"),
             BenchRow(
-                name: "cycle: \(count) managed, \(count - 5) surplus", corral: ours, baseline: xargs, baselineName: "ps | tail | xargs -P 16 docker rm -f (no ranking)",
+                name: "cycle: \(count) managed, \(count - 5) surplus", corral: ours, baseline: xargs,
+                baselineName: "ps | tail | xargs -P 16 docker rm -f (no ranking)",
                 aim: nil, unit: "s"),
         ]
     }

@@ -27,7 +27,9 @@ struct RemovalBench {
                 try await expectEmpty(cliBatch)
             }
             FileHandle.standardError.write(
-                Data(String(format: "remove: trial %d/%d  corral %.3f s  cli %.3f s\n", trial, trials, ours.last ?? 0, theirs.last ?? 0).utf8))
+                Data(
+                    String(format: "remove: trial %d/%d  corral %.3f s  cli %.3f s\n", trial, trials, ours.last ?? 0, theirs.last ?? 0).utf8
+                ))
         }
         return BenchRow(
             name: "remove \(count) running containers", corral: median(ours), baseline: median(theirs),
@@ -47,7 +49,8 @@ struct RemovalBench {
     }
 
     func removeThroughCLI(_ batch: String) throws {
-        try shell("docker ps -q --filter label=corral.managed=true --filter label=corral.bench=\(batch) | xargs -r -P 16 docker rm -f >/dev/null")
+        try shell(
+            "docker ps -q --filter label=corral.managed=true --filter label=corral.bench=\(batch) | xargs -r -P 16 docker rm -f >/dev/null")
     }
 
     func expectEmpty(_ batch: BenchBatch) async throws {

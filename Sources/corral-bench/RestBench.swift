@@ -29,11 +29,16 @@ struct RestBench {
         try? await docker.removeContainer(Self.collector, force: true)
         let (rss, anon, cpu) = try measured.get()
         return [
-            BenchRow(name: "enforcer RSS at rest, \(count) containers", corral: rss / 1024, baseline: 24, baselineName: "the aim: 24 MiB", aim: 1, unit: "MiB"),
             BenchRow(
-                name: "  of which anonymous (heap, stacks)", corral: anon / 1024, baseline: 24, baselineName: "the rest is the binary's own mapped text",
+                name: "enforcer RSS at rest, \(count) containers", corral: rss / 1024, baseline: 24, baselineName: "the aim: 24 MiB",
+                aim: 1, unit: "MiB"),
+            BenchRow(
+                name: "  of which anonymous (heap, stacks)", corral: anon / 1024, baseline: 24,
+                baselineName: "the rest is the binary's own mapped text",
                 aim: nil, unit: "MiB"),
-            BenchRow(name: "enforcer CPU at rest, \(count) containers", corral: cpu, baseline: 0.5, baselineName: "the aim: 0.5% of a core", aim: 1, unit: "%"),
+            BenchRow(
+                name: "enforcer CPU at rest, \(count) containers", corral: cpu, baseline: 0.5, baselineName: "the aim: 0.5% of a core",
+                aim: 1, unit: "%"),
         ]
     }
 

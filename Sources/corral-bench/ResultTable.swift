@@ -1,3 +1,5 @@
+import Foundation
+
 /// One benchmark row: Corral's figure against its baseline's.
 struct BenchRow {
     let name: String
@@ -44,8 +46,6 @@ struct ResultTable {
         unit == "s" ? String(format: "%.3f s", value) : String(format: "%.1f %@", value, unit)
     }
 }
-
-import Foundation
 
 /// A line of progress on stderr, so stdout holds only the table.
 func progress(_ line: String) {

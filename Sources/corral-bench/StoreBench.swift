@@ -41,7 +41,8 @@ struct StoreBench {
         ]
         return try rows.map { row in
             BenchRow(
-                name: "\(month): \(row.name)", corral: try figure(row.key), baseline: row.baseline.0, baselineName: row.baselineName, aim: 1,
+                name: "\(month): \(row.name)", corral: try figure(row.key), baseline: row.baseline.0, baselineName: row.baselineName,
+                aim: 1,
                 unit: row.baseline.1)
         }
     }

@@ -7,7 +7,9 @@ import Enforcer
 struct EngineOptions: ParsableArguments {
     @Option(
         name: .customLong("socket"),
-        help: ArgumentHelp("The Docker daemon's unix socket.", discussion: "Defaults to the path of a unix:// DOCKER_HOST, else /var/run/docker.sock.", valueName: "path"))
+        help: ArgumentHelp(
+            "The Docker daemon's unix socket.", discussion: "Defaults to the path of a unix:// DOCKER_HOST, else /var/run/docker.sock.",
+            valueName: "path"))
     var socketPath: String = DockerClient.defaultSocketPath()
 }
 

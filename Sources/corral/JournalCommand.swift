@@ -67,14 +67,16 @@ struct JournalCommand: ParsableCommand {
 
         func run() throws {
             let hex = container.allSatisfy(\.isHexDigit)
-            let field = hex && container.count == 64 ? "CONTAINER_ID_FULL" : hex && container.count == 12 ? "CONTAINER_ID" : "CONTAINER_NAME"
+            let field =
+                hex && container.count == 64 ? "CONTAINER_ID_FULL" : hex && container.count == 12 ? "CONTAINER_ID" : "CONTAINER_NAME"
             let rows = try fetch(window.query, ["\(field)=\(container)"]).map(DecisionRow.init)
             DecisionRow.print(rows, json: window.json, empty: "no entries about \(container) (by \(field))")
         }
     }
 
     struct Cycles: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One line per enforcer cycle: managed, kept, killed, started, source, duration.")
+        static let configuration = CommandConfiguration(
+            abstract: "One line per enforcer cycle: managed, kept, killed, started, source, duration.")
 
         @OptionGroup var window: Window
 
@@ -121,7 +123,8 @@ struct DecisionRow {
 
     var cells: [String] {
         [
-            TextTable.time(entry.date), entry["CORRAL_EVENT"] ?? "", entry["CORRAL_CYCLE"] ?? "", entry["CONTAINER_NAME"] ?? entry["CONTAINER_IMAGE"] ?? "",
+            TextTable.time(entry.date), entry["CORRAL_EVENT"] ?? "", entry["CORRAL_CYCLE"] ?? "",
+            entry["CONTAINER_NAME"] ?? entry["CONTAINER_IMAGE"] ?? "",
             entry["CORRAL_CLASS"] ?? "", entry["CORRAL_RANK"] ?? "", entry["CORRAL_CPU_PERCENT"] ?? "", entry["CORRAL_MEM_PERCENT"] ?? "",
             entry["CORRAL_RSS_KB"] ?? "", entry["CORRAL_REASON"] ?? entry["MESSAGE"] ?? "",
         ]
@@ -166,7 +169,8 @@ struct CycleRow {
     var json: String {
         func int(_ name: String) -> Int? { entry[name].flatMap { Int($0) } }
         return TextTable.json([
-            "time": TextTable.rfc3339(entry.date), "cycle": int("CORRAL_CYCLE"), "managed": int("CORRAL_MANAGED"), "kept": int("CORRAL_KEPT"),
+            "time": TextTable.rfc3339(entry.date), "cycle": int("CORRAL_CYCLE"), "managed": int("CORRAL_MANAGED"),
+            "kept": int("CORRAL_KEPT"),
             "killed": int("CORRAL_KILLED"), "started": int("CORRAL_STARTED"), "source": entry["CORRAL_SOURCE"],
             "duration_ms": entry["CORRAL_DURATION_MS"].flatMap { Double($0) }, "dry_run": entry["CORRAL_DRY_RUN"] != nil ? true : nil,
         ])
@@ -204,7 +208,9 @@ enum TextTable {
     /// A JSON object of the non-nil values, keys sorted.
     static func json(_ values: [String: Any?]) -> String {
         let present = values.compactMapValues { $0 }
-        guard let data = try? JSONSerialization.data(withJSONObject: present, options: [.sortedKeys, .withoutEscapingSlashes]) else { return "{}" }
+        guard let data = try? JSONSerialization.data(withJSONObject: present, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            return "{}"
+        }
         return String(decoding: data, as: UTF8.self)
     }
 }

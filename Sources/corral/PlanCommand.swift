@@ -41,10 +41,12 @@ struct PlanCommand: AsyncParsableCommand {
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
+                encoder.keyEncodingStrategy = .convertToSnakeCase
                 for d in report.plan?.decisions ?? [] {
                     let row = PlanRow(
-                        id: d.id, name: d.name, image: d.container.image, class: d.containerClass.rawValue, action: d.action.rawValue, rank: d.rank,
-                        of: d.of, cpu_percent: d.cpuPercent, mem_percent: d.memPercent, vsz_kb: d.vszKb, rss_kb: d.rssKb, reason: d.reason)
+                        id: d.id, name: d.name, image: d.container.image, class: d.containerClass.rawValue, action: d.action.rawValue,
+                        rank: d.rank, of: d.of, cpuPercent: d.cpuPercent, memPercent: d.memPercent, vszKb: d.vszKb, rssKb: d.rssKb,
+                        reason: d.reason)
                     print(String(decoding: try encoder.encode(row), as: UTF8.self))
                 }
             } else {
@@ -62,8 +64,8 @@ struct PlanCommand: AsyncParsableCommand {
     struct PlanRow: Encodable {
         let id, name, image, `class`, action: String
         let rank, of: Int
-        let cpu_percent, mem_percent: Double
-        let vsz_kb, rss_kb: UInt64
+        let cpuPercent, memPercent: Double
+        let vszKb, rssKb: UInt64
         let reason: String
     }
 }

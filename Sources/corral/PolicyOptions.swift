@@ -4,7 +4,10 @@ import Enforcer
 
 /// The config file and a flag for each of its keys; a flag wins over the file.
 struct PolicyOptions: ParsableArguments {
-    @Option(name: .customLong("config"), help: ArgumentHelp("The TOML config file.", discussion: "Default \(EnforcerConfig.defaultPath), used when present.", valueName: "path"))
+    @Option(
+        name: .customLong("config"),
+        help: ArgumentHelp(
+            "The TOML config file.", discussion: "Default \(EnforcerConfig.defaultPath), used when present.", valueName: "path"))
     var configPath: String?
 
     @Option(help: ArgumentHelp("Seconds between cycles, at least 1 (default 10).", valueName: "seconds"))
@@ -22,7 +25,8 @@ struct PolicyOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "How far apart figures must be for a sort key to decide (repeatable; default cpu=1,mem=0.1,vsz=1,rss=1).",
-            discussion: "CPU and memory in percentage points, VSZ and RSS in MiB; closer figures tie and the next key decides; 0 compares exactly.",
+            discussion:
+                "CPU and memory in percentage points, VSZ and RSS in MiB; closer figures tie and the next key decides; 0 compares exactly.",
             valueName: "key=value"))
     var resolution: [String] = []
 
@@ -32,7 +36,10 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("kill: SIGKILL at once (default); term: SIGTERM, then SIGKILL after --grace.", valueName: "kill|term"))
     var killMode: String?
 
-    @Option(help: ArgumentHelp("Seconds between SIGTERM and SIGKILL with --kill-mode term; plus 2 s, at most 80% of the interval (default 5).", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "Seconds between SIGTERM and SIGKILL with --kill-mode term; plus 2 s, at most 80% of the interval (default 5).",
+            valueName: "seconds"))
     var grace: Int?
 
     @Option(help: ArgumentHelp("Directory of the durable log spool (default /var/lib/corral/spool).", valueName: "path"))
@@ -44,7 +51,9 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Only consider containers that also carry this label (repeatable).", valueName: "key=value"))
     var selector: [String] = []
 
-    @Option(name: .customLong("socket"), help: ArgumentHelp("The Docker daemon's unix socket (default /var/run/docker.sock).", valueName: "path"))
+    @Option(
+        name: .customLong("socket"),
+        help: ArgumentHelp("The Docker daemon's unix socket (default /var/run/docker.sock).", valueName: "path"))
     var socketPath: String?
 
     @Option(help: ArgumentHelp("The kernel module's file (default /proc/sysinfo_corral).", valueName: "path"))
@@ -56,7 +65,9 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The cgroup tree's root (default /sys/fs/cgroup).", valueName: "path"))
     var cgroupRoot: String?
 
-    @Option(help: ArgumentHelp("journald's socket (default /run/systemd/journal/socket); without one, records go to stderr.", valueName: "path"))
+    @Option(
+        help: ArgumentHelp("journald's socket (default /run/systemd/journal/socket); without one, records go to stderr.", valueName: "path")
+    )
     var journalSocket: String?
 
     @Flag(inversion: .prefixedNo, help: "Run the log collector container and ship the spool to it (default on).")
@@ -71,10 +82,14 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Host directory of the collector's store and graphs (default /var/lib/corral/logs).", valueName: "path"))
     var collectorStore: String?
 
-    @Option(help: ArgumentHelp("Undelivered records per stream the spool keeps before dropping the oldest (default 100000).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp("Undelivered records per stream the spool keeps before dropping the oldest (default 100000).", valueName: "n"))
     var spoolMaxRecords: Int?
 
-    @Option(help: ArgumentHelp("What to turn off when the enforcer stops: auto (cron lines, and the timer under systemd), cron, timer, none (default auto).", valueName: "mode"))
+    @Option(
+        help: ArgumentHelp(
+            "What to turn off when the enforcer stops: auto (cron lines, and the timer under systemd), cron, timer, none (default auto).",
+            valueName: "mode"))
     var generator: String?
 
     @Option(help: ArgumentHelp("Loopback port of the Prometheus /metrics endpoint; 0 turns it off (default 9411).", valueName: "port"))
@@ -103,17 +118,23 @@ struct PolicyOptions: ParsableArguments {
         if let metricsPort { config.metricsPort = metricsPort == 0 ? nil : metricsPort }
         if let generator {
             guard let mode = GeneratorStopper.Mode(rawValue: generator) else {
-                throw ValidationError("--generator must be one of \(GeneratorStopper.Mode.allCases.map(\.rawValue).joined(separator: ", ")), not '\(generator)'")
+                throw ValidationError(
+                    "--generator must be one of \(GeneratorStopper.Mode.allCases.map(\.rawValue).joined(separator: ", ")), not '\(generator)'"
+                )
             }
             config.generator = mode
         }
         if let killMode {
-            guard let mode = EnforcerConfig.KillMode(rawValue: killMode) else { throw ValidationError("--kill-mode must be kill or term, not '\(killMode)'") }
+            guard let mode = EnforcerConfig.KillMode(rawValue: killMode) else {
+                throw ValidationError("--kill-mode must be kill or term, not '\(killMode)'")
+            }
             config.killMode = mode
         }
         if let sortKeys {
             config.policy.sortKeys = try sortKeys.split(separator: ",").map { name in
-                guard let key = SortKey(rawValue: String(name)) else { throw ValidationError("--sort-keys: '\(name)' is not one of cpu, mem, vsz, rss") }
+                guard let key = SortKey(rawValue: String(name)) else {
+                    throw ValidationError("--sort-keys: '\(name)' is not one of cpu, mem, vsz, rss")
+                }
                 return key
             }
         }
@@ -124,7 +145,9 @@ struct PolicyOptions: ParsableArguments {
             config.policy.resolutions[key] = value
         }
         for pair in selector {
-            guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else { throw ValidationError("--selector wants key=value, not '\(pair)'") }
+            guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
+                throw ValidationError("--selector wants key=value, not '\(pair)'")
+            }
             config.selector[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
         }
         config.dryRun = dryRun

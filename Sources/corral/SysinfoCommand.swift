@@ -59,7 +59,9 @@ struct SysinfoCommand: ParsableCommand {
                     print("corral: sysinfo source: kernel (\(moduleFile))", to: &standardError)
                     document = try reader.read()
                 } else {
-                    print("corral: sysinfo source: procfs (\(procRoot); \(moduleFile) is absent: the module is not loaded)", to: &standardError)
+                    print(
+                        "corral: sysinfo source: procfs (\(procRoot); \(moduleFile) is absent: the module is not loaded)",
+                        to: &standardError)
                     document = try ProcfsProbe(procRoot: procRoot, cgroupParent: cgroupParent).document()
                 }
             }

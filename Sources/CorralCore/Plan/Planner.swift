@@ -28,7 +28,9 @@ public struct Planner: Sendable {
                 unmeasured.append(
                     Unmeasured(
                         container: sample.metadata, containerClass: cls,
-                        reason: "unmeasured \(cls.rawValue): running, but the \(snapshot.source) document has none of its processes; not ranked this cycle"))
+                        reason:
+                            "unmeasured \(cls.rawValue): running, but the \(snapshot.source) document has none of its processes; not ranked this cycle"
+                    ))
                 continue
             }
             byClass[cls, default: []].append((sample, source))
@@ -51,7 +53,8 @@ public struct Planner: Sendable {
                         reason: reason(keep: keep, cls: cls, rank: rank, of: count, desired: desired, sample: sample, source: source)))
             }
             starts += startOrders(
-                cls, measured: count, unmeasured: unmeasured.count(where: { $0.containerClass == cls }), comingUp: comingUp[cls] ?? 0, desired: desired)
+                cls, measured: count, unmeasured: unmeasured.count(where: { $0.containerClass == cls }), comingUp: comingUp[cls] ?? 0,
+                desired: desired)
         }
         return Plan(decisions: decisions, starts: starts, untouched: untouched.sorted(), unmeasured: unmeasured)
     }
@@ -87,7 +90,9 @@ public struct Planner: Sendable {
         return a.id < b.id
     }
 
-    func reason(keep: Bool, cls: ContainerClass, rank: Int, of count: Int, desired: Int, sample: ContainerSample, source: ClassSource) -> String {
+    func reason(keep: Bool, cls: ContainerClass, rank: Int, of count: Int, desired: Int, sample: ContainerSample, source: ClassSource)
+        -> String
+    {
         let figures = "cpu \(Self.oneDecimal(sample.cpuPercent))%, mem \(Self.oneDecimal(sample.memPercent))%, rss \(sample.rssKb) KiB"
         let classNote = source == .label ? "" : " (class by \(source.rawValue))"
         let which = cls == .high ? "heaviest" : "lightest"

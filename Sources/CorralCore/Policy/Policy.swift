@@ -26,7 +26,9 @@ public struct Policy: Sendable, Equatable {
         desiredHigh: Int = 2, desiredLow: Int = 3, sortKeys: [SortKey] = SortKey.briefOrder,
         resolutions: [SortKey: Double] = SortKey.defaultResolutions, imageClasses: [String: ContainerClass] = [:],
         highCPUPercent: Double = 50, highMemPercent: Double = 5, scaleUp: Bool = true,
-        scaleUpImages: [ContainerClass: [String]] = [.high: ["corral/high-cpu", "corral/high-ram"], .low: ["corral/low-idle", "corral/low-tick"]]
+        scaleUpImages: [ContainerClass: [String]] = [
+            .high: ["corral/high-cpu", "corral/high-ram"], .low: ["corral/low-idle", "corral/low-tick"],
+        ]
     ) {
         self.desiredHigh = desiredHigh
         self.desiredLow = desiredLow

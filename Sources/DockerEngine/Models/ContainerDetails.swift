@@ -27,9 +27,17 @@ public struct ContainerDetails: Sendable, Decodable, Equatable, Identifiable {
         public let finishedAt: String
 
         enum CodingKeys: String, CodingKey {
-            case status = "Status", running = "Running", paused = "Paused", restarting = "Restarting"
-            case oomKilled = "OOMKilled", dead = "Dead", pid = "Pid", exitCode = "ExitCode"
-            case error = "Error", startedAt = "StartedAt", finishedAt = "FinishedAt"
+            case status = "Status"
+            case running = "Running"
+            case paused = "Paused"
+            case restarting = "Restarting"
+            case oomKilled = "OOMKilled"
+            case dead = "Dead"
+            case pid = "Pid"
+            case exitCode = "ExitCode"
+            case error = "Error"
+            case startedAt = "StartedAt"
+            case finishedAt = "FinishedAt"
         }
     }
 
@@ -40,7 +48,10 @@ public struct ContainerDetails: Sendable, Decodable, Equatable, Identifiable {
         public let env: [String]
 
         enum CodingKeys: String, CodingKey {
-            case image = "Image", labels = "Labels", cmd = "Cmd", env = "Env"
+            case image = "Image"
+            case labels = "Labels"
+            case cmd = "Cmd"
+            case env = "Env"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -60,7 +71,9 @@ public struct ContainerDetails: Sendable, Decodable, Equatable, Identifiable {
         public let nanoCPUs: Int64
 
         enum CodingKeys: String, CodingKey {
-            case networkMode = "NetworkMode", memory = "Memory", nanoCPUs = "NanoCpus"
+            case networkMode = "NetworkMode"
+            case memory = "Memory"
+            case nanoCPUs = "NanoCpus"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -72,8 +85,13 @@ public struct ContainerDetails: Sendable, Decodable, Equatable, Identifiable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", name = "Name", created = "Created", imageID = "Image", state = "State"
-        case config = "Config", hostConfig = "HostConfig"
+        case id = "Id"
+        case name = "Name"
+        case created = "Created"
+        case imageID = "Image"
+        case state = "State"
+        case config = "Config"
+        case hostConfig = "HostConfig"
     }
 
     public init(from decoder: any Decoder) throws {

@@ -41,16 +41,29 @@ public struct ContainerSpec: Sendable, Equatable {
 
 extension ContainerSpec: Encodable {
     enum CodingKeys: String, CodingKey {
-        case image = "Image", labels = "Labels", cmd = "Cmd", env = "Env", hostConfig = "HostConfig"
+        case image = "Image"
+        case labels = "Labels"
+        case cmd = "Cmd"
+        case env = "Env"
+        case hostConfig = "HostConfig"
     }
 
     struct HostConfigBody: Encodable {
-        let NetworkMode: String?
-        let Memory: Int64?
-        let NanoCpus: Int64?
-        let Binds: [String]?
-        let CapAdd: [String]?
-        let AutoRemove: Bool
+        let networkMode: String?
+        let memory: Int64?
+        let nanoCPUs: Int64?
+        let binds: [String]?
+        let capAdd: [String]?
+        let autoRemove: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case networkMode = "NetworkMode"
+            case memory = "Memory"
+            case nanoCPUs = "NanoCpus"
+            case binds = "Binds"
+            case capAdd = "CapAdd"
+            case autoRemove = "AutoRemove"
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -63,9 +76,9 @@ extension ContainerSpec: Encodable {
         }
         try c.encode(
             HostConfigBody(
-                NetworkMode: networkMode, Memory: memoryBytes, NanoCpus: nanoCPUs,
-                Binds: binds.isEmpty ? nil : binds, CapAdd: capAdd.isEmpty ? nil : capAdd,
-                AutoRemove: autoRemove),
+                networkMode: networkMode, memory: memoryBytes, nanoCPUs: nanoCPUs,
+                binds: binds.isEmpty ? nil : binds, capAdd: capAdd.isEmpty ? nil : capAdd,
+                autoRemove: autoRemove),
             forKey: .hostConfig)
     }
 }

@@ -19,8 +19,15 @@ public struct ContainerSummary: Sendable, Decodable, Equatable, Identifiable {
     public var name: String { names.first ?? String(id.prefix(12)) }
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", names = "Names", image = "Image", imageID = "ImageID", command = "Command"
-        case created = "Created", state = "State", status = "Status", labels = "Labels"
+        case id = "Id"
+        case names = "Names"
+        case image = "Image"
+        case imageID = "ImageID"
+        case command = "Command"
+        case created = "Created"
+        case state = "State"
+        case status = "Status"
+        case labels = "Labels"
     }
 
     public init(from decoder: any Decoder) throws {

@@ -21,12 +21,19 @@ public struct DockerEvent: Sendable, Decodable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case type = "Type", action = "Action", actor = "Actor", timeNano, time
+        case type = "Type"
+        case action = "Action"
+        case actor = "Actor"
+        case timeNano, time
     }
 
     struct Actor: Decodable {
-        let ID: String
-        let Attributes: [String: String]?
+        let id: String
+        let attributes: [String: String]?
+        enum CodingKeys: String, CodingKey {
+            case id = "ID"
+            case attributes = "Attributes"
+        }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -34,8 +41,8 @@ public struct DockerEvent: Sendable, Decodable, Equatable {
         type = try c.decode(String.self, forKey: .type)
         action = try c.decode(String.self, forKey: .action)
         let actor = try c.decode(Actor.self, forKey: .actor)
-        actorID = actor.ID
-        attributes = actor.Attributes ?? [:]
+        actorID = actor.id
+        attributes = actor.attributes ?? [:]
         if let nanos = try c.decodeIfPresent(Int64.self, forKey: .timeNano) {
             timeNano = nanos
         } else {

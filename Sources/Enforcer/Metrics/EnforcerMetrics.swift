@@ -33,12 +33,18 @@ public final class EnforcerMetrics: Sendable {
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         cycleDuration = registry.makeDurationHistogram(
-            descriptor: Self.name("cycle_duration", "seconds", "Wall time of one enforcer cycle: snapshot, plan, kills, starts, reports, delivery."),
-            buckets: [.milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30)])
+            descriptor: Self.name(
+                "cycle_duration", "seconds", "Wall time of one enforcer cycle: snapshot, plan, kills, starts, reports, delivery."),
+            buckets: [
+                .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5),
+                .seconds(10), .seconds(30),
+            ])
         cycles = registry.makeCounter(descriptor: Self.name("cycles", "total", "Enforcer cycles run."))
         spoolDepth = registry.makeGauge(descriptor: Self.name("spool_depth", "", "Records in the spool waiting for the log collector."))
-        collectorUp = registry.makeGauge(descriptor: Self.name("collector_up", "", "1 when the last delivery to the log collector got through, else 0."))
-        memoryUsed = registry.makeGauge(descriptor: Self.name("host_memory_used", "percent", "Host memory in use at the last snapshot, percent of total."))
+        collectorUp = registry.makeGauge(
+            descriptor: Self.name("collector_up", "", "1 when the last delivery to the log collector got through, else 0."))
+        memoryUsed = registry.makeGauge(
+            descriptor: Self.name("host_memory_used", "percent", "Host memory in use at the last snapshot, percent of total."))
         // Every series exists from the start, so dashboards show zeros rather than gaps.
         for cls in Self.classes {
             for state in Self.states { containers(cls, state).set(to: 0) }
@@ -72,7 +78,9 @@ public final class EnforcerMetrics: Sendable {
             for sample in snapshot.containers where !CorralLabel.isUnderPolicy(sample.labels) {
                 let cls = sample.labels[CorralLabel.class] ?? ""
                 guard Self.classes.contains(cls) else { continue }
-                let state = sample.labels[CorralLabel.protected] == CorralLabel.trueValue || sample.labels[CorralLabel.role] != nil ? "protected" : "unmanaged"
+                let state =
+                    sample.labels[CorralLabel.protected] == CorralLabel.trueValue || sample.labels[CorralLabel.role] != nil
+                    ? "protected" : "unmanaged"
                 counts[cls, default: [:]][state, default: 0] += 1
             }
             for decision in report.plan?.decisions ?? [] {
@@ -126,15 +134,20 @@ public final class EnforcerMetrics: Sendable {
     }
 
     private func containers(_ cls: String, _ state: String) -> Gauge {
-        registry.makeGauge(descriptor: Self.name("containers", "", "Containers of each class by state at the last cycle."), labels: [("class", cls), ("state", state)])
+        registry.makeGauge(
+            descriptor: Self.name("containers", "", "Containers of each class by state at the last cycle."),
+            labels: [("class", cls), ("state", state)])
     }
 
     private func kills(_ cls: String, _ reason: String) -> Counter {
-        registry.makeCounter(descriptor: Self.name("kills", "total", "Containers killed, by class and reason."), labels: [("class", cls), ("reason", reason)])
+        registry.makeCounter(
+            descriptor: Self.name("kills", "total", "Containers killed, by class and reason."),
+            labels: [("class", cls), ("reason", reason)])
     }
 
     private func killFailures(_ cls: String) -> Counter {
-        registry.makeCounter(descriptor: Self.name("kill_failures", "total", "Kills that failed after their retry."), labels: [("class", cls)])
+        registry.makeCounter(
+            descriptor: Self.name("kill_failures", "total", "Kills that failed after their retry."), labels: [("class", cls)])
     }
 
     private func starts(_ cls: String) -> Counter {
@@ -142,15 +155,20 @@ public final class EnforcerMetrics: Sendable {
     }
 
     private func snapshotSource(_ source: String) -> Gauge {
-        registry.makeGauge(descriptor: Self.name("snapshot_source", "", "1 for the source of the last snapshot (kernel module or procfs twin)."), labels: [("source", source)])
+        registry.makeGauge(
+            descriptor: Self.name("snapshot_source", "", "1 for the source of the last snapshot (kernel module or procfs twin)."),
+            labels: [("source", source)])
     }
 
     private func delivered(_ stream: SpoolStream) -> Counter {
-        registry.makeCounter(descriptor: Self.name("records_delivered", "total", "Log records the collector stored."), labels: [("stream", stream.rawValue)])
+        registry.makeCounter(
+            descriptor: Self.name("records_delivered", "total", "Log records the collector stored."), labels: [("stream", stream.rawValue)])
     }
 
     private func dropped(_ stream: SpoolStream) -> Counter {
-        registry.makeCounter(descriptor: Self.name("records_dropped", "total", "Log records dropped from a full spool."), labels: [("stream", stream.rawValue)])
+        registry.makeCounter(
+            descriptor: Self.name("records_dropped", "total", "Log records dropped from a full spool."),
+            labels: [("stream", stream.rawValue)])
     }
 
     private func errors(_ kind: String) -> Counter {

@@ -23,7 +23,9 @@ extension EndToEnd {
             return listed.status == 0 ? listed.stdout : ""
         }
 
-        @Test("cycles flow into the collector's store; stopped mid-run and back, it still gets every record exactly once; /metrics passes promtool; SIGTERM leaves the graphs and the report on the host and removes the generator's cron lines")
+        @Test(
+            "cycles flow into the collector's store; stopped mid-run and back, it still gets every record exactly once; /metrics passes promtool; SIGTERM leaves the graphs and the report on the host and removes the generator's cron lines"
+        )
         func wholeRun() async throws {
             try await withScratch { scratch in
                 #expect(try runCommand("generator.sh", ["--label", "\(Scratch.runLabel)=\(scratch.run)", "--count", "4"]).status == 0)
@@ -41,7 +43,10 @@ extension EndToEnd {
                 let generatorLine = "* * * * * true # corral-generator"
                 // Tagged, but not a line the generator writes: left alone.
                 let lookalike = "*/5 * * * * true # corral-generator"
-                #expect(try runCommand("/usr/bin/crontab", ["-"], stdin: savedCrontab + keptLine + "\n" + generatorLine + "\n" + lookalike + "\n").status == 0)
+                #expect(
+                    try runCommand(
+                        "/usr/bin/crontab", ["-"], stdin: savedCrontab + keptLine + "\n" + generatorLine + "\n" + lookalike + "\n"
+                    ).status == 0)
 
                 let out = try scratchDirectory("enforce") + "/stdout"
                 _ = FileManager.default.createFile(atPath: out, contents: nil)
@@ -69,7 +74,10 @@ extension EndToEnd {
                 // Live metrics, in a format Prometheus accepts.
                 let scraped = try runCommand("/usr/bin/curl", ["-fsS", "http://127.0.0.1:\(metricsPort)/metrics"])
                 #expect(scraped.status == 0, "\(scraped.stderr)")
-                for series in ["corral_cycle_duration_seconds_bucket", "corral_containers{", "corral_kills_total{", "corral_snapshot_source{", "corral_spool_depth", "corral_errors_total{"] {
+                for series in [
+                    "corral_cycle_duration_seconds_bucket", "corral_containers{", "corral_kills_total{", "corral_snapshot_source{",
+                    "corral_spool_depth", "corral_errors_total{",
+                ] {
                     #expect(scraped.stdout.contains(series), "\(series) missing")
                 }
                 let promtool = try runCommand("/usr/local/bin/promtool", ["check", "metrics"], stdin: scraped.stdout)
@@ -104,7 +112,9 @@ extension EndToEnd {
                 let report = "\(store)/graphs/report.html"
                 #expect(console.contains("report: \(report)"), "\(console.suffix(2000))")
                 #expect(FileManager.default.fileExists(atPath: report))
-                let pngs = console.split(separator: "\n").filter { $0.hasPrefix("graph:") }.map { $0.dropFirst("graph:".count).trimmingCharacters(in: .whitespaces) }
+                let pngs = console.split(separator: "\n").filter { $0.hasPrefix("graph:") }.map {
+                    $0.dropFirst("graph:".count).trimmingCharacters(in: .whitespaces)
+                }
                 #expect(pngs.count >= 3)
                 for png in pngs {
                     let data = try #require(FileManager.default.contents(atPath: png), "\(png)")

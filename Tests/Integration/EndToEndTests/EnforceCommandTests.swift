@@ -13,14 +13,19 @@ extension EndToEnd {
 
         func enforce(_ scratch: Scratch, _ extra: [String], spool: String) throws -> CommandResult {
             try runCommand(
-                corral, ["enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spool, "--config", testConfig()] + extra)
+                corral,
+                [
+                    "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spool, "--config",
+                    testConfig(),
+                ] + extra)
         }
 
         /// Defaults, less what would reach beyond the test: no collector
         /// container, no metrics port, the host's generator left alone.
         func testConfig() throws -> String {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("corral-test.toml").path
-            try Data("metrics_port = 0\ngenerator = \"none\"\n\n[collector]\nenabled = false\n".utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try Data("metrics_port = 0\ngenerator = \"none\"\n\n[collector]\nenabled = false\n".utf8).write(
+                to: URL(fileURLWithPath: path), options: .atomic)
             return path
         }
 
@@ -66,23 +71,31 @@ extension EndToEnd {
                 now = try await mix(scratch)
                 #expect(now.high.count == 2, "\(now.high.map(\.name))")
                 #expect(now.low.count == 3, "\(now.low.map(\.name))")
-                let starts = try await awaitJournal(["CORRAL_EVENT=start_container", "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"], count: 3)
+                let starts = try await awaitJournal(
+                    ["CORRAL_EVENT=start_container", "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"], count: 3)
                 #expect(starts.count == 3)
                 #expect(starts.filter { $0["CORRAL_CLASS"] == "high" }.count == 1)
-                #expect(starts.allSatisfy { $0["CORRAL_REASON"]?.hasPrefix("short of") == true && $0["CONTAINER_NAME"]?.hasPrefix("corral-") == true })
+                #expect(
+                    starts.allSatisfy {
+                        $0["CORRAL_REASON"]?.hasPrefix("short of") == true && $0["CONTAINER_NAME"]?.hasPrefix("corral-") == true
+                    })
             }
         }
 
-        @Test("after one cycle on 30 generated containers exactly 2 high and 3 low remain, the ranking's choice; unmanaged and protected ones are untouched; every kill is journalled with its fields")
+        @Test(
+            "after one cycle on 30 generated containers exactly 2 high and 3 low remain, the ranking's choice; unmanaged and protected ones are untouched; every kill is journalled with its fields"
+        )
         func converges() async throws {
             try await withScratch { scratch in
                 for _ in 0..<3 {
                     let run = try runCommand("generator.sh", ["--label", "\(Scratch.runLabel)=\(scratch.run)"])
                     #expect(run.status == 0, "\(run.stderr)")
                 }
-                let unmanaged = try await scratch.container(image: "corral/high-cpu", labels: [CorralLabel.class: "high"], env: ["STRESS_THREADS": "1"])
+                let unmanaged = try await scratch.container(
+                    image: "corral/high-cpu", labels: [CorralLabel.class: "high"], env: ["STRESS_THREADS": "1"])
                 let protected = try await scratch.container(
-                    image: "corral/high-ram", labels: [CorralLabel.managed: "true", CorralLabel.class: "high", CorralLabel.protected: "true"],
+                    image: "corral/high-ram",
+                    labels: [CorralLabel.managed: "true", CorralLabel.class: "high", CorralLabel.protected: "true"],
                     env: ["STRESS_MEGABYTES": "16"])
                 let before = Set(try await scratch.listed(all: false).map(\.id))
                 #expect(before.count == 32)
@@ -104,7 +117,10 @@ extension EndToEnd {
                 #expect(Set(kills.compactMap { $0["CONTAINER_ID_FULL"] }) == removed, "one kill entry per removed container")
                 #expect(kills.count == 25)
                 for entry in kills {
-                    for field in ["CONTAINER_ID", "CONTAINER_NAME", "CONTAINER_IMAGE", "CORRAL_CLASS", "CORRAL_REASON", "CORRAL_CPU_PERCENT", "CORRAL_MEM_PERCENT", "CORRAL_RSS_KB", "CORRAL_VSZ_KB"] {
+                    for field in [
+                        "CONTAINER_ID", "CONTAINER_NAME", "CONTAINER_IMAGE", "CORRAL_CLASS", "CORRAL_REASON", "CORRAL_CPU_PERCENT",
+                        "CORRAL_MEM_PERCENT", "CORRAL_RSS_KB", "CORRAL_VSZ_KB",
+                    ] {
                         #expect(entry[field]?.isEmpty == false, "\(field) in \(entry)")
                     }
                     #expect(entry["CORRAL_CYCLE"] == "1")
@@ -112,7 +128,9 @@ extension EndToEnd {
                     #expect(entry["SYSLOG_IDENTIFIER"] == "corral")
                 }
                 let keeps = try await awaitJournal(["CORRAL_EVENT=keep", selector], count: 5)
-                #expect(Set(keeps.compactMap { $0["CONTAINER_ID_FULL"] }) == Set((high + low).map(\.id)), "the kept are the ones the ranking named")
+                #expect(
+                    Set(keeps.compactMap { $0["CONTAINER_ID_FULL"] }) == Set((high + low).map(\.id)),
+                    "the kept are the ones the ranking named")
                 // The ranking named them: the top of the high ranking, the bottom of the low one.
                 for entry in keeps {
                     let parts = (entry["CORRAL_RANK"] ?? "").split(separator: "/").compactMap { Int($0) }
@@ -146,7 +164,8 @@ extension EndToEnd {
                 #expect(result.status == 0, "\(result.stderr)")
                 #expect(Set(try await scratch.listed(all: false).map(\.id)) == before, "nothing removed")
                 #expect(result.stdout.contains("would kill"))
-                let kills = try await awaitJournal(["CORRAL_EVENT=kill", "CORRAL_DRY_RUN=1", "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"], count: surplus)
+                let kills = try await awaitJournal(
+                    ["CORRAL_EVENT=kill", "CORRAL_DRY_RUN=1", "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"], count: surplus)
                 #expect(kills.count == surplus)
                 #expect(kills.allSatisfy { before.contains($0["CONTAINER_ID_FULL"] ?? "") })
             }
@@ -161,7 +180,8 @@ extension EndToEnd {
                 let spool = spoolDirectory(scratch)
                 let process = try launch([
                     // Term mode's grace plus 2 s must fit in 80% of the interval.
-                    "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "4", "--spool", spool, "--config", try testConfig(),
+                    "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "4", "--spool", spool, "--config",
+                    try testConfig(),
                     "--kill-mode", "term", "--grace", "1", "--pool-width", "2",
                 ])
                 // Mid-cycle: some containers are gone, not all of them yet.
@@ -193,7 +213,8 @@ extension EndToEnd {
 
         @Test("the last gate: a config that tries to select on corral.managed is refused before anything runs")
         func selectorSafety() throws {
-            let result = try runCommand(corral, ["enforce", "--cycles", "1", "--selector", "corral.managed=false", "--config", try testConfig()])
+            let result = try runCommand(
+                corral, ["enforce", "--cycles", "1", "--selector", "corral.managed=false", "--config", try testConfig()])
             #expect(result.status != 0)
             #expect(result.stderr.contains("cannot name corral.managed"))
         }
@@ -227,7 +248,9 @@ extension EndToEnd {
 }
 
 extension EndToEnd.EnforceCommandTests {
-    @Test("the module's document is used while present; a malformed or oversized one costs the cycle its source, not its figures: the twin stands in, said once per change; when it disappears the twin takes over with one warning")
+    @Test(
+        "the module's document is used while present; a malformed or oversized one costs the cycle its source, not its figures: the twin stands in, said once per change; when it disappears the twin takes over with one warning"
+    )
     func moduleFileComesAndGoes() async throws {
         try await withScratch { scratch in
             for _ in 0..<3 { try await managed(scratch, .low, image: "corral/low-idle") }
@@ -235,14 +258,16 @@ extension EndToEnd.EnforceCommandTests {
             defer { try? FileManager.default.removeItem(atPath: moduleFile) }
             // A document shaped as the module writes it (the twin's, relabelled).
             let twin = try runCommand(corral, ["sysinfo", "--source", "procfs"])
-            try Data(twin.stdout.replacingOccurrences(of: "\"source\":\"procfs\"", with: "\"source\":\"kernel\"").utf8).write(to: URL(fileURLWithPath: moduleFile))
+            try Data(twin.stdout.replacingOccurrences(of: "\"source\":\"procfs\"", with: "\"source\":\"kernel\"").utf8).write(
+                to: URL(fileURLWithPath: moduleFile))
 
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("enforce-\(scratch.run).out").path
             _ = FileManager.default.createFile(atPath: out, contents: nil)
             defer { try? FileManager.default.removeItem(atPath: out) }
             let process = try launch(
                 [
-                    "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spoolDirectory(scratch), "--config",
+                    "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spoolDirectory(scratch),
+                    "--config",
                     try testConfig(), "--module-file", moduleFile, "--high", "0", "--low", "3", "--no-scale-up",
                 ], stdout: try FileHandle(forWritingTo: URL(fileURLWithPath: out)))
             defer { if process.isRunning { process.terminate() } }
@@ -281,7 +306,8 @@ extension EndToEnd.EnforceCommandTests {
     func journalFallback() async throws {
         try await withScratch { scratch in
             try await managed(scratch, .low, image: "corral/low-idle")
-            let result = try enforce(scratch, ["--cycles", "2", "--dry-run", "--journal-socket", "/tmp/corral-no-journal.sock"], spool: spoolDirectory(scratch))
+            let result = try enforce(
+                scratch, ["--cycles", "2", "--dry-run", "--journal-socket", "/tmp/corral-no-journal.sock"], spool: spoolDirectory(scratch))
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stderr.components(separatedBy: "no journald socket at /tmp/corral-no-journal.sock").count == 2, "said once")
             #expect(result.stderr.contains("CORRAL_EVENT=cycle"))
@@ -310,7 +336,9 @@ extension EndToEnd.EnforceCommandTests {
             try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: moduleFile))
             defer { try? FileManager.default.removeItem(atPath: moduleFile) }
 
-            let result = try enforce(scratch, ["--cycles", "1", "--high", "0", "--low", "2", "--no-scale-up", "--module-file", moduleFile], spool: spoolDirectory(scratch))
+            let result = try enforce(
+                scratch, ["--cycles", "1", "--high", "0", "--low", "2", "--no-scale-up", "--module-file", moduleFile],
+                spool: spoolDirectory(scratch))
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stdout.contains("Unmeasured: 1"))
             let selector = "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"
@@ -363,7 +391,11 @@ extension EndToEnd.EnforceCommandTests {
             }
             let before = try await hostState()
             let result = try runCommand(
-                corral, ["enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--config", config, "--spool", spool, "--dry-run", "--cycles", "1"])
+                corral,
+                [
+                    "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--config", config, "--spool", spool, "--dry-run",
+                    "--cycles", "1",
+                ])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stdout.contains("would kill"))
             #expect(result.stdout.contains("Would start: 1"))
@@ -378,7 +410,8 @@ extension EndToEnd.EnforceCommandTests {
         try await withScratch { scratch in
             let spool = spoolDirectory(scratch)
             let first = try launch([
-                "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spool, "--config", try testConfig(), "--no-scale-up",
+                "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spool, "--config",
+                try testConfig(), "--no-scale-up",
             ])
             defer { if first.isRunning { first.terminate() } }
             let pid = first.processIdentifier
@@ -387,7 +420,9 @@ extension EndToEnd.EnforceCommandTests {
             let second = try enforce(scratch, ["--cycles", "1", "--no-scale-up"], spool: spool)
             #expect(second.status == 75)
             #expect(second.stderr.contains("another corral enforce (pid \(pid)) already runs"), "\(second.stderr)")
-            #expect(try journalEntries(["CORRAL_EVENT=start", "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"]).count == 1, "the second never started")
+            #expect(
+                try journalEntries(["CORRAL_EVENT=start", "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"]).count == 1,
+                "the second never started")
 
             kill(pid, SIGTERM)
             _ = try await poll("the first enforcer to exit", seconds: 30) { first.isRunning ? nil : true }
@@ -397,7 +432,9 @@ extension EndToEnd.EnforceCommandTests {
         }
     }
 
-    @Test("a selector on corral.class or corral.role is refused at start, naming the key", arguments: ["corral.class=high", "corral.role=worker"])
+    @Test(
+        "a selector on corral.class or corral.role is refused at start, naming the key",
+        arguments: ["corral.class=high", "corral.role=worker"])
     func classSelectorRefused(selector: String) throws {
         let result = try runCommand(corral, ["enforce", "--cycles", "1", "--selector", selector, "--config", try testConfig()])
         #expect(result.status == 78)
@@ -406,12 +443,14 @@ extension EndToEnd.EnforceCommandTests {
 }
 
 extension EndToEnd.EnforceCommandTests {
-    @Test("a container Corral starts that exits at once is removed and journalled, and scale-up starts no more than the shortfall each cycle")
+    @Test(
+        "a container Corral starts that exits at once is removed and journalled, and scale-up starts no more than the shortfall each cycle")
     func startThatExitsAtOnce() async throws {
         try await withScratch { scratch in
             // An image whose workload refuses its environment and exits 2 at once.
             let image = "corral-test/exits-at-once"
-            let built = try runCommand("/usr/bin/docker", ["build", "-q", "-t", image, "-"], stdin: "FROM corral/high-ram\nENV STRESS_MEGABYTES=lots\n")
+            let built = try runCommand(
+                "/usr/bin/docker", ["build", "-q", "-t", image, "-"], stdin: "FROM corral/high-ram\nENV STRESS_MEGABYTES=lots\n")
             try #require(built.status == 0, "\(built.stderr)")
             let config = FileManager.default.temporaryDirectory.appendingPathComponent("exits-\(scratch.run).toml").path
             try Data(
@@ -431,8 +470,11 @@ extension EndToEnd.EnforceCommandTests {
 
             let result = try runCommand(
                 corral,
-                ["enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spoolDirectory(scratch), "--config", config,
-                 "--high", "1", "--low", "0", "--cycles", "5"])
+                [
+                    "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spoolDirectory(scratch),
+                    "--config", config,
+                    "--high", "1", "--low", "0", "--cycles", "5",
+                ])
             #expect(result.status == 0, "\(result.stderr)")
             let selector = "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"
             // Every start but the last cycle's was found exited and removed

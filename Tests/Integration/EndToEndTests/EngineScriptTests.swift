@@ -23,13 +23,15 @@ extension EndToEnd {
             try Data("level=error msg=\"the last words of a daemon\"\n".utf8).write(to: URL(fileURLWithPath: log))
             defer { try? FileManager.default.removeItem(atPath: log) }
             let result = try runCommand(
-                "scripts/engine.sh", [], environment: ["DOCKER_SOCKET": "/tmp/corral-no-daemon.sock", "ENGINE_DEADLINE": "1", "DOCKERD_LOG": log])
+                "scripts/engine.sh", [],
+                environment: ["DOCKER_SOCKET": "/tmp/corral-no-daemon.sock", "ENGINE_DEADLINE": "1", "DOCKERD_LOG": log])
             #expect(result.status != 0)
             #expect(result.stderr.contains("did not answer on /tmp/corral-no-daemon.sock"))
             #expect(result.stderr.contains("not starting a second one"))
             #expect(result.stderr.contains("the last words of a daemon"), "the log's tail is shown")
             #expect(try dockerdCount() == before)
-            #expect(try runCommand("scripts/engine.sh", ["--status"], environment: ["DOCKER_SOCKET": "/tmp/corral-no-daemon.sock"]).status == 1)
+            #expect(
+                try runCommand("scripts/engine.sh", ["--status"], environment: ["DOCKER_SOCKET": "/tmp/corral-no-daemon.sock"]).status == 1)
         }
 
         @Test("--help explains it; an unknown option is refused")

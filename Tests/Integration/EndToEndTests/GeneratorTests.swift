@@ -74,7 +74,9 @@ extension EndToEnd {
             }
         }
 
-        @Test("bad arguments are refused with a message naming them", arguments: [["--count", "0"], ["--count", "x"], ["--label", "nokey"], ["--label", "corral.managed=false"], ["--bogus"]])
+        @Test(
+            "bad arguments are refused with a message naming them",
+            arguments: [["--count", "0"], ["--count", "x"], ["--label", "nokey"], ["--label", "corral.managed=false"], ["--bogus"]])
         func badArguments(arguments: [String]) throws {
             let result = try runCommand("generator.sh", arguments)
             #expect(result.status != 0)

@@ -20,18 +20,23 @@ extension EndToEnd {
                     message: "killed \(name)",
                     fields: [
                         .init("CORRAL_EVENT", "kill"), .init("CORRAL_CYCLE", "7"), .init("CONTAINER_ID", String(id.prefix(12))),
-                        .init("CONTAINER_ID_FULL", id), .init("CONTAINER_NAME", name), .init("CORRAL_CLASS", "high"), .init("CORRAL_RANK", "3/4"),
+                        .init("CONTAINER_ID_FULL", id), .init("CONTAINER_NAME", name), .init("CORRAL_CLASS", "high"),
+                        .init("CORRAL_RANK", "3/4"),
                         .init("CORRAL_CPU_PERCENT", "97.5"), .init("CORRAL_MEM_PERCENT", "1.06"), .init("CORRAL_RSS_KB", "262144"),
                         .init("CORRAL_REASON", "surplus high: rank 3 of 4"),
                     ]))
-            journal.write(JournalEntry(message: "kept \(name)", fields: [.init("CORRAL_EVENT", "keep"), .init("CONTAINER_NAME", name), .init("CORRAL_CYCLE", "6")]))
+            journal.write(
+                JournalEntry(
+                    message: "kept \(name)",
+                    fields: [.init("CORRAL_EVENT", "keep"), .init("CONTAINER_NAME", name), .init("CORRAL_CYCLE", "6")]))
 
             let history = try await poll("both entries in the journal", seconds: 20) { () -> [[String: Any]]? in
                 let result = try runCommand(corral, ["journal", "container", name, "--json"])
                 let rows = result.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
                 return rows.count >= 2 ? rows : nil
             }
-            #expect(history.map { $0["event"] as? String } == ["kill", "keep"] || history.map { $0["event"] as? String } == ["keep", "kill"])
+            #expect(
+                history.map { $0["event"] as? String } == ["kill", "keep"] || history.map { $0["event"] as? String } == ["keep", "kill"])
             let kill = try #require(history.first { $0["event"] as? String == "kill" })
             #expect(kill["cycle"] as? Int == 7)
             #expect(kill["cpu_percent"] as? Double == 97.5)

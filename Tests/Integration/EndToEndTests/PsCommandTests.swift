@@ -13,7 +13,9 @@ extension EndToEnd {
             try await withScratch { scratch in
                 let managed = "corral-high-ps\(scratch.run.suffix(6))"
                 let unmanaged = "corral-unmanaged-\(scratch.run)"
-                try await scratch.container(image: "corral/high-ram", name: managed, labels: [CorralLabel.managed: "true", CorralLabel.class: "high"], env: ["STRESS_MEGABYTES": "8"])
+                try await scratch.container(
+                    image: "corral/high-ram", name: managed, labels: [CorralLabel.managed: "true", CorralLabel.class: "high"],
+                    env: ["STRESS_MEGABYTES": "8"])
                 try await scratch.container(name: unmanaged)
 
                 let table = try runCommand(corral, ["ps"])

@@ -34,7 +34,9 @@ extension EndToEnd {
             return try ContainerCgroup(pid: pid)
         }
 
-        @Test("every image carries its class label and exits promptly on SIGTERM", arguments: ["high-cpu", "high-ram", "low-idle", "low-tick"])
+        @Test(
+            "every image carries its class label and exits promptly on SIGTERM",
+            arguments: ["high-cpu", "high-ram", "low-idle", "low-tick"])
         func labelAndSigterm(image: String) async throws {
             try await withScratch { scratch in
                 let labels = try await scratch.docker.imageLabels("corral/\(image)")

@@ -49,7 +49,9 @@ struct CollectorDeliveryTests {
         try storedRecords(settings.storePath, stream.rawValue).compactMap { $0["id"] as? String }
     }
 
-    @Test("the collector container: Corral's labels, host networking on 127.0.0.1, the store on the host; reused while it runs, replaced once stopped")
+    @Test(
+        "the collector container: Corral's labels, host networking on 127.0.0.1, the store on the host; reused while it runs, replaced once stopped"
+    )
     func container() async throws {
         try await withCollector { scratch, settings, client, _ in
             let details = try await scratch.docker.inspectContainer(settings.name)

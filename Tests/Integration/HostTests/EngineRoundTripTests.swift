@@ -50,7 +50,9 @@ struct EngineRoundTripTests {
 
             let seen = try await poll("start and die events for \(name)", seconds: 20) { () -> [String]? in
                 var actions: [String] = []
-                for try await event in docker.events(filters: ContainerFilters().type("container").container(id), since: since, until: Date().timeIntervalSince1970 + 0.5) {
+                for try await event in docker.events(
+                    filters: ContainerFilters().type("container").container(id), since: since, until: Date().timeIntervalSince1970 + 0.5)
+                {
                     actions.append(event.action)
                 }
                 return actions.contains("start") && actions.contains("die") ? actions : nil
@@ -166,7 +168,8 @@ struct EngineErrorTests {
     func staleSocket() async throws {
         let path = "/tmp/corral-stale-\(UUID().uuidString.prefix(8)).sock"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let made = try runCommand("/usr/bin/env", ["python3", "-c", "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.close()", path])
+        let made = try runCommand(
+            "/usr/bin/env", ["python3", "-c", "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.close()", path])
         #expect(made.status == 0, "\(made.stderr)")
         let error = await #expect(throws: DockerError.self) {
             try await DockerClient.withClient(socketPath: path) { docker in try await docker.ping() }

@@ -26,7 +26,8 @@ struct KillPoolTests {
             let protected = try await scratch.container(labels: [CorralLabel.managed: "true", CorralLabel.protected: "true"])
             let collector = try await scratch.container(labels: [CorralLabel.managed: "true", CorralLabel.role: "collector"])
             let forged = [
-                decision(for: unmanaged, labels: [:]), decision(for: protected, labels: [CorralLabel.managed: "true", CorralLabel.protected: "true"]),
+                decision(for: unmanaged, labels: [:]),
+                decision(for: protected, labels: [CorralLabel.managed: "true", CorralLabel.protected: "true"]),
                 decision(for: collector, labels: [CorralLabel.managed: "true", CorralLabel.role: "collector"]),
             ]
             let outcomes = await pool(scratch.docker).kill(forged)
@@ -50,14 +51,21 @@ struct KillPoolTests {
             let targets = ids.map { decision(for: $0, labels: [CorralLabel.managed: "true"]) }
             let docker = scratch.docker
             let outcomes = await withTaskGroup(of: [String: KillPool.Outcome].self) { group in
-                for id in ids { group.addTask { try? await docker.removeContainer(id, force: true); return [:] } }
+                for id in ids {
+                    group.addTask {
+                        try? await docker.removeContainer(id, force: true)
+                        return [:]
+                    }
+                }
                 group.addTask { await killer.kill(targets) }
                 var all: [String: KillPool.Outcome] = [:]
                 for await part in group { all.merge(part) { a, _ in a } }
                 return all
             }
             for id in ids {
-                #expect(outcomes[id] == .removed || outcomes[id] == .alreadyGone, "\(String(id.prefix(12))): \(String(describing: outcomes[id]))")
+                #expect(
+                    outcomes[id] == .removed || outcomes[id] == .alreadyGone,
+                    "\(String(id.prefix(12))): \(String(describing: outcomes[id]))")
             }
             #expect(try await scratch.listed(all: true).isEmpty)
         }
@@ -80,7 +88,8 @@ struct KillPoolTests {
             let b = try await scratch.container(image: "corral/low-tick", labels: [CorralLabel.managed: "true"])
             let managed = [CorralLabel.managed: "true"]
             #expect(await pool(scratch.docker).kill([decision(for: a, labels: managed)])[a] == .removed)
-            let term = KillPool(runtime: DockerRuntime(client: scratch.docker), width: 1, mode: .term, graceSeconds: 30, deadline: .seconds(20))
+            let term = KillPool(
+                runtime: DockerRuntime(client: scratch.docker), width: 1, mode: .term, graceSeconds: 30, deadline: .seconds(20))
             #expect(await term.kill([decision(for: b, labels: managed)])[b] == .removed)
             for id in [a, b] {
                 await #expect(throws: DockerError.self) { try await scratch.docker.inspectContainer(id) }
@@ -96,7 +105,8 @@ struct KillPoolTests {
             try await waitForSignalReadiness(scratch.docker, stubborn, ignored: true)
             // The removal deadline alone (2 s) is shorter than the grace (3 s):
             // the attempt's deadline must cover both.
-            let term = KillPool(runtime: DockerRuntime(client: scratch.docker), width: 1, mode: .term, graceSeconds: 3, deadline: .seconds(2))
+            let term = KillPool(
+                runtime: DockerRuntime(client: scratch.docker), width: 1, mode: .term, graceSeconds: 3, deadline: .seconds(2))
             #expect(await term.kill([decision(for: stubborn, labels: managed)])[stubborn] == .removed)
             await #expect(throws: DockerError.self) { try await scratch.docker.inspectContainer(stubborn) }
         }

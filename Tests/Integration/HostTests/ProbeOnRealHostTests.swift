@@ -57,7 +57,11 @@ struct ProbeOnRealHostTests {
             let schema = repositoryRoot.appendingPathComponent("schemas/corral.sysinfo.v1.schema.json").path
             let check = try runCommand(
                 "/usr/bin/python3",
-                ["-c", "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))); print('valid')", path, schema])
+                [
+                    "-c",
+                    "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))); print('valid')",
+                    path, schema,
+                ])
             #expect(check.status == 0, "\(check.stderr)")
             #expect(check.stdout.contains("valid"))
         }
@@ -108,7 +112,8 @@ struct ProbeOnRealHostTests {
     @Test("a snapshot of real containers carries their labels, and the second snapshot's CPU% is instantaneous")
     func snapshot() async throws {
         try await withScratch { scratch in
-            let busy = try await scratch.container(image: "corral/high-cpu", labels: [CorralLabel.class: "high"], env: ["STRESS_THREADS": "1"])
+            let busy = try await scratch.container(
+                image: "corral/high-cpu", labels: [CorralLabel.class: "high"], env: ["STRESS_THREADS": "1"])
             let idle = try await scratch.container(image: "corral/low-idle", labels: [CorralLabel.class: "low"])
             _ = try await runningPid(scratch, busy)
             _ = try await runningPid(scratch, idle)

@@ -13,8 +13,12 @@ struct DaemonRestartTests {
 
     func mix(_ run: String) async throws -> (high: Int, low: Int) {
         try await withDocker { docker in
-            let running = try await docker.listContainers(filters: ContainerFilters.label(Scratch.runLabel, run).label(CorralLabel.managed, "true"))
-            return (running.filter { $0.labels[CorralLabel.class] == "high" }.count, running.filter { $0.labels[CorralLabel.class] == "low" }.count)
+            let running = try await docker.listContainers(
+                filters: ContainerFilters.label(Scratch.runLabel, run).label(CorralLabel.managed, "true"))
+            return (
+                running.filter { $0.labels[CorralLabel.class] == "high" }.count,
+                running.filter { $0.labels[CorralLabel.class] == "low" }.count
+            )
         }
     }
 
@@ -24,7 +28,10 @@ struct DaemonRestartTests {
         let process = Process()
         process.executableURL = repositoryRoot.appendingPathComponent(corral)
         process.arguments =
-            ["enforce", "--selector", "\(Scratch.runLabel)=\(run)", "--spool", spool, "--config", "/dev/null", "--no-collector", "--metrics-port", "0", "--generator", "none"]
+            [
+                "enforce", "--selector", "\(Scratch.runLabel)=\(run)", "--spool", spool, "--config", "/dev/null", "--no-collector",
+                "--metrics-port", "0", "--generator", "none",
+            ]
             + extra
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -58,7 +65,9 @@ struct DaemonRestartTests {
         // A daemon shutting down may still refuse a request or two before its
         // socket goes; the outage itself is journalled once it has.
         let outage = try await poll("the outage in the journal", seconds: 30) { () -> [String: String]? in
-            try journalEntries(["CORRAL_EVENT=error", selector]).first { $0["CORRAL_REASON"]?.contains("not reachable at \(socket)") == true }
+            try journalEntries(["CORRAL_EVENT=error", selector]).first {
+                $0["CORRAL_REASON"]?.contains("not reachable at \(socket)") == true
+            }
         }
         #expect(outage["CORRAL_CYCLE"] != nil)
         #expect(process.isRunning, "the enforcer survives the outage")
@@ -114,7 +123,8 @@ struct DaemonRestartTests {
         let answered = UInt64(Date().timeIntervalSince1970 * 1_000_000)
         let after = try await poll("a cycle after the daemon answered", seconds: 60) { () -> [[String: String]]? in
             let entries = try journalEntries([selector]).filter {
-                ($0["CORRAL_EVENT"] == "cycle" || $0["CORRAL_EVENT"] == "error") && (UInt64($0["__REALTIME_TIMESTAMP"] ?? "") ?? 0) > answered
+                ($0["CORRAL_EVENT"] == "cycle" || $0["CORRAL_EVENT"] == "error")
+                    && (UInt64($0["__REALTIME_TIMESTAMP"] ?? "") ?? 0) > answered
             }
             return entries.contains { $0["CORRAL_EVENT"] == "cycle" } ? entries : nil
         }

@@ -24,13 +24,18 @@ struct DeploymentTests {
     /// Managed, running containers of this run, by class.
     func mix(_ scratch: Scratch) async throws -> (high: Int, low: Int) {
         let running = try await scratch.listed(all: false).filter { CorralLabel.isUnderPolicy($0.labels) }
-        return (running.filter { $0.labels[CorralLabel.class] == "high" }.count, running.filter { $0.labels[CorralLabel.class] == "low" }.count)
+        return (
+            running.filter { $0.labels[CorralLabel.class] == "high" }.count, running.filter { $0.labels[CorralLabel.class] == "low" }.count
+        )
     }
 
-    @Test("installed under systemd: the timer adds 10 containers about every 30 s, each cycle leaves 2 high and 3 low, the journal and `corral journal` tell why, the store grows, and stopping the service leaves the graphs and stops the timer; uninstall removes it and keeps the logs")
+    @Test(
+        "installed under systemd: the timer adds 10 containers about every 30 s, each cycle leaves 2 high and 3 low, the journal and `corral journal` tell why, the store grows, and stopping the service leaves the graphs and stops the timer; uninstall removes it and keeps the logs"
+    )
     func wholeSystem() async throws {
         let binary = repositoryRoot.appendingPathComponent(".build/release/corral").path
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "\(binary) is missing: run `make release` (make systemd-test does)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: binary), "\(binary) is missing: run `make release` (make systemd-test does)")
         try await withScratch { scratch in
             let run = scratch.run
             // The host: a Debian root with systemd, made once and reused while its inputs are unchanged.
@@ -44,7 +49,8 @@ struct DeploymentTests {
             // The staged host (about 120 MiB) goes with the test.
             defer { try? FileManager.default.removeItem(atPath: work) }
             let stage = work + "/stage"
-            let installed = try runCommand("scripts/install.sh", [], environment: ["DESTDIR": stage, "BINARY": binary, "PREFIX": "/usr/local"])
+            let installed = try runCommand(
+                "scripts/install.sh", [], environment: ["DESTDIR": stage, "BINARY": binary, "PREFIX": "/usr/local"])
             try #require(installed.status == 0, "\(installed.stdout)\(installed.stderr)")
             #expect(installed.stdout.contains("config /etc/corral/corral.toml"))
 
@@ -53,7 +59,8 @@ struct DeploymentTests {
             // the host's engine behind its bind-mounted socket; a drop-in that
             // labels this run's containers; a config scoped to them.
             let state = "/var/lib/corral/\(run)"
-            let port = try freeLoopbackPort(), metricsPort = try freeLoopbackPort()
+            let port = try freeLoopbackPort()
+            let metricsPort = try freeLoopbackPort()
             let collector = "corral-collector-\(run)"
             await scratch.adopt(collector)
             try FileManager.default.createDirectory(atPath: state + "/logs", withIntermediateDirectories: true)
@@ -62,35 +69,36 @@ struct DeploymentTests {
             try FileManager.default.copyItem(atPath: "/usr/bin/docker", toPath: stage + "/usr/bin/docker")
             let files: [String: String] = [
                 "/etc/systemd/system/docker.service": """
-                    [Unit]
-                    Description=Docker (the host's engine, through its bind-mounted socket)
-                    [Service]
-                    Type=oneshot
-                    RemainAfterExit=yes
-                    ExecStart=/bin/sh -c 'for i in $(seq 1 100); do [ -S /run/docker.sock ] && exit 0; sleep 0.1; done; echo no docker socket; exit 1'
-                    """,
+                [Unit]
+                Description=Docker (the host's engine, through its bind-mounted socket)
+                [Service]
+                Type=oneshot
+                RemainAfterExit=yes
+                ExecStart=/bin/sh -c 'for i in $(seq 1 100); do [ -S /run/docker.sock ] && exit 0; sleep 0.1; done; echo no docker socket; exit 1'
+                """,
                 "/etc/systemd/system/corral-generator.service.d/test-run.conf": """
-                    [Service]
-                    ExecStart=
-                    ExecStart=/usr/local/lib/corral/generator.sh --label \(Scratch.runLabel)=\(run)
-                    """,
+                [Service]
+                ExecStart=
+                ExecStart=/usr/local/lib/corral/generator.sh --label \(Scratch.runLabel)=\(run)
+                """,
                 "/etc/corral/corral.toml": """
-                    generator = "none"
-                    proc_root = "/host/proc"
-                    spool_path = "\(state)/spool"
-                    metrics_port = \(metricsPort)
+                generator = "none"
+                proc_root = "/host/proc"
+                spool_path = "\(state)/spool"
+                metrics_port = \(metricsPort)
 
-                    [collector]
-                    name = "\(collector)"
-                    port = \(port)
-                    store_path = "\(state)/logs"
+                [collector]
+                name = "\(collector)"
+                port = \(port)
+                store_path = "\(state)/logs"
 
-                    [selector]
-                    "\(Scratch.runLabel)" = "\(run)"
-                    """,
+                [selector]
+                "\(Scratch.runLabel)" = "\(run)"
+                """,
             ]
             for (path, text) in files {
-                try FileManager.default.createDirectory(atPath: stage + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    atPath: stage + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 try Data((text + "\n").utf8).write(to: URL(fileURLWithPath: stage + path))
             }
             try Data("FROM \(baseImage)\nCOPY stage/ /\n".utf8).write(to: URL(fileURLWithPath: work + "/Dockerfile"))
@@ -120,8 +128,11 @@ struct DeploymentTests {
             // The unit files are valid.
             let verify = try exec(
                 name,
-                ["systemd-analyze", "verify", "/etc/systemd/system/corral-enforcer.service", "/etc/systemd/system/corral-generator.service",
-                 "/etc/systemd/system/corral-generator.timer"])
+                [
+                    "systemd-analyze", "verify", "/etc/systemd/system/corral-enforcer.service",
+                    "/etc/systemd/system/corral-generator.service",
+                    "/etc/systemd/system/corral-generator.timer",
+                ])
             #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
 
             // The operator enables the timer and the service.
@@ -134,7 +145,8 @@ struct DeploymentTests {
             // the generator's lines, grouped by the service's invocation, each
             // run complete once it has said how many it started.
             let firings = try await poll("two complete firings of the generator timer", seconds: 120, every: 1) { () -> [[Double]]? in
-                let lines = jsonObjects(try exec(name, ["journalctl", "-u", "corral-generator.service", "-o", "json", "--no-pager"]).stdout)
+                let lines = jsonObjects(
+                    try exec(name, ["journalctl", "-u", "corral-generator.service", "-o", "json", "--no-pager"]).stdout)
                 var started: [String: [Double]] = [:]
                 var finished = Set<String>()
                 for line in lines {
@@ -167,10 +179,13 @@ struct DeploymentTests {
             }
 
             // The operator's review: journalctl and corral journal agree.
-            let kills = jsonObjects(try exec(name, ["journalctl", "-u", "corral-enforcer", "CORRAL_EVENT=kill", "-o", "json", "--no-pager"]).stdout)
+            let kills = jsonObjects(
+                try exec(name, ["journalctl", "-u", "corral-enforcer", "CORRAL_EVENT=kill", "-o", "json", "--no-pager"]).stdout)
             #expect(kills.count >= 15, "the first firing's 5 surplus and the second's 10")
             for kill in kills {
-                for field in ["CONTAINER_NAME", "CONTAINER_ID", "CORRAL_CLASS", "CORRAL_REASON", "CORRAL_RANK", "CORRAL_CPU_PERCENT", "CORRAL_RSS_KB"] {
+                for field in [
+                    "CONTAINER_NAME", "CONTAINER_ID", "CORRAL_CLASS", "CORRAL_REASON", "CORRAL_RANK", "CORRAL_CPU_PERCENT", "CORRAL_RSS_KB",
+                ] {
                     #expect(kill[field] != nil, "\(field) missing from a kill entry")
                 }
             }
@@ -196,7 +211,8 @@ struct DeploymentTests {
                 try exec(name, ["systemctl", "is-active", unit]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "active"
             }
             func mainPID() throws -> String {
-                try exec(name, ["systemctl", "show", "-p", "MainPID", "--value", "corral-enforcer.service"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                try exec(name, ["systemctl", "show", "-p", "MainPID", "--value", "corral-enforcer.service"]).stdout.trimmingCharacters(
+                    in: .whitespacesAndNewlines)
             }
             let pidBefore = try mainPID()
             let dockerRestart = try exec(name, ["systemctl", "restart", "docker.service"])
@@ -227,7 +243,9 @@ struct DeploymentTests {
                 #expect(FileManager.default.fileExists(atPath: "\(state)/logs/graphs/\(file)"), "\(file) on the host")
             }
             let timer = try exec(name, ["systemctl", "is-active", "corral-generator.timer"])
-            #expect(timer.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "inactive", "systemd stopped the timer with the enforcer (BindsTo=)")
+            #expect(
+                timer.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "inactive",
+                "systemd stopped the timer with the enforcer (BindsTo=)")
             let said = try exec(name, ["journalctl", "-u", "corral-enforcer", "-o", "cat", "--no-pager"]).stdout
             #expect(said.contains("report: \(state)/logs/graphs/report.html"), "where the report is, in the unit's log")
 
@@ -283,7 +301,9 @@ struct DeploymentTests {
             mixes.append("\(held.0)+\(held.1)")
         }
         let last = samples.last ?? first
-        print("soak: \(Int(seconds)) s; enforcer RSS \(samples.map { String(format: "%.1f", Double($0) / 1024) }.joined(separator: " ")) MiB; growth after warm-up \(String(format: "%.1f", Double(last - first) / 1024)) MiB; mix after each minute \(mixes.joined(separator: " "))")
+        print(
+            "soak: \(Int(seconds)) s; enforcer RSS \(samples.map { String(format: "%.1f", Double($0) / 1024) }.joined(separator: " ")) MiB; growth after warm-up \(String(format: "%.1f", Double(last - first) / 1024)) MiB; mix after each minute \(mixes.joined(separator: " "))"
+        )
         #expect(last - first < 4 * 1024, "the enforcer's RSS grew from \(first) KiB to \(last) KiB")
     }
 }

@@ -39,7 +39,9 @@ public actor InMemoryRuntime: ContainerRuntime {
 
     /// A running container, as if someone else had started it; returns its id.
     @discardableResult
-    public func add(image: String = "corral/low-idle", name: String? = nil, labels: [String: String] = [:], state: RuntimeContainer.State = .running)
+    public func add(
+        image: String = "corral/low-idle", name: String? = nil, labels: [String: String] = [:], state: RuntimeContainer.State = .running
+    )
         -> String
     {
         let id = newID()
@@ -215,7 +217,8 @@ public actor InMemoryRuntime: ContainerRuntime {
 
 extension RuntimeContainer {
     func with(state: State, mainPID: Int32?) -> RuntimeContainer {
-        RuntimeContainer(id: id, name: name, image: image, labels: labels, createdAt: createdAt, state: state, mainPID: mainPID, cgroup: cgroup)
+        RuntimeContainer(
+            id: id, name: name, image: image, labels: labels, createdAt: createdAt, state: state, mainPID: mainPID, cgroup: cgroup)
     }
 }
 

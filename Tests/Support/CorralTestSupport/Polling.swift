@@ -13,7 +13,9 @@ public struct DeadlineExceeded: Error, CustomStringConvertible {
 
 /// Polls `condition` until it holds or `seconds` pass; the deadline is a
 /// failure, never a silent pass.
-public func poll<T>(_ what: String, seconds: Double = 20, every interval: Double = 0.1, _ condition: () async throws -> T?) async throws -> T {
+public func poll<T>(_ what: String, seconds: Double = 20, every interval: Double = 0.1, _ condition: () async throws -> T?) async throws
+    -> T
+{
     let deadline = Date().addingTimeInterval(seconds)
     while true {
         if let value = try await condition() { return value }

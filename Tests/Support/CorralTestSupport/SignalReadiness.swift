@@ -26,7 +26,9 @@ public struct SignalDispositions: Sendable, Equatable {
 /// ignored when `ignored`): a signal sent before then meets the default
 /// disposition, which PID 1 of a PID namespace drops. Returns its host pid.
 @discardableResult
-public func waitForSignalReadiness(_ docker: DockerClient, _ id: String, _ signal: Int32 = SIGTERM, ignored: Bool = false, seconds: Double = 30)
+public func waitForSignalReadiness(
+    _ docker: DockerClient, _ id: String, _ signal: Int32 = SIGTERM, ignored: Bool = false, seconds: Double = 30
+)
     async throws -> Int32
 {
     try await poll("container \(id.prefix(12)) ready for signal \(signal)", seconds: seconds, every: 0.05) { () -> Int32? in

@@ -87,7 +87,8 @@ struct ShipperTests {
         try await Self.withSpool { spool in
             let collector = InMemoryCollector()
             await collector.rejectRecords(containing: "\"cycle\":2")
-            let records = sampleMemoryRecords(cycle: 1, count: 3) + sampleMemoryRecords(cycle: 2, count: 1) + sampleMemoryRecords(cycle: 3, count: 3)
+            let records =
+                sampleMemoryRecords(cycle: 1, count: 3) + sampleMemoryRecords(cycle: 2, count: 1) + sampleMemoryRecords(cycle: 3, count: 3)
             try await spool.append(memory: records, processes: [])
             var shipper = Shipper(spool: spool, client: collector, batchSize: 100)
             let report = await shipper.ship(until: .now + .seconds(10))

@@ -126,9 +126,12 @@ struct SpoolTests {
     func streams() async throws {
         let spool = try Spool(directory: directory)
         let decision = Decision(
-            container: ContainerMetadata(id: String(repeating: "a", count: 64), name: "c", image: "corral/low-idle", labels: [:], createdAt: 0),
-            containerClass: .low, classSource: .label, action: .keep, rank: 1, of: 1, cpuPercent: 0, memPercent: 0, vszKb: 1, rssKb: 1, reason: "kept")
-        let process = ProcessRecord(id: UUID().uuidString.lowercased(), timestamp: "2026-11-21T21:07:15.123Z", cycle: 1, decision: decision, pid: 42)
+            container: ContainerMetadata(
+                id: String(repeating: "a", count: 64), name: "c", image: "corral/low-idle", labels: [:], createdAt: 0),
+            containerClass: .low, classSource: .label, action: .keep, rank: 1, of: 1, cpuPercent: 0, memPercent: 0, vszKb: 1, rssKb: 1,
+            reason: "kept")
+        let process = ProcessRecord(
+            id: UUID().uuidString.lowercased(), timestamp: "2026-11-21T21:07:15.123Z", cycle: 1, decision: decision, pid: 42)
         try await spool.append(memory: Self.cycles(1...1), processes: [process, process])
         #expect(await spool.depth(.memory) == 1)
         #expect(await spool.depth(.process) == 2)

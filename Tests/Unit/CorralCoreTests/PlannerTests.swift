@@ -1,6 +1,7 @@
-@testable import CorralCore
 import CorralTestSupport
 import Testing
+
+@testable import CorralCore
 
 /// A container as the planner sees it, built in one line.
 func sample(
@@ -56,7 +57,8 @@ struct PlannerTests {
     @Test("the four keys rank in the configured order: CPU, then memory, then VSZ, then RSS")
     func keyOrder() {
         let containers = [
-            sample("a", .high, cpu: 50, mem: 1, vsz: 10 << 10, rss: 9 << 10), sample("b", .high, cpu: 50, mem: 2, vsz: 1 << 10, rss: 1 << 10),
+            sample("a", .high, cpu: 50, mem: 1, vsz: 10 << 10, rss: 9 << 10),
+            sample("b", .high, cpu: 50, mem: 2, vsz: 1 << 10, rss: 1 << 10),
             sample("c", .high, cpu: 10, mem: 9, vsz: 99 << 10, rss: 99 << 10),
         ]
         let byBrief = Planner(policy: Policy(desiredHigh: 1)).plan(snapshot(containers))
@@ -65,16 +67,19 @@ struct PlannerTests {
         #expect(byRSS.keeps.map(\.name) == ["c"])
     }
 
-    @Test("figures closer than their resolution tie, so the later keys decide: more RSS ranks heavier when CPU differs by less than a point")
+    @Test(
+        "figures closer than their resolution tie, so the later keys decide: more RSS ranks heavier when CPU differs by less than a point")
     func resolution() {
         let containers = [
-            sample("noisy", .high, cpu: 99.9, mem: 1.0, vsz: 100 << 10, rss: 50 << 10), sample("fat", .high, cpu: 99.2, mem: 1.04, vsz: 100 << 10, rss: 300 << 10),
+            sample("noisy", .high, cpu: 99.9, mem: 1.0, vsz: 100 << 10, rss: 50 << 10),
+            sample("fat", .high, cpu: 99.2, mem: 1.04, vsz: 100 << 10, rss: 300 << 10),
         ]
         let plan = Planner(policy: Policy(desiredHigh: 1)).plan(snapshot(containers))
         #expect(plan.keeps.map(\.name) == ["fat"], "CPU 99.9 and 99.2 are one bucket; memory 1.0 and 1.04 another; VSZ ties; RSS decides")
         let exact = Planner(policy: Policy(desiredHigh: 1, resolutions: [.cpu: 0, .mem: 0, .vsz: 0, .rss: 0])).plan(snapshot(containers))
         #expect(exact.keeps.map(\.name) == ["noisy"], "at resolution 0 the first key decides on any difference")
-        let coarse = Planner(policy: Policy(desiredHigh: 1, resolutions: [.cpu: 1, .mem: 0.1, .vsz: 1, .rss: 1024])).plan(snapshot(containers))
+        let coarse = Planner(policy: Policy(desiredHigh: 1, resolutions: [.cpu: 1, .mem: 0.1, .vsz: 1, .rss: 1024])).plan(
+            snapshot(containers))
         #expect(coarse.keeps.map(\.name) == ["fat"], "every key ties: creation time ties too, and the id decides")
     }
 
@@ -85,7 +90,9 @@ struct PlannerTests {
         let plan = Planner(policy: Policy(desiredHigh: 0, desiredLow: 2)).plan(
             snapshot([ghost, sample("l1", .low, mem: 1), sample("l2", .low, mem: 2), sample("l3", .low, mem: 3)]))
         #expect(plan.unmeasured.map(\.name) == ["ghost"])
-        #expect(try #require(plan.unmeasured.first).reason.hasPrefix("unmeasured low: running, but the procfs document has none of its processes"))
+        #expect(
+            try #require(plan.unmeasured.first).reason.hasPrefix(
+                "unmeasured low: running, but the procfs document has none of its processes"))
         #expect(!plan.decisions.contains { $0.name == "ghost" })
         #expect(plan.keeps.map(\.name).sorted() == ["l1", "l2"], "the two lightest measured ones, not the zeros of the unmeasured")
         #expect(plan.kills.map(\.name) == ["l3"])
@@ -132,8 +139,10 @@ struct PlannerTests {
     func untouchable() {
         let plan = planner.plan(
             snapshot([
-                sample("unmanaged", .high, cpu: 999, managed: false), sample("protected", .high, cpu: 999, labels: [CorralLabel.protected: "true"]),
-                sample("collector", .low, labels: [CorralLabel.role: "collector"]), sample("h1", .high), sample("h2", .high), sample("h3", .high),
+                sample("unmanaged", .high, cpu: 999, managed: false),
+                sample("protected", .high, cpu: 999, labels: [CorralLabel.protected: "true"]),
+                sample("collector", .low, labels: [CorralLabel.role: "collector"]), sample("h1", .high), sample("h2", .high),
+                sample("h3", .high),
             ]))
         #expect(plan.decisions.map(\.name).sorted() == ["h1", "h2", "h3"])
         #expect(plan.untouched.count == 3)
@@ -175,8 +184,10 @@ struct PlannerPropertyTests {
             }
             return sample(
                 "c\(i)", Self.classes.randomElement(using: &rng) ?? nil, cpu: Double(Int.random(in: 0...3, using: &rng) * 25),
-                mem: Double(Int.random(in: 0...2, using: &rng)), vsz: UInt64.random(in: 0...3, using: &rng), rss: UInt64.random(in: 0...3, using: &rng),
-                created: Double(Int.random(in: 0...3, using: &rng)), image: Bool.random(using: &rng) ? "corral/mapped" : "corral/other", labels: labels,
+                mem: Double(Int.random(in: 0...2, using: &rng)), vsz: UInt64.random(in: 0...3, using: &rng),
+                rss: UInt64.random(in: 0...3, using: &rng),
+                created: Double(Int.random(in: 0...3, using: &rng)), image: Bool.random(using: &rng) ? "corral/mapped" : "corral/other",
+                labels: labels,
                 managed: Int.random(in: 0..<6, using: &rng) != 0)
         }
         return (policy, snapshot(containers))

@@ -128,7 +128,9 @@ struct PlumbingTests {
         #expect(abs(seconds - expected) < 1e-6)
     }
 
-    @Test("malformed timestamps are rejected", arguments: ["", "2026-11-21", "2026-13-01T00:00:00Z", "2026-11-21T21:07:15", "0001-01-01T00:00:00Zjunk"])
+    @Test(
+        "malformed timestamps are rejected",
+        arguments: ["", "2026-11-21", "2026-13-01T00:00:00Z", "2026-11-21T21:07:15", "0001-01-01T00:00:00Zjunk"])
     func badTimestamps(text: String) {
         #expect(RFC3339.epochSeconds(text) == nil)
     }

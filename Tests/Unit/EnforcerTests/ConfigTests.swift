@@ -1,6 +1,6 @@
+import CorralCore
 import CorralTestSupport
 import Foundation
-import CorralCore
 import Testing
 
 @testable import Enforcer
@@ -76,7 +76,10 @@ struct ConfigTests {
             ("[resolution]\ncpu_percent = nan", "resolution.cpu_percent", "finite number"),
             ("[resolution]\nrss = 1", "resolution.rss", "is not a setting"),
             ("kill_mode = \"term\"\ngrace_seconds = 10", "grace_seconds", "10 s of grace cannot fit in an interval of 10.0 s"),
-            ("kill_mode = \"term\"\ninterval_seconds = 4\ngrace_seconds = 2", "grace_seconds", "2 s of grace cannot fit in an interval of 4.0 s"),
+            (
+                "kill_mode = \"term\"\ninterval_seconds = 4\ngrace_seconds = 2", "grace_seconds",
+                "2 s of grace cannot fit in an interval of 4.0 s"
+            ),
             ("high = \"two\"", "high", "whole number"),
             ("sort_keys = [\"cpu\", \"disk\"]", "sort_keys", "\"disk\" is not one of"),
             ("sort_keys = [\"cpu\", \"cpu\"]", "sort_keys", "at most once"),
@@ -163,7 +166,11 @@ struct ShippedConfigTests {
         #expect(throws: ConfigError(file: "t.toml", key: "collector.port", reason: "must be from 1 to 65535, not 70000")) {
             try EnforcerConfig.parse("[collector]\nport = 70000\n", file: "t.toml")
         }
-        #expect(throws: ConfigError(file: "t.toml", key: "collector.name", reason: "must be a container name (letters, digits, '_', '.', '-', starting with a letter or digit), not '-x'")) {
+        #expect(
+            throws: ConfigError(
+                file: "t.toml", key: "collector.name",
+                reason: "must be a container name (letters, digits, '_', '.', '-', starting with a letter or digit), not '-x'")
+        ) {
             try EnforcerConfig.parse("[collector]\nname = \"-x\"\n", file: "t.toml")
         }
         #expect(throws: ConfigError.self) { try EnforcerConfig.parse("generator = \"sometimes\"\n", file: "t.toml") }

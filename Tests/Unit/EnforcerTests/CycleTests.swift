@@ -31,7 +31,10 @@ struct CycleTests {
     func add(_ runtime: InMemoryRuntime, _ kind: ContainerClass, _ count: Int, labels: [String: String] = managed) async -> [String] {
         var ids: [String] = []
         for _ in 0..<count {
-            ids.append(await runtime.add(image: kind == .high ? "corral/high-cpu" : "corral/low-idle", labels: labels.merging([CorralLabel.class: kind.rawValue]) { a, _ in a }))
+            ids.append(
+                await runtime.add(
+                    image: kind == .high ? "corral/high-cpu" : "corral/low-idle",
+                    labels: labels.merging([CorralLabel.class: kind.rawValue]) { a, _ in a }))
         }
         return ids
     }

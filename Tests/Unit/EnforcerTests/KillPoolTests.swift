@@ -34,7 +34,8 @@ struct KillPoolTests {
     @Test(
         "refuses an unmanaged, protected or collector container even when a plan names it, and leaves it running",
         arguments: [
-            [:], [CorralLabel.managed: "true", CorralLabel.protected: "true"], [CorralLabel.managed: "true", CorralLabel.role: "collector"],
+            [:], [CorralLabel.managed: "true", CorralLabel.protected: "true"],
+            [CorralLabel.managed: "true", CorralLabel.role: "collector"],
             [CorralLabel.managed: "false"],
         ])
     func refuses(labels: [String: String]) async {
@@ -110,7 +111,10 @@ struct KillPoolTests {
         let ids = [await runtime.add(labels: Self.managed), await runtime.add(labels: Self.managed)]
         await runtime.goAway("Docker daemon not reachable at /var/run/docker.sock (Connection refused); is dockerd running?")
         let outcomes = await Self.pool(runtime).kill(ids.map { Self.decision(for: $0) })
-        for id in ids { #expect(outcomes[id] == .failed("Docker daemon not reachable at /var/run/docker.sock (Connection refused); is dockerd running?")) }
+        for id in ids {
+            #expect(
+                outcomes[id] == .failed("Docker daemon not reachable at /var/run/docker.sock (Connection refused); is dockerd running?"))
+        }
         await runtime.comeBack()
         #expect(await runtime.containers.count == 2)
     }

@@ -10,17 +10,19 @@ import Testing
 struct MetricsTests {
     /// The metric names an exposition declares (`# TYPE name kind`).
     static func declared(_ text: String) -> Set<String> {
-        Set(text.split(separator: "\n").compactMap { line -> String? in
-            let parts = line.split(separator: " ")
-            return parts.count >= 4 && parts[0] == "#" && parts[1] == "TYPE" ? String(parts[2]) : nil
-        })
+        Set(
+            text.split(separator: "\n").compactMap { line -> String? in
+                let parts = line.split(separator: " ")
+                return parts.count >= 4 && parts[0] == "#" && parts[1] == "TYPE" ? String(parts[2]) : nil
+            })
     }
 
     @Test("every series the Grafana dashboard queries is one the enforcer exposes")
     func dashboardMatches() throws {
         let exposed = Self.declared(String(decoding: EnforcerMetrics().exposition(), as: UTF8.self))
         let path = repositoryRoot.appendingPathComponent("dashboards/grafana/corral.json").path
-        let dashboard = try #require(try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        let dashboard = try #require(
+            try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
         let panels = try #require(dashboard["panels"] as? [[String: Any]])
         #expect(panels.count >= 8)
         let regex = try NSRegularExpression(pattern: "corral_[a-z_]+")
@@ -41,7 +43,10 @@ struct MetricsTests {
         #expect(!queried.isEmpty)
         #expect(queried.subtracting(exposed).isEmpty, "queried but not exposed: \(queried.subtracting(exposed).sorted())")
         // And the issue's list is all there.
-        for name in ["corral_cycle_duration_seconds", "corral_containers", "corral_kills_total", "corral_snapshot_source", "corral_spool_depth", "corral_errors_total"] {
+        for name in [
+            "corral_cycle_duration_seconds", "corral_containers", "corral_kills_total", "corral_snapshot_source", "corral_spool_depth",
+            "corral_errors_total",
+        ] {
             #expect(exposed.contains(name), "\(name)")
         }
     }

@@ -25,7 +25,8 @@ struct StarterTests {
     @Test("an image that is not on the host fails the start with the runtime's words and leaves nothing behind")
     func missingImage() async {
         let runtime = InMemoryRuntime()
-        let result = await Starter(runtime: runtime, labels: [:]).start(StartOrder(containerClass: .low, image: "corral/nowhere", reason: "test"))
+        let result = await Starter(runtime: runtime, labels: [:]).start(
+            StartOrder(containerClass: .low, image: "corral/nowhere", reason: "test"))
         #expect(throws: RuntimeError.notFound("No such image: corral/nowhere")) { try result.get() }
         #expect(await runtime.containers.isEmpty)
     }
@@ -34,7 +35,8 @@ struct StarterTests {
     func refusedStart() async {
         let runtime = InMemoryRuntime()
         await runtime.refuseStart(image: "corral/low-idle", with: .failed("OCI runtime create failed"))
-        let result = await Starter(runtime: runtime, labels: [:]).start(StartOrder(containerClass: .low, image: "corral/low-idle", reason: "test"))
+        let result = await Starter(runtime: runtime, labels: [:]).start(
+            StartOrder(containerClass: .low, image: "corral/low-idle", reason: "test"))
         #expect(throws: RuntimeError.failed("OCI runtime create failed")) { try result.get() }
         #expect(await runtime.containers.isEmpty)
     }

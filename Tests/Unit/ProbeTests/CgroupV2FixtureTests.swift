@@ -25,16 +25,19 @@ struct CgroupV2FixtureTests {
         let root = try tree([
             "\(Self.scope)/memory.current": "268435456\n",
             "\(Self.scope)/memory.max": "536870912\n",
-            "\(Self.scope)/cpu.stat": "usage_usec 1500000\nuser_usec 1000000\nsystem_usec 500000\nnr_periods 40\nnr_throttled 7\nthrottled_usec 250000\n",
+            "\(Self.scope)/cpu.stat":
+                "usage_usec 1500000\nuser_usec 1000000\nsystem_usec 500000\nnr_periods 40\nnr_throttled 7\nthrottled_usec 250000\n",
             "\(Self.scope)/pids.current": "3\n",
         ])
         defer { try? FileManager.default.removeItem(atPath: root) }
         let stats = CgroupStats(root: root)
         #expect(stats.layout == .v2)
         let figures = try stats.figures(cgroup: Self.scope)
-        #expect(figures == CgroupFigures(
-            memoryUsageBytes: 268_435_456, memoryLimitBytes: 536_870_912, cpuUsageNs: 1_500_000_000, throttledPeriods: 7,
-            throttledNs: 250_000_000, pids: 3))
+        #expect(
+            figures
+                == CgroupFigures(
+                    memoryUsageBytes: 268_435_456, memoryLimitBytes: 536_870_912, cpuUsageNs: 1_500_000_000, throttledPeriods: 7,
+                    throttledNs: 250_000_000, pids: 3))
     }
 
     @Test("memory.max of max is no limit; a missing pids controller is 0 tasks")

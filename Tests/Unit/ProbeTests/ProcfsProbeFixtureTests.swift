@@ -32,7 +32,10 @@ struct ProcfsProbeFixtureTests {
 
         /// A process: stat fields as proc(5) numbers them, utime/stime/starttime in
         /// ticks, vsz and rss in KiB (rss a multiple of the 4 KiB page).
-        func process(_ pid: Int, comm: String, ppid: Int, cgroup: String, utime: Int, stime: Int, start: Int, vsz: Int, rss: Int, argv: [UInt8], threads: Int = 1) throws {
+        func process(
+            _ pid: Int, comm: String, ppid: Int, cgroup: String, utime: Int, stime: Int, start: Int, vsz: Int, rss: Int, argv: [UInt8],
+            threads: Int = 1
+        ) throws {
             var fields = Array(repeating: "0", count: 50)
             fields[4] = String(ppid)
             fields[14] = String(utime)
@@ -52,11 +55,19 @@ struct ProcfsProbeFixtureTests {
     func groups() throws {
         let proc = try FakeProc()
         let v1 = "12:memory:/docker/\(Self.idA)\n11:cpu,cpuacct:/docker/\(Self.idA)\n0::/\n"
-        try proc.process(100, comm: "high-cpu", ppid: 90, cgroup: v1, utime: 150, stime: 50, start: 1000, vsz: 9268, rss: 772, argv: Array("/high-cpu\0--fast\0".utf8))
-        try proc.process(101, comm: "a (b) c", ppid: 100, cgroup: v1, utime: 0, stime: 0, start: 2000, vsz: 10, rss: 8, argv: [0x61, 0xFF, 0x00, 0xC3, 0xA9])
-        try proc.process(200, comm: "high-ram", ppid: 1, cgroup: "0::/system.slice/docker-\(Self.idB).scope\n", utime: 1, stime: 1, start: 10, vsz: 263144, rss: 262200, argv: Array("/high-ram\0".utf8))
+        try proc.process(
+            100, comm: "high-cpu", ppid: 90, cgroup: v1, utime: 150, stime: 50, start: 1000, vsz: 9268, rss: 772,
+            argv: Array("/high-cpu\0--fast\0".utf8))
+        try proc.process(
+            101, comm: "a (b) c", ppid: 100, cgroup: v1, utime: 0, stime: 0, start: 2000, vsz: 10, rss: 8,
+            argv: [0x61, 0xFF, 0x00, 0xC3, 0xA9])
+        try proc.process(
+            200, comm: "high-ram", ppid: 1, cgroup: "0::/system.slice/docker-\(Self.idB).scope\n", utime: 1, stime: 1, start: 10,
+            vsz: 263144, rss: 262200, argv: Array("/high-ram\0".utf8))
         // Not in a container: a shim named like the workload must not count.
-        try proc.process(300, comm: "containerd-shim", ppid: 1, cgroup: "12:memory:/system.slice/containerd.service\n0::/\n", utime: 9, stime: 9, start: 5, vsz: 1, rss: 1, argv: Array("containerd-shim\0-id\0\(Self.idA)\0".utf8))
+        try proc.process(
+            300, comm: "containerd-shim", ppid: 1, cgroup: "12:memory:/system.slice/containerd.service\n0::/\n", utime: 9, stime: 9,
+            start: 5, vsz: 1, rss: 1, argv: Array("containerd-shim\0-id\0\(Self.idA)\0".utf8))
 
         let doc = try ProcfsProbe(procRoot: proc.root).document()
         #expect(doc.source == .procfs)
@@ -93,28 +104,42 @@ struct ProcfsProbeFixtureTests {
         #expect(doc.containers.first?.processes.map(\.pid) == [100])
     }
 
-    @Test("a process in a cgroup below a container counts as the container's, reported at the container's own cgroup; zombies are left out unless their threads live on")
+    @Test(
+        "a process in a cgroup below a container counts as the container's, reported at the container's own cgroup; zombies are left out unless their threads live on"
+    )
     func nestedAndZombie() throws {
         let proc = try FakeProc()
-        try proc.process(10, comm: "outer", ppid: 1, cgroup: "0::/system.slice/docker-\(Self.idA).scope\n", utime: 0, stime: 0, start: 0, vsz: 1, rss: 1, argv: [])
-        try proc.process(11, comm: "inner", ppid: 10, cgroup: "0::/system.slice/docker-\(Self.idA).scope/init.scope\n", utime: 0, stime: 0, start: 0, vsz: 1, rss: 1, argv: [])
-        try proc.process(12, comm: "dind", ppid: 10, cgroup: "0::/system.slice/docker-\(Self.idA).scope/docker/\(Self.idB)\n", utime: 0, stime: 0, start: 0, vsz: 1, rss: 1, argv: [])
-        try proc.process(13, comm: "zombie", ppid: 10, cgroup: "0::/docker/\(Self.idA)\n", utime: 0, stime: 0, start: 0, vsz: 0, rss: 0, argv: [])
+        try proc.process(
+            10, comm: "outer", ppid: 1, cgroup: "0::/system.slice/docker-\(Self.idA).scope\n", utime: 0, stime: 0, start: 0, vsz: 1, rss: 1,
+            argv: [])
+        try proc.process(
+            11, comm: "inner", ppid: 10, cgroup: "0::/system.slice/docker-\(Self.idA).scope/init.scope\n", utime: 0, stime: 0, start: 0,
+            vsz: 1, rss: 1, argv: [])
+        try proc.process(
+            12, comm: "dind", ppid: 10, cgroup: "0::/system.slice/docker-\(Self.idA).scope/docker/\(Self.idB)\n", utime: 0, stime: 0,
+            start: 0, vsz: 1, rss: 1, argv: [])
+        try proc.process(
+            13, comm: "zombie", ppid: 10, cgroup: "0::/docker/\(Self.idA)\n", utime: 0, stime: 0, start: 0, vsz: 0, rss: 0, argv: [])
         let stat = try String(contentsOfFile: "\(proc.root)/13/stat", encoding: .utf8)
         try proc.write("13/stat", stat.replacingOccurrences(of: ") S ", with: ") Z "))
         // A leader that exited while a thread of its group still runs: Z, but alive.
-        try proc.process(14, comm: "leader", ppid: 10, cgroup: "0::/docker/\(Self.idA)\n", utime: 3, stime: 0, start: 0, vsz: 0, rss: 0, argv: [], threads: 2)
+        try proc.process(
+            14, comm: "leader", ppid: 10, cgroup: "0::/docker/\(Self.idA)\n", utime: 3, stime: 0, start: 0, vsz: 0, rss: 0, argv: [],
+            threads: 2)
         let leader = try String(contentsOfFile: "\(proc.root)/14/stat", encoding: .utf8)
         try proc.write("14/stat", leader.replacingOccurrences(of: ") S ", with: ") Z "))
         // The same on cgroup v1, where a zombie's own cgroup file says "/":
         // its live thread names the container.
-        try proc.process(16, comm: "v1leader", ppid: 10, cgroup: "4:memory:/\n0::/\n", utime: 0, stime: 0, start: 0, vsz: 0, rss: 0, argv: [], threads: 2)
+        try proc.process(
+            16, comm: "v1leader", ppid: 10, cgroup: "4:memory:/\n0::/\n", utime: 0, stime: 0, start: 0, vsz: 0, rss: 0, argv: [], threads: 2
+        )
         let v1leader = try String(contentsOfFile: "\(proc.root)/16/stat", encoding: .utf8)
         try proc.write("16/stat", v1leader.replacingOccurrences(of: ") S ", with: ") Z "))
         try proc.write("16/task/16/cgroup", "4:memory:/\n0::/\n")
         try proc.write("16/task/17/cgroup", "4:memory:/docker/\(Self.idA)\n0::/\n")
         // A host process in the root cgroup that is no zombie is not looked into.
-        try proc.process(18, comm: "hostproc", ppid: 1, cgroup: "4:memory:/\n0::/\n", utime: 0, stime: 0, start: 0, vsz: 1, rss: 1, argv: [])
+        try proc.process(
+            18, comm: "hostproc", ppid: 1, cgroup: "4:memory:/\n0::/\n", utime: 0, stime: 0, start: 0, vsz: 1, rss: 1, argv: [])
         try proc.write("18/task/19/cgroup", "4:memory:/docker/\(Self.idA)\n")
         let doc = try ProcfsProbe(procRoot: proc.root).document()
         #expect(doc.containers.map(\.id) == [Self.idA])
@@ -126,7 +151,9 @@ struct ProcfsProbeFixtureTests {
     @Test("argv is cut at 256 bytes, and trailing NULs are dropped")
     func cmdlineLimit() throws {
         let proc = try FakeProc()
-        try proc.process(7, comm: "long", ppid: 1, cgroup: "3:memory:/docker/\(Self.idA)\n", utime: 0, stime: 0, start: 0, vsz: 0, rss: 0, argv: Array(repeating: UInt8(ascii: "x"), count: 1000))
+        try proc.process(
+            7, comm: "long", ppid: 1, cgroup: "3:memory:/docker/\(Self.idA)\n", utime: 0, stime: 0, start: 0, vsz: 0, rss: 0,
+            argv: Array(repeating: UInt8(ascii: "x"), count: 1000))
         let doc = try ProcfsProbe(procRoot: proc.root).document()
         #expect(doc.containers.first?.processes.first?.cmdline.count == ProcfsProbe.cmdlineLimit)
     }

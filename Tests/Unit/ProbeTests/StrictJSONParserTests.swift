@@ -13,7 +13,8 @@ struct StrictJSONParserTests {
         arguments: [
             ("null", JSONValue.null), ("true", .bool(true)), (" false ", .bool(false)), ("-0", .number("-0")),
             ("12.5e-3", .number("12.5e-3")), (#""a\"b\\c\/\n\u00e9\ud83d\ude00""#, .string("a\"b\\c/\n\u{e9}\u{1F600}")),
-            ("[1,[],{}]", .array([.number("1"), .array([]), .object([:])])), (#"{"k":{"n":[null]}}"#, .object(["k": .object(["n": .array([.null])])])),
+            ("[1,[],{}]", .array([.number("1"), .array([]), .object([:])])),
+            (#"{"k":{"n":[null]}}"#, .object(["k": .object(["n": .array([.null])])])),
             ("\"caf\u{e9}\"", .string("caf\u{e9}")),
         ])
     func wellFormed(text: String, expected: JSONValue) throws {

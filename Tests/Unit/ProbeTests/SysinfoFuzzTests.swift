@@ -16,7 +16,8 @@ struct SysinfoFuzzTests {
         switch Mutation.allCases.randomElement(using: &rng) ?? .truncate {
         case .truncate: out = Array(out.prefix(at))
         case .flipByte: if !out.isEmpty { out[at] ^= UInt8.random(in: 1...255, using: &rng) }
-        case .insertJunk: out.insert(contentsOf: (0..<Int.random(in: 1...8, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }, at: at)
+        case .insertJunk:
+            out.insert(contentsOf: (0..<Int.random(in: 1...8, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }, at: at)
         case .deleteSpan: out.removeSubrange(at..<min(out.count, at + Int.random(in: 1...40, using: &rng)))
         case .duplicateSpan: out.insert(contentsOf: out[at..<min(out.count, at + Int.random(in: 1...60, using: &rng))], at: at)
         case .nonUTF8: out.insert(contentsOf: [0xC3, 0x28, 0xFF], at: at)
@@ -71,17 +72,22 @@ struct SysinfoFuzzTests {
             let id = String((0..<64).map { _ in hex.randomElement(using: &rng) ?? "0" })
             let processes = (0..<Int.random(in: 1...4, using: &rng)).map { _ in
                 SysinfoDocument.Process(
-                    pid: Int32.random(in: 1...Int32.max, using: &rng), ppid: Int32.random(in: 0...Int32.max, using: &rng), name: text(), cmdline: text(),
+                    pid: Int32.random(in: 1...Int32.max, using: &rng), ppid: Int32.random(in: 0...Int32.max, using: &rng), name: text(),
+                    cmdline: text(),
                     vszKb: UInt64.random(in: 0...UInt64.max, using: &rng), rssKb: UInt64.random(in: 0...1 << 40, using: &rng),
-                    memPercent: Percent(hundredths: UInt64.random(in: 0...10_000, using: &rng)), cpuTimeNs: UInt64.random(in: 0...UInt64.max, using: &rng),
-                    startTimeNs: UInt64.random(in: 0...1 << 50, using: &rng), cpuPercent: Percent(hundredths: UInt64.random(in: 0...80_000, using: &rng)))
+                    memPercent: Percent(hundredths: UInt64.random(in: 0...10_000, using: &rng)),
+                    cpuTimeNs: UInt64.random(in: 0...UInt64.max, using: &rng),
+                    startTimeNs: UInt64.random(in: 0...1 << 50, using: &rng),
+                    cpuPercent: Percent(hundredths: UInt64.random(in: 0...80_000, using: &rng)))
             }
-            return .init(id: id, cgroup: Bool.random(using: &rng) ? "/docker/\(id)" : "/system.slice/docker-\(id).scope", processes: processes)
+            return .init(
+                id: id, cgroup: Bool.random(using: &rng) ? "/docker/\(id)" : "/system.slice/docker-\(id).scope", processes: processes)
         }
         return SysinfoDocument(
             source: Bool.random(using: &rng) ? .kernel : .procfs, takenAtNs: UInt64.random(in: 0...UInt64.max, using: &rng),
             bootNs: UInt64.random(in: 0...UInt64.max, using: &rng),
-            memory: HostMemory(totalKb: UInt64.random(in: 0...1 << 40, using: &rng), freeKb: 1, availableKb: 2, usedKb: 3), containers: containers)
+            memory: HostMemory(totalKb: UInt64.random(in: 0...1 << 40, using: &rng), freeKb: 1, availableKb: 2, usedKb: 3),
+            containers: containers)
     }
 
     @Test("any document the writer produces, the reader reads back equal (500 random documents)")

@@ -43,7 +43,9 @@ struct SysinfoReaderTests {
 
     @Test("an unknown schema version is an error that names it")
     func unknownSchema() throws {
-        let error = #expect(throws: SysinfoError.self) { try SysinfoReader.parse(try fixture("schema-v2.json"), path: "/proc/sysinfo_corral") }
+        let error = #expect(throws: SysinfoError.self) {
+            try SysinfoReader.parse(try fixture("schema-v2.json"), path: "/proc/sysinfo_corral")
+        }
         #expect(error == .unsupportedSchema(path: "/proc/sysinfo_corral", schema: "corral.sysinfo/v2"))
         #expect(error?.description.contains("corral.sysinfo/v2") == true)
     }
