@@ -34,7 +34,7 @@ public struct ConsoleReport: Sendable {
                         kib(d.rssKb),
                         "\(d.rank)/\(d.of)", actionWord(d, report),
                     ]
-                }, highlight: { row in row.last?.hasPrefix("kill") == true || row.last?.hasPrefix("would") == true })
+                }, highlight: { row in row.last != Fate.kept.words })
         }
         if !plan.unmeasured.isEmpty {
             out +=
@@ -73,16 +73,9 @@ public struct ConsoleReport: Sendable {
         return out
     }
 
+    /// The decision's fate, in the one name every report uses.
     func actionWord(_ d: Decision, _ report: CycleReport) -> String {
-        guard d.action == .kill else { return "keep" }
-        if report.dryRun { return "would kill" }
-        switch report.kills[d.id] {
-        case .removed?: return "killed"
-        case .alreadyGone?: return "killed (was gone)"
-        case .failed?: return "kill FAILED"
-        case .refused?: return "refused"
-        case nil: return "kill"
-        }
+        report.fate(of: d).words
     }
 
     func table(_ header: [String], _ rows: [[String]], highlight: ([String]) -> Bool) -> String {

@@ -11,37 +11,39 @@ public enum CycleJournal {
             entries.append(
                 JournalEntry(
                     message: "cycle \(report.cycle): \(error)", priority: .error,
-                    fields: common + [.init("CORRAL_EVENT", "error"), .init("CORRAL_REASON", error)]))
+                    fields: common + [.event(.error), .init(.reason, error)]))
             return entries
         }
         guard let plan = report.plan, let snapshot = report.snapshot else { return entries }
         for decision in plan.decisions {
-            var event = decision.action.rawValue
-            var priority = JournalEntry.Priority.info
-            var message: String
-            switch (decision.action, report.kills[decision.id]) {
-            case (.keep, _):
+            let fate = report.fate(of: decision)
+            let priority: JournalEntry.Priority
+            let message: String
+            switch fate {
+            case .kept:
+                priority = .info
                 message = "kept \(decision.name): \(decision.reason)"
-            case (.kill, .failed(let why)?):
-                event = "kill_failed"
-                priority = .error
-                message = "could not kill \(decision.name): \(why); \(decision.reason)"
-            case (.kill, .refused?):
-                event = "error"
+            case .killed, .vanished, .wouldKill:
+                priority = .notice
+                message = "\(fate.words) \(decision.name): \(decision.reason)"
+            case .refused:
                 priority = .error
                 message = "refused to kill \(decision.name): it is not under the policy"
-            case (.kill, _):
-                priority = .notice
-                message = (report.dryRun ? "would kill " : "killed ") + "\(decision.name): \(decision.reason)"
+            case .failed:
+                priority = .error
+                let why = if case .failed(let words)? = report.kills[decision.id] { words } else { "no answer from the kill pool" }
+                message = "could not kill \(decision.name): \(why); \(decision.reason)"
             }
             entries.append(
-                JournalEntry(message: message, priority: priority, fields: common + [.init("CORRAL_EVENT", event)] + fields(decision)))
+                JournalEntry(
+                    message: message, priority: priority,
+                    fields: common + [.event(fate.journalEvent), .init(.fate, fate.rawValue)] + fields(decision)))
         }
         for item in plan.unmeasured {
             entries.append(
                 JournalEntry(
                     message: "did not rank \(item.name): \(item.reason)", priority: .warning,
-                    fields: common + [.init("CORRAL_EVENT", "unmeasured")]
+                    fields: common + [.event(.unmeasured)]
                         + containerFields(
                             id: item.id, name: item.name, image: item.container.image, cls: item.containerClass, reason: item.reason)))
         }
@@ -53,7 +55,7 @@ public enum CycleJournal {
             entries.append(
                 JournalEntry(
                     message: "\(started.name) from \(started.order.image) \(why)", priority: .error,
-                    fields: common + [.init("CORRAL_EVENT", "start_exited"), .init("CORRAL_EXIT_CODE", String(gone.exitCode))]
+                    fields: common + [.event(.startExited), .init(.exitCode, String(gone.exitCode))]
                         + containerFields(
                             id: started.id, name: started.name, image: started.order.image, cls: started.order.containerClass, reason: why))
             )
@@ -62,7 +64,7 @@ public enum CycleJournal {
             entries.append(
                 JournalEntry(
                     message: "started \(started.name) from \(started.order.image): \(started.order.reason)", priority: .notice,
-                    fields: common + [.init("CORRAL_EVENT", "start_container")]
+                    fields: common + [.event(.startContainer)]
                         + containerFields(
                             id: started.id, name: started.name, image: started.order.image, cls: started.order.containerClass,
                             reason: started.order.reason)))
@@ -73,9 +75,9 @@ public enum CycleJournal {
                     JournalEntry(
                         message: "would start a \(order.containerClass.rawValue) container from \(order.image): \(order.reason)",
                         fields: common + [
-                            .init("CORRAL_EVENT", "start_container"), .init("CONTAINER_IMAGE", order.image),
-                            .init("CORRAL_CLASS", order.containerClass.rawValue),
-                            .init("CORRAL_REASON", order.reason),
+                            .event(.startContainer), .init(.containerImage, order.image),
+                            .init(.containerClass, order.containerClass.rawValue),
+                            .init(.reason, order.reason),
                         ]))
             }
         }
@@ -83,7 +85,7 @@ public enum CycleJournal {
             entries.append(
                 JournalEntry(
                     message: "could not start a \(order.containerClass.rawValue) container from \(order.image): \(why)", priority: .error,
-                    fields: common + [.init("CORRAL_EVENT", "error"), .init("CONTAINER_IMAGE", order.image), .init("CORRAL_REASON", why)]))
+                    fields: common + [.event(.error), .init(.containerImage, order.image), .init(.reason, why)]))
         }
         let summary =
             "cycle \(report.cycle): \(plan.decisions.count) managed, kept \(plan.keeps.count), "
@@ -95,23 +97,23 @@ public enum CycleJournal {
             JournalEntry(
                 message: summary,
                 fields: common + [
-                    .init("CORRAL_EVENT", "cycle"), .init("CORRAL_MANAGED", String(plan.decisions.count)),
-                    .init("CORRAL_KEPT", String(plan.keeps.count)),
-                    .init("CORRAL_KILLED", String(report.dryRun ? 0 : report.killedCount)),
-                    .init("CORRAL_PLANNED_KILLS", String(plan.kills.count)),
-                    .init("CORRAL_STARTED", String(report.started.count)), .init("CORRAL_UNMEASURED", String(plan.unmeasured.count)),
-                    .init("CORRAL_SOURCE", snapshot.source),
-                    .init("CORRAL_MEM_USED_KB", String(snapshot.memory.usedKb)),
-                    .init("CORRAL_DURATION_MS", Planner.oneDecimal(report.seconds * 1000)),
-                ] + (report.notice.map { [.init("CORRAL_NOTICE", $0)] } ?? [])))
+                    .event(.cycle), .init(.managed, String(plan.decisions.count)),
+                    .init(.kept, String(plan.keeps.count)),
+                    .init(.killed, String(report.dryRun ? 0 : report.killedCount)),
+                    .init(.plannedKills, String(plan.kills.count)),
+                    .init(.started, String(report.started.count)), .init(.unmeasured, String(plan.unmeasured.count)),
+                    .init(.source, snapshot.source),
+                    .init(.memUsedKb, String(snapshot.memory.usedKb)),
+                    .init(.durationMs, Planner.oneDecimal(report.seconds * 1000)),
+                ] + (report.notice.map { [.init(.notice, $0)] } ?? [])))
         return entries
     }
 
     static func commonFields(cycle: Int, dryRun: Bool, selector: [String: String]) -> [JournalEntry.Field] {
-        var fields: [JournalEntry.Field] = [.init("CORRAL_CYCLE", String(cycle))]
-        if dryRun { fields.append(.init("CORRAL_DRY_RUN", "1")) }
+        var fields: [JournalEntry.Field] = [.init(.cycle, String(cycle))]
+        if dryRun { fields.append(.init(.dryRun, "1")) }
         if !selector.isEmpty {
-            fields.append(.init("CORRAL_SELECTOR", selector.keys.sorted().map { "\($0)=\(selector[$0] ?? "")" }.joined(separator: ",")))
+            fields.append(.init(.selector, selector.keys.sorted().map { "\($0)=\(selector[$0] ?? "")" }.joined(separator: ",")))
         }
         return fields
     }
@@ -119,8 +121,8 @@ public enum CycleJournal {
     /// The fields that name a container and why it was acted on.
     static func containerFields(id: String, name: String, image: String, cls: ContainerClass, reason: String) -> [JournalEntry.Field] {
         [
-            .init("CONTAINER_ID", String(id.prefix(12))), .init("CONTAINER_ID_FULL", id), .init("CONTAINER_NAME", name),
-            .init("CONTAINER_IMAGE", image), .init("CORRAL_CLASS", cls.rawValue), .init("CORRAL_REASON", reason),
+            .init(.containerID, String(id.prefix(12))), .init(.containerIDFull, id), .init(.containerName, name),
+            .init(.containerImage, image), .init(.containerClass, cls.rawValue), .init(.reason, reason),
         ]
     }
 
@@ -128,10 +130,10 @@ public enum CycleJournal {
         containerFields(
             id: decision.id, name: decision.name, image: decision.container.image, cls: decision.containerClass, reason: decision.reason)
             + [
-                .init("CORRAL_RANK", "\(decision.rank)/\(decision.of)"),
-                .init("CORRAL_CPU_PERCENT", Planner.oneDecimal(decision.cpuPercent)),
-                .init("CORRAL_MEM_PERCENT", twoDecimals(decision.memPercent)),
-                .init("CORRAL_RSS_KB", String(decision.rssKb)), .init("CORRAL_VSZ_KB", String(decision.vszKb)),
+                .init(.rank, "\(decision.rank)/\(decision.of)"),
+                .init(.cpuPercent, Planner.oneDecimal(decision.cpuPercent)),
+                .init(.memPercent, twoDecimals(decision.memPercent)),
+                .init(.rssKb, String(decision.rssKb)), .init(.vszKb, String(decision.vszKb)),
             ]
     }
 

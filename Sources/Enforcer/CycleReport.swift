@@ -10,6 +10,9 @@ public struct CycleReport: Sendable {
     public let plan: Plan?
     /// By container id; empty in a dry run.
     public let kills: [String: KillPool.Outcome]
+    /// What became of each decision, by container id: the one reading every
+    /// report uses.
+    public let fates: [String: Fate]
     public let started: [Starter.Started]
     public let failedStarts: [(StartOrder, String)]
     /// Containers earlier cycles started that exited at once, and were removed.
@@ -32,6 +35,8 @@ public struct CycleReport: Sendable {
         self.snapshot = snapshot
         self.plan = plan
         self.kills = kills
+        fates = Dictionary(
+            (plan?.decisions ?? []).map { ($0.id, Fate($0, outcome: kills[$0.id], dryRun: dryRun)) }, uniquingKeysWith: { a, _ in a })
         self.started = started
         self.failedStarts = failedStarts
         self.exitedStarts = exitedStarts
@@ -48,7 +53,13 @@ public struct CycleReport: Sendable {
         public let removalError: String?
     }
 
+    /// Containers gone because of this cycle (killed, or vanished first).
     public var killedCount: Int {
-        kills.values.filter { $0 == .removed || $0 == .alreadyGone }.count
+        fates.values.filter(\.isKill).count
+    }
+
+    /// The fate of one decision of this cycle's plan.
+    public func fate(of decision: Decision) -> Fate {
+        fates[decision.id] ?? Fate(decision, outcome: kills[decision.id], dryRun: dryRun)
     }
 }

@@ -32,12 +32,12 @@ struct Delivery {
             let outcome = try await container.ensure(runtime: runtime, client: shipper.client)
             let verb = outcome == .reused ? "reusing the running collector" : "started the collector"
             let line = "\(verb) \(settings.name) at \(settings.baseURL), store \(settings.storePath)"
-            journal.write(JournalEntry(message: line, fields: fields("collector_up", ["CORRAL_COLLECTOR_URL": settings.baseURL])))
+            journal.write(JournalEntry(message: line, fields: fields(.collectorUp, [.collectorURL: settings.baseURL])))
             return line
         } catch {
             down = true
             let line = "collector unavailable: \(error); records wait in the spool at \(shipper.spool.directory)"
-            journal.write(JournalEntry(message: line, priority: .warning, fields: fields("collector_down", ["CORRAL_REASON": "\(error)"])))
+            journal.write(JournalEntry(message: line, priority: .warning, fields: fields(.collectorDown, [.reason: "\(error)"])))
             return line
         }
     }
@@ -72,11 +72,11 @@ struct Delivery {
             journal.write(
                 JournalEntry(
                     message: "drew \(paths.count) graphs in \(settings.graphsPath)", priority: .notice,
-                    fields: fields("graphs", ["CORRAL_GRAPHS": paths.joined(separator: " ")])))
+                    fields: fields(.graphs, [.graphs: paths.joined(separator: " ")])))
         } catch {
             let line = "no graphs: \(error)"
             lines.append(line)
-            journal.write(JournalEntry(message: line, priority: .warning, fields: fields("graphs_failed", ["CORRAL_REASON": "\(error)"])))
+            journal.write(JournalEntry(message: line, priority: .warning, fields: fields(.graphsFailed, [.reason: "\(error)"])))
         }
         return lines
     }
@@ -85,7 +85,7 @@ struct Delivery {
     /// container back), its end, dropped and rejected records.
     private mutating func note(_ report: ShipReport) async {
         for notice in report.notices {
-            journal.write(JournalEntry(message: notice, priority: .error, fields: fields("record_rejected", ["CORRAL_REASON": notice])))
+            journal.write(JournalEntry(message: notice, priority: .error, fields: fields(.recordRejected, [.reason: notice])))
         }
         if report.deferred { return }
         if let failure = report.failure {
@@ -95,7 +95,7 @@ struct Delivery {
                     JournalEntry(
                         message: "cannot deliver logs to the collector: \(failure); \(report.pending) records wait in the spool",
                         priority: .warning,
-                        fields: fields("delivery_failed", ["CORRAL_REASON": failure, "CORRAL_SPOOL_DEPTH": "\(report.pending)"])))
+                        fields: fields(.deliveryFailed, [.reason: failure, .spoolDepth: "\(report.pending)"])))
             }
             // Bring a stopped or removed collector back; it answers by a later round.
             do throws(CollectorContainer.Failure) {
@@ -103,24 +103,24 @@ struct Delivery {
                     journal.write(
                         JournalEntry(
                             message: "collector \(settings.name) was down: \(outcome.rawValue) it again", priority: .notice,
-                            fields: fields("collector_up", [:])))
+                            fields: fields(.collectorUp, [:])))
                 }
             } catch {
                 journal.write(
                     JournalEntry(
                         message: "cannot bring the collector back: \(error)", priority: .warning,
-                        fields: fields("collector_down", ["CORRAL_REASON": "\(error)"])))
+                        fields: fields(.collectorDown, [.reason: "\(error)"])))
             }
         } else if down, report.deliveredTotal + report.duplicates > 0 || report.pending == 0 {
             down = false
             journal.write(
                 JournalEntry(
                     message: "the collector answers again: delivered \(report.deliveredTotal) waiting records", priority: .notice,
-                    fields: fields("delivery_resumed", ["CORRAL_DELIVERED": "\(report.deliveredTotal)"])))
+                    fields: fields(.deliveryResumed, [.delivered: "\(report.deliveredTotal)"])))
         }
     }
 
-    private func fields(_ event: String, _ extra: KeyValuePairs<String, String>) -> [JournalEntry.Field] {
-        [.init("CORRAL_EVENT", event)] + extra.map { .init($0.key, $0.value) }
+    private func fields(_ event: JournalEvent, _ extra: KeyValuePairs<JournalField, String>) -> [JournalEntry.Field] {
+        [.event(event)] + extra.map { .init($0.key, $0.value) }
     }
 }

@@ -47,14 +47,14 @@ public struct EnforcerService: Service {
         for repair in await spool?.repairs ?? [] {
             journal.write(
                 JournalEntry(
-                    message: repair, priority: .warning, fields: [.init("CORRAL_EVENT", "spool_repaired"), .init("CORRAL_REASON", repair)]))
+                    message: repair, priority: .warning, fields: [.event(.spoolRepaired), .init(.reason, repair)]))
         }
         journal.write(
             JournalEntry(
                 message:
                     "corral enforce started: keep \(config.policy.desiredHigh) high and \(config.policy.desiredLow) low every \(Planner.oneDecimal(config.intervalSeconds)) s"
                     + (config.dryRun ? " (dry run)" : ""),
-                fields: [.init("CORRAL_EVENT", "start")]
+                fields: [.event(.start)]
                     + CycleJournal.commonFields(cycle: 0, dryRun: config.dryRun, selector: config.selector)))
         // Ready as soon as it runs: a daemon that is not up yet is waited for, not a failed start.
         notifier.ready(status: "starting: connecting to \(connector.endpoint)")
@@ -81,9 +81,9 @@ public struct EnforcerService: Service {
         }
         for line in GeneratorStopper(mode: config.dryRun ? .none : config.generator).stop() {
             say(line)
-            journal.write(JournalEntry(message: line, fields: [.init("CORRAL_EVENT", "generator_stopped")]))
+            journal.write(JournalEntry(message: line, fields: [.event(.generatorStopped)]))
         }
-        journal.write(JournalEntry(message: "corral enforce stopped", fields: [.init("CORRAL_EVENT", "stop")]))
+        journal.write(JournalEntry(message: "corral enforce stopped", fields: [.event(.stop)]))
     }
 
     func loop(runtime: any ContainerRuntime, spool: Spool?, delivery: inout Delivery?) async throws {
@@ -117,7 +117,7 @@ public struct EnforcerService: Service {
                     journal.write(
                         JournalEntry(
                             message: "\(error)", priority: .error,
-                            fields: [.init("CORRAL_EVENT", "error"), .init("CORRAL_REASON", "\(error)")]))
+                            fields: [.event(.error), .init(.reason, "\(error)")]))
                     metrics?.error("spool")
                 }
             }
@@ -143,8 +143,8 @@ public struct EnforcerService: Service {
                 "spool full: dropped the \(drop.count) oldest undelivered \(drop.stream.rawValue) records (bound \(drop.bound) per stream); the collector has been unreachable too long",
             priority: .error,
             fields: [
-                .init("CORRAL_EVENT", "spool_dropped"), .init("CORRAL_DROPPED", "\(drop.count)"),
-                .init("CORRAL_STREAM", drop.stream.rawValue),
+                .event(.spoolDropped), .init(.dropped, "\(drop.count)"),
+                .init(.stream, drop.stream.rawValue),
             ])
     }
 

@@ -18,13 +18,16 @@ public struct JournalEntry: Sendable, Equatable {
     public var fields: [Field]
 
     public struct Field: Sendable, Equatable {
-        public var name: String
+        public var name: JournalField
         public var value: String
 
-        public init(_ name: String, _ value: String) {
+        public init(_ name: JournalField, _ value: String) {
             self.name = name
             self.value = value
         }
+
+        /// `CORRAL_EVENT=<event>`.
+        public static func event(_ event: JournalEvent) -> Field { Field(.event, event.rawValue) }
     }
 
     public init(message: String, priority: Priority = .info, fields: [Field]) {
@@ -33,9 +36,12 @@ public struct JournalEntry: Sendable, Equatable {
         self.fields = fields
     }
 
-    public subscript(_ name: String) -> String? {
+    public subscript(_ name: JournalField) -> String? {
         fields.first { $0.name == name }?.value
     }
+
+    /// The entry's `CORRAL_EVENT`, when it is one Corral writes.
+    public var event: JournalEvent? { self[.event].flatMap(JournalEvent.init(rawValue:)) }
 }
 
 /// Where entries go. The enforcer holds one; tests read what it wrote back

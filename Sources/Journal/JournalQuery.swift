@@ -10,7 +10,10 @@ public struct JournalQuery: Sendable {
         /// Microseconds since the epoch (`__REALTIME_TIMESTAMP`).
         public let realtimeMicroseconds: UInt64
 
-        public subscript(_ name: String) -> String? { fields[name] }
+        public subscript(_ name: JournalField) -> String? { fields[name.rawValue] }
+
+        /// journald's own `MESSAGE`.
+        public var message: String? { fields["MESSAGE"] }
 
         public var date: Date { Date(timeIntervalSince1970: Double(realtimeMicroseconds) / 1e6) }
     }
@@ -41,13 +44,40 @@ public struct JournalQuery: Sendable {
         self.directory = directory
     }
 
-    /// Corral's entries matching every `FIELD=value` in `matches`, oldest first.
-    public func entries(matching matches: [String]) throws(Failure) -> [Entry] {
+    /// One `FIELD=value` match: one of Corral's fields, or journald's own
+    /// (`_PID`, `SYSLOG_IDENTIFIER`).
+    public struct Match: Sendable, Equatable {
+        public let name: String
+        public let value: String
+
+        public init(_ field: JournalField, _ value: String) {
+            self.init(journald: field.rawValue, value)
+        }
+
+        public init(journald name: String, _ value: String) {
+            self.name = name
+            self.value = value
+        }
+
+        /// `FIELD=value`, as journalctl takes it; nil without a `=`.
+        public init?(argument: String) {
+            guard let equals = argument.firstIndex(of: "=") else { return nil }
+            self.init(journald: String(argument[..<equals]), String(argument[argument.index(after: equals)...]))
+        }
+
+        public static func event(_ event: JournalEvent) -> Match { Match(.event, event.rawValue) }
+
+        var argument: String { "\(name)=\(value)" }
+    }
+
+    /// Corral's entries matching `matches`, oldest first. Matches on
+    /// different fields must all hold; matches on one field, any of them.
+    public func entries(matching matches: [Match]) throws(Failure) -> [Entry] {
         var arguments = ["-t", identifier, "-o", "json", "--no-pager"]
         if let since { arguments += ["--since", since] }
         if let until { arguments += ["--until", until] }
         if let directory { arguments += ["-D", directory] }
-        arguments += matches
+        arguments += matches.map(\.argument)
         guard let journalctl = Self.locate() else { throw .journalctlMissing }
         let (status, output, errors) = Self.run(journalctl, arguments)
         guard status == 0 else {

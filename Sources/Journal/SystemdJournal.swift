@@ -26,7 +26,7 @@ public final class SystemdJournal: JournalSink {
 
     public func write(_ entry: JournalEntry) {
         var lines = ["MESSAGE=\(entry.message)", "PRIORITY=\(entry.priority.rawValue)", "SYSLOG_IDENTIFIER=\(Self.identifier)"]
-        lines += entry.fields.map { "\($0.name)=\($0.value)" }
+        lines += entry.fields.map { "\($0.name.rawValue)=\($0.value)" }
         guard usesJournal else {
             Self.stderr(lines.joined(separator: "\n") + "\n\n")
             return

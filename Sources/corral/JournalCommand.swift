@@ -50,7 +50,7 @@ struct JournalCommand: ParsableCommand {
 
         func run() throws {
             // Two matches on one field: journalctl shows entries matching either, in time order.
-            let rows = try fetch(window.query, ["CORRAL_EVENT=kill", "CORRAL_EVENT=kill_failed"]).map(DecisionRow.init)
+            let rows = try fetch(window.query, [.event(.kill), .event(.killFailed)]).map(DecisionRow.init)
             DecisionRow.print(rows, json: window.json, empty: "no kills in that window")
         }
     }
@@ -67,10 +67,10 @@ struct JournalCommand: ParsableCommand {
 
         func run() throws {
             let hex = container.allSatisfy(\.isHexDigit)
-            let field =
-                hex && container.count == 64 ? "CONTAINER_ID_FULL" : hex && container.count == 12 ? "CONTAINER_ID" : "CONTAINER_NAME"
-            let rows = try fetch(window.query, ["\(field)=\(container)"]).map(DecisionRow.init)
-            DecisionRow.print(rows, json: window.json, empty: "no entries about \(container) (by \(field))")
+            let field: JournalField =
+                hex && container.count == 64 ? .containerIDFull : hex && container.count == 12 ? .containerID : .containerName
+            let rows = try fetch(window.query, [.init(field, container)]).map(DecisionRow.init)
+            DecisionRow.print(rows, json: window.json, empty: "no entries about \(container) (by \(field.rawValue))")
         }
     }
 
@@ -88,7 +88,7 @@ struct JournalCommand: ParsableCommand {
         }
 
         func run() throws {
-            var entries = try fetch(window.query, ["CORRAL_EVENT=cycle"])
+            var entries = try fetch(window.query, [.event(.cycle)])
             if let last { entries = Array(entries.suffix(last)) }
             let rows = entries.map(CycleRow.init)
             if window.json {
@@ -103,7 +103,7 @@ struct JournalCommand: ParsableCommand {
 }
 
 /// The journal's entries, or a one-line error that says what failed.
-private func fetch(_ query: JournalQuery, _ matches: [String]) throws -> [JournalQuery.Entry] {
+private func fetch(_ query: JournalQuery, _ matches: [JournalQuery.Match]) throws -> [JournalQuery.Entry] {
     do {
         return try query.entries(matching: matches)
     } catch {
@@ -123,20 +123,20 @@ struct DecisionRow {
 
     var cells: [String] {
         [
-            TextTable.time(entry.date), entry["CORRAL_EVENT"] ?? "", entry["CORRAL_CYCLE"] ?? "",
-            entry["CONTAINER_NAME"] ?? entry["CONTAINER_IMAGE"] ?? "",
-            entry["CORRAL_CLASS"] ?? "", entry["CORRAL_RANK"] ?? "", entry["CORRAL_CPU_PERCENT"] ?? "", entry["CORRAL_MEM_PERCENT"] ?? "",
-            entry["CORRAL_RSS_KB"] ?? "", entry["CORRAL_REASON"] ?? entry["MESSAGE"] ?? "",
+            TextTable.time(entry.date), entry[.event] ?? "", entry[.cycle] ?? "",
+            entry[.containerName] ?? entry[.containerImage] ?? "",
+            entry[.containerClass] ?? "", entry[.rank] ?? "", entry[.cpuPercent] ?? "", entry[.memPercent] ?? "",
+            entry[.rssKb] ?? "", entry[.reason] ?? entry.message ?? "",
         ]
     }
 
     var json: String {
         TextTable.json([
-            "time": TextTable.rfc3339(entry.date), "event": entry["CORRAL_EVENT"], "cycle": entry["CORRAL_CYCLE"].flatMap { Int($0) },
-            "container_id": entry["CONTAINER_ID_FULL"], "name": entry["CONTAINER_NAME"], "image": entry["CONTAINER_IMAGE"],
-            "class": entry["CORRAL_CLASS"], "rank": entry["CORRAL_RANK"], "cpu_percent": entry["CORRAL_CPU_PERCENT"].flatMap { Double($0) },
-            "mem_percent": entry["CORRAL_MEM_PERCENT"].flatMap { Double($0) }, "rss_kb": entry["CORRAL_RSS_KB"].flatMap { Int($0) },
-            "vsz_kb": entry["CORRAL_VSZ_KB"].flatMap { Int($0) }, "reason": entry["CORRAL_REASON"], "message": entry["MESSAGE"],
+            "time": TextTable.rfc3339(entry.date), "event": entry[.event], "cycle": entry[.cycle].flatMap { Int($0) },
+            "container_id": entry[.containerIDFull], "name": entry[.containerName], "image": entry[.containerImage],
+            "class": entry[.containerClass], "rank": entry[.rank], "cpu_percent": entry[.cpuPercent].flatMap { Double($0) },
+            "mem_percent": entry[.memPercent].flatMap { Double($0) }, "rss_kb": entry[.rssKb].flatMap { Int($0) },
+            "vsz_kb": entry[.vszKb].flatMap { Int($0) }, "reason": entry[.reason], "message": entry.message,
         ])
     }
 
@@ -161,18 +161,18 @@ struct CycleRow {
 
     var cells: [String] {
         [
-            TextTable.time(entry.date), entry["CORRAL_CYCLE"] ?? "", entry["CORRAL_MANAGED"] ?? "", entry["CORRAL_KEPT"] ?? "",
-            entry["CORRAL_KILLED"] ?? "", entry["CORRAL_STARTED"] ?? "", entry["CORRAL_SOURCE"] ?? "", entry["CORRAL_DURATION_MS"] ?? "",
+            TextTable.time(entry.date), entry[.cycle] ?? "", entry[.managed] ?? "", entry[.kept] ?? "",
+            entry[.killed] ?? "", entry[.started] ?? "", entry[.source] ?? "", entry[.durationMs] ?? "",
         ]
     }
 
     var json: String {
-        func int(_ name: String) -> Int? { entry[name].flatMap { Int($0) } }
+        func int(_ name: JournalField) -> Int? { entry[name].flatMap { Int($0) } }
         return TextTable.json([
-            "time": TextTable.rfc3339(entry.date), "cycle": int("CORRAL_CYCLE"), "managed": int("CORRAL_MANAGED"),
-            "kept": int("CORRAL_KEPT"),
-            "killed": int("CORRAL_KILLED"), "started": int("CORRAL_STARTED"), "source": entry["CORRAL_SOURCE"],
-            "duration_ms": entry["CORRAL_DURATION_MS"].flatMap { Double($0) }, "dry_run": entry["CORRAL_DRY_RUN"] != nil ? true : nil,
+            "time": TextTable.rfc3339(entry.date), "cycle": int(.cycle), "managed": int(.managed),
+            "kept": int(.kept),
+            "killed": int(.killed), "started": int(.started), "source": entry[.source],
+            "duration_ms": entry[.durationMs].flatMap { Double($0) }, "dry_run": entry[.dryRun] != nil ? true : nil,
         ])
     }
 }

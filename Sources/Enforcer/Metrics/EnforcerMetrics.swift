@@ -8,7 +8,8 @@ import Prometheus
 ///
 ///     corral_cycle_duration_seconds        histogram
 ///     corral_cycles_total                  counter
-///     corral_containers{class,state}       gauge: kept, killed, kill_failed, protected, unmanaged
+///     corral_containers{class,state}       gauge: a decision's fate (kept, killed, vanished, refused,
+///                                          failed, would_kill), or unmeasured, protected, unmanaged
 ///     corral_kills_total{class,reason}     counter: surplus, vanished (gone before the kill)
 ///     corral_kill_failures_total{class}    counter
 ///     corral_starts_total{class}           counter
@@ -27,7 +28,7 @@ public final class EnforcerMetrics: Sendable {
     private let memoryUsed: Gauge
 
     static let classes = ["high", "low"]
-    static let states = ["kept", "killed", "kill_failed", "unmeasured", "protected", "unmanaged"]
+    static let states = Fate.allCases.map(\.rawValue) + ["unmeasured", "protected", "unmanaged"]
     static let sources = ["kernel", "procfs"]
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -85,21 +86,15 @@ public final class EnforcerMetrics: Sendable {
             }
             for decision in report.plan?.decisions ?? [] {
                 let cls = decision.containerClass.rawValue
-                let state: String
-                switch (decision.action, report.kills[decision.id]) {
-                case (.keep, _): state = "kept"
-                case (.kill, .removed?), (.kill, .alreadyGone?): state = "killed"
-                case (.kill, .failed?), (.kill, .refused?): state = "kill_failed"
-                case (.kill, nil): state = report.dryRun ? "killed" : "kill_failed"
-                }
-                counts[cls, default: [:]][state, default: 0] += 1
-                switch report.kills[decision.id] {
-                case .removed?: kills(cls, "surplus").increment()
-                case .alreadyGone?: kills(cls, "vanished").increment()
-                case .failed?, .refused?:
+                let fate = report.fate(of: decision)
+                counts[cls, default: [:]][fate.rawValue, default: 0] += 1
+                switch fate {
+                case .killed: kills(cls, "surplus").increment()
+                case .vanished: kills(cls, "vanished").increment()
+                case .refused, .failed:
                     killFailures(cls).increment()
                     errors("kill").increment()
-                case nil: break
+                case .kept, .wouldKill: break
                 }
             }
             for item in report.plan?.unmeasured ?? [] { counts[item.containerClass.rawValue, default: [:]]["unmeasured", default: 0] += 1 }

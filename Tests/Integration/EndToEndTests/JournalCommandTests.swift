@@ -19,16 +19,16 @@ extension EndToEnd {
                 JournalEntry(
                     message: "killed \(name)",
                     fields: [
-                        .init("CORRAL_EVENT", "kill"), .init("CORRAL_CYCLE", "7"), .init("CONTAINER_ID", String(id.prefix(12))),
-                        .init("CONTAINER_ID_FULL", id), .init("CONTAINER_NAME", name), .init("CORRAL_CLASS", "high"),
-                        .init("CORRAL_RANK", "3/4"),
-                        .init("CORRAL_CPU_PERCENT", "97.5"), .init("CORRAL_MEM_PERCENT", "1.06"), .init("CORRAL_RSS_KB", "262144"),
-                        .init("CORRAL_REASON", "surplus high: rank 3 of 4"),
+                        .init(.event, "kill"), .init(.cycle, "7"), .init(.containerID, String(id.prefix(12))),
+                        .init(.containerIDFull, id), .init(.containerName, name), .init(.containerClass, "high"),
+                        .init(.rank, "3/4"),
+                        .init(.cpuPercent, "97.5"), .init(.memPercent, "1.06"), .init(.rssKb, "262144"),
+                        .init(.reason, "surplus high: rank 3 of 4"),
                     ]))
             journal.write(
                 JournalEntry(
                     message: "kept \(name)",
-                    fields: [.init("CORRAL_EVENT", "keep"), .init("CONTAINER_NAME", name), .init("CORRAL_CYCLE", "6")]))
+                    fields: [.init(.event, "keep"), .init(.containerName, name), .init(.cycle, "6")]))
 
             let history = try await poll("both entries in the journal", seconds: 20) { () -> [[String: Any]]? in
                 let result = try runCommand(corral, ["journal", "container", name, "--json"])

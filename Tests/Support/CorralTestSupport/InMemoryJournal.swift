@@ -15,5 +15,5 @@ public final class InMemoryJournal: JournalSink, @unchecked Sendable {
     public var entries: [JournalEntry] { lock.withLock { kept } }
 
     /// The CORRAL_EVENT of every entry, in order.
-    public var events: [String] { entries.compactMap { $0["CORRAL_EVENT"] } }
+    public var events: [String] { entries.compactMap { $0[.event] } }
 }

@@ -5,7 +5,7 @@ import Journal
 /// the same reader `corral journal` uses), matching every `FIELD=value`
 /// given, each entry its fields as strings.
 public func journalEntries(_ matches: [String]) throws -> [[String: String]] {
-    try JournalQuery().entries(matching: matches).map(\.fields)
+    try JournalQuery().entries(matching: matches.compactMap(JournalQuery.Match.init(argument:))).map(\.fields)
 }
 
 /// Polls the journal until `count` entries match, or the deadline passes.
