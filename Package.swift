@@ -51,19 +51,39 @@ let package = Package(
             ]
         ),
 
-        // The cycle, the kill pool, the reports, the collector's container,
-        // the metrics, the long-running services.
+        // Every setting of `corral enforce`: the TOML file, defaults, validation.
         .target(
-            name: "Enforcer",
+            name: "Settings",
+            dependencies: ["CorralCore", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+
+        // Act on a plan through a ContainerRuntime: the kill pool, the starter,
+        // and the cycle's outcome (each decision's fate) that reports read.
+        .target(name: "Actuation", dependencies: ["CorralCore", "ContainerRuntime"]),
+
+        // Each cycle's outcome, written out: the console's tables, journal
+        // entries, the collector's records, Prometheus metrics and their endpoint.
+        .target(
+            name: "Reports",
             dependencies: [
-                "CorralCore", "Probe", "ContainerRuntime", "Journal", "Collector",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
+                "CorralCore", "Actuation", "Journal", "Collector",
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+
+        // The enforcer as a service: probe, plan, act and report every
+        // interval; the collector's container and delivery; the generator's stop.
+        .target(
+            name: "Enforcer",
+            dependencies: [
+                "CorralCore", "Probe", "ContainerRuntime", "Journal", "Collector", "Settings", "Actuation", "Reports",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -95,6 +115,8 @@ let package = Package(
                 "DockerEngine",
                 "DockerRuntime",
                 "Probe",
+                "Settings",
+                "Reports",
                 "Enforcer",
                 "Journal",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -109,6 +131,7 @@ let package = Package(
                 "DockerEngine",
                 "DockerRuntime",
                 "Probe",
+                "Settings",
                 "Enforcer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -145,7 +168,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EnforcerTests",
-            dependencies: ["Enforcer", "Collector", "CorralCore", "ContainerRuntime", "Journal", "CorralTestSupport"],
+            dependencies: [
+                "Enforcer", "Settings", "Actuation", "Reports", "Collector", "CorralCore", "ContainerRuntime", "Journal",
+                "CorralTestSupport",
+            ],
             path: "Tests/Unit/EnforcerTests"
         ),
         .testTarget(
@@ -158,8 +184,8 @@ let package = Package(
         .testTarget(
             name: "HostTests",
             dependencies: [
-                "Enforcer", "Collector", "CorralCore", "Probe", "ContainerRuntime", "DockerEngine", "DockerRuntime", "Journal",
-                "CorralTestSupport",
+                "Enforcer", "Settings", "Actuation", "Reports", "Collector", "CorralCore", "Probe", "ContainerRuntime",
+                "DockerEngine", "DockerRuntime", "Journal", "CorralTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -1,7 +1,9 @@
+import Actuation
 import Collector
 import ContainerRuntime
 import CorralCore
 import Foundation
+import Settings
 
 /// The log collector's container: created at the enforcer's start or reused
 /// when one already runs, with host networking on 127.0.0.1 and the store on a

@@ -1,6 +1,8 @@
+import Actuation
 import ContainerRuntime
 import CorralCore
 import Probe
+import Settings
 
 /// One cycle: snapshot, plan, act. Holds what lasts between cycles (the CPU
 /// meter, the snapshot source, the containers it started that are still

@@ -1,7 +1,9 @@
+import Actuation
 import Collector
 import ContainerRuntime
 import Foundation
 import Journal
+import Settings
 
 /// The enforcer's side of the log collector at run time: keeps the container
 /// up, ships the spool after every cycle, and at shutdown delivers what is

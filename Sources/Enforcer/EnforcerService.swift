@@ -1,10 +1,13 @@
+import Actuation
 import Collector
 import ContainerRuntime
 import CorralCore
 import Foundation
 import Journal
 import Logging
+import Reports
 import ServiceLifecycle
+import Settings
 
 /// The enforcer as a long-running service: a cycle every interval until the
 /// ServiceGroup's graceful shutdown (SIGINT, SIGTERM) or `cycles` cycles.

@@ -1,17 +1,12 @@
+import Actuation
 import Foundation
+import Settings
 
-/// Turns the generator off when the enforcer stops, as the brief asks: its
-/// crontab lines (tagged `# corral-generator` by generator.sh) and/or its
-/// systemd timer. Every outcome is a sentence for the console and journal.
+/// Turns the generator off when the enforcer stops: its crontab lines
+/// (tagged `# corral-generator` by generator.sh) and/or its systemd timer.
+/// Every outcome is a sentence for the console and journal.
 public struct GeneratorStopper: Sendable {
-    public enum Mode: String, Sendable, CaseIterable {
-        /// The crontab lines when there are any, and the timer under systemd.
-        case auto
-        case cron
-        case timer
-        /// Leave the generator alone.
-        case none
-    }
+    public typealias Mode = GeneratorMode
 
     public let mode: Mode
     public let cronTag: String

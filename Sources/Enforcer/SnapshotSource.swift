@@ -1,6 +1,8 @@
+import Actuation
 import ContainerRuntime
 import CorralCore
 import Probe
+import Settings
 
 /// Where each cycle's figures come from: the kernel module's document when its
 /// file exists, else the userspace twin; plus cgroup statistics and what

@@ -1,4 +1,6 @@
+import Actuation
 import Foundation
+import Settings
 
 #if canImport(Glibc)
     import Glibc

@@ -3,6 +3,7 @@ import DockerEngine
 import DockerRuntime
 import Enforcer
 import Foundation
+import Settings
 
 /// One enforcer cycle over 50 managed containers (45 surplus), from snapshot
 /// to the last removal, against the approaches peer projects use on the same

@@ -4,7 +4,9 @@ import Enforcer
 import Foundation
 import Journal
 import Logging
+import Reports
 import ServiceLifecycle
+import Settings
 
 struct EnforceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,6 +2,7 @@ import ArgumentParser
 import ContainerRuntime
 import DockerEngine
 import Enforcer
+import Settings
 
 /// Options every subcommand that talks to the daemon shares.
 struct EngineOptions: ParsableArguments {

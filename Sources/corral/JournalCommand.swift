@@ -1,4 +1,5 @@
 import ArgumentParser
+import CorralCore
 import Foundation
 import Journal
 
@@ -132,7 +133,7 @@ struct DecisionRow {
 
     var json: String {
         TextTable.json([
-            "time": TextTable.rfc3339(entry.date), "event": entry[.event], "cycle": entry[.cycle].flatMap { Int($0) },
+            "time": Timestamp.rfc3339(entry.date), "event": entry[.event], "cycle": entry[.cycle].flatMap { Int($0) },
             "container_id": entry[.containerIDFull], "name": entry[.containerName], "image": entry[.containerImage],
             "class": entry[.containerClass], "rank": entry[.rank], "cpu_percent": entry[.cpuPercent].flatMap { Double($0) },
             "mem_percent": entry[.memPercent].flatMap { Double($0) }, "rss_kb": entry[.rssKb].flatMap { Int($0) },
@@ -169,7 +170,7 @@ struct CycleRow {
     var json: String {
         func int(_ name: JournalField) -> Int? { entry[name].flatMap { Int($0) } }
         return TextTable.json([
-            "time": TextTable.rfc3339(entry.date), "cycle": int(.cycle), "managed": int(.managed),
+            "time": Timestamp.rfc3339(entry.date), "cycle": int(.cycle), "managed": int(.managed),
             "kept": int(.kept),
             "killed": int(.killed), "started": int(.started), "source": entry[.source],
             "duration_ms": entry[.durationMs].flatMap { Double($0) }, "dry_run": entry[.dryRun] != nil ? true : nil,
@@ -196,12 +197,6 @@ enum TextTable {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return formatter.string(from: date)
-    }
-
-    static func rfc3339(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: date)
     }
 

@@ -3,6 +3,8 @@ import CorralCore
 import DockerRuntime
 import Enforcer
 import Foundation
+import Reports
+import Settings
 
 struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

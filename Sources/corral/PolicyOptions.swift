@@ -1,6 +1,7 @@
 import ArgumentParser
 import CorralCore
 import Enforcer
+import Settings
 
 /// The config file and a flag for each of its keys; a flag wins over the file.
 struct PolicyOptions: ParsableArguments {
@@ -117,15 +118,15 @@ struct PolicyOptions: ParsableArguments {
         if let spoolMaxRecords { config.collector.spoolMaxRecords = spoolMaxRecords }
         if let metricsPort { config.metricsPort = metricsPort == 0 ? nil : metricsPort }
         if let generator {
-            guard let mode = GeneratorStopper.Mode(rawValue: generator) else {
+            guard let mode = GeneratorMode(rawValue: generator) else {
                 throw ValidationError(
-                    "--generator must be one of \(GeneratorStopper.Mode.allCases.map(\.rawValue).joined(separator: ", ")), not '\(generator)'"
+                    "--generator must be one of \(GeneratorMode.allCases.map(\.rawValue).joined(separator: ", ")), not '\(generator)'"
                 )
             }
             config.generator = mode
         }
         if let killMode {
-            guard let mode = EnforcerConfig.KillMode(rawValue: killMode) else {
+            guard let mode = KillMode(rawValue: killMode) else {
                 throw ValidationError("--kill-mode must be kill or term, not '\(killMode)'")
             }
             config.killMode = mode

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The `filters` query parameter of list and events calls: a map from a
 /// filter name to the values any of which may match.
 public struct ContainerFilters: Sendable, Equatable {
@@ -32,10 +34,10 @@ public struct ContainerFilters: Sendable, Equatable {
 
     /// The JSON object the daemon expects, keys sorted so a query is stable.
     var json: String {
-        let fields = values.keys.sorted().map { key in
-            let list = (values[key] ?? []).map(JSONText.quote).joined(separator: ",")
-            return "\(JSONText.quote(key)):[\(list)]"
-        }
-        return "{" + fields.joined(separator: ",") + "}"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding a dictionary of string lists cannot fail.
+        let data = (try? encoder.encode(values)) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
     }
 }

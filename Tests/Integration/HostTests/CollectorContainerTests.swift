@@ -1,3 +1,4 @@
+import Actuation
 import Collector
 import CorralCore
 import CorralTestSupport
@@ -5,6 +6,8 @@ import DockerEngine
 import DockerRuntime
 import Enforcer
 import Foundation
+import Reports
+import Settings
 import Testing
 
 /// The enforcer's side of the log collector, against the real collector image

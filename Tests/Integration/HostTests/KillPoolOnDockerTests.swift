@@ -1,7 +1,10 @@
+import Actuation
 import CorralCore
 import CorralTestSupport
 import DockerEngine
 import DockerRuntime
+import Reports
+import Settings
 import Testing
 
 @testable import Enforcer

@@ -1,8 +1,11 @@
+import Actuation
 import CorralTestSupport
 import Enforcer
 import Foundation
 import Logging
+import Reports
 import ServiceLifecycle
+import Settings
 import Testing
 
 /// The enforcer's /metrics endpoint on loopback, read by curl and checked by promtool.

@@ -1,6 +1,9 @@
+import Actuation
 import CorralCore
 import CorralTestSupport
 import Foundation
+import Reports
+import Settings
 import Testing
 
 @testable import Enforcer
@@ -123,9 +126,9 @@ struct ConfigTests {
 struct ReportTests {
     @Test("collector timestamps are RFC 3339, UTC, with milliseconds")
     func timestamps() {
-        #expect(CycleRecords.timestamp(.init(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
-        #expect(CycleRecords.timestamp(.init(timeIntervalSince1970: 1_795_295_235.5)) == "2026-11-21T21:07:15.500Z")
-        #expect(CycleRecords.timestamp(.init(timeIntervalSince1970: 951_782_400.007)) == "2000-02-29T00:00:00.007Z")
+        #expect(Timestamp.rfc3339(.init(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        #expect(Timestamp.rfc3339(.init(timeIntervalSince1970: 1_795_295_235.5)) == "2026-11-21T21:07:15.500Z")
+        #expect(Timestamp.rfc3339(.init(timeIntervalSince1970: 951_782_400.007)) == "2000-02-29T00:00:00.007Z")
     }
 }
 

@@ -1,7 +1,10 @@
+import Actuation
 import ContainerRuntime
 import CorralCore
 import CorralTestSupport
 import Foundation
+import Reports
+import Settings
 import Testing
 
 @testable import Enforcer

@@ -1,8 +1,11 @@
+import Actuation
 import Collector
 import ContainerRuntime
 import CorralCore
 import CorralTestSupport
 import Foundation
+import Reports
+import Settings
 import Testing
 
 @testable import Enforcer

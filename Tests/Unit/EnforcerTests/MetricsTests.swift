@@ -1,8 +1,11 @@
+import Actuation
 import CorralTestSupport
 import Enforcer
 import Foundation
 import Logging
+import Reports
 import ServiceLifecycle
+import Settings
 import Testing
 
 /// The enforcer's Prometheus metrics, as Prometheus and the Grafana dashboard see them.

@@ -1,6 +1,9 @@
+import Actuation
 import ContainerRuntime
 import CorralCore
 import CorralTestSupport
+import Reports
+import Settings
 import Testing
 
 @testable import Enforcer

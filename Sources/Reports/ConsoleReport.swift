@@ -1,3 +1,4 @@
+import Actuation
 import CorralCore
 
 /// The tables each cycle prints: host memory, the high and low containers,

@@ -1,3 +1,5 @@
+import Actuation
+import Collector
 import CorralCore
 import Journal
 
@@ -109,7 +111,7 @@ public enum CycleJournal {
         return entries
     }
 
-    static func commonFields(cycle: Int, dryRun: Bool, selector: [String: String]) -> [JournalEntry.Field] {
+    public static func commonFields(cycle: Int, dryRun: Bool, selector: [String: String]) -> [JournalEntry.Field] {
         var fields: [JournalEntry.Field] = [.init(.cycle, String(cycle))]
         if dryRun { fields.append(.init(.dryRun, "1")) }
         if !selector.isEmpty {

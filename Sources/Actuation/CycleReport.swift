@@ -51,6 +51,12 @@ public struct CycleReport: Sendable {
         public let exitCode: Int32
         /// Why it could not be removed; nil when it was.
         public let removalError: String?
+
+        public init(started: Starter.Started, exitCode: Int32, removalError: String?) {
+            self.started = started
+            self.exitCode = exitCode
+            self.removalError = removalError
+        }
     }
 
     /// Containers gone because of this cycle (killed, or vanished first).

@@ -1,3 +1,4 @@
+import Actuation
 import Logging
 import NIOCore
 import NIOHTTP1

@@ -93,10 +93,10 @@ extension EnforcerConfig {
             if let v = try reader.strings(images, "low", prefix: "scale_up_images.") { config.policy.scaleUpImages[.low] = v }
         }
         if let v = try reader.string(table, "generator") {
-            guard let mode = GeneratorStopper.Mode(rawValue: v) else {
+            guard let mode = GeneratorMode(rawValue: v) else {
                 throw reader.fail(
                     "generator",
-                    "must be one of \(GeneratorStopper.Mode.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), not \"\(v)\"")
+                    "must be one of \(GeneratorMode.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), not \"\(v)\"")
             }
             config.generator = mode
         }

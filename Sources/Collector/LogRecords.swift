@@ -1,3 +1,5 @@
+import CorralCore
+
 /// The enforcer's memory log: the host's memory at one cycle, as the log
 /// collector stores it (README, "Collector records").
 public struct MemoryRecord: Sendable, Equatable, Codable {

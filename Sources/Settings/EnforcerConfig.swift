@@ -1,17 +1,10 @@
-// Enforcer: the cycle (snapshot, plan, act, report), the kill pool, the
-// console report, and the long-running service that owns them.
+// Settings: every setting `corral enforce` runs with, from the config
+// file and the flags, validated once, with errors that name the file and key.
 
 import CorralCore
 
 /// Everything `corral enforce` runs with: the policy and how to apply it.
 public struct EnforcerConfig: Sendable, Equatable {
-    public enum KillMode: String, Sendable, Equatable, CaseIterable {
-        /// SIGKILL at once, then remove (one `rm -f`).
-        case kill
-        /// SIGTERM, `graceSeconds` to exit, then SIGKILL, then remove.
-        case term
-    }
-
     public var policy = Policy()
     /// Seconds between cycle starts.
     public var intervalSeconds: Double = 10
@@ -40,7 +33,7 @@ public struct EnforcerConfig: Sendable, Equatable {
     /// The log collector container and the delivery of the spool to it.
     public var collector = CollectorSettings()
     /// What to turn off when the enforcer stops.
-    public var generator = GeneratorStopper.Mode.auto
+    public var generator = GeneratorMode.auto
     /// The loopback port of the Prometheus metrics (`/metrics`); nil: none.
     public var metricsPort: Int? = 9411
 

@@ -1,5 +1,4 @@
 import CorralCore
-import Journal
 
 /// What became of one decision in one cycle, computed once (``CycleReport/fates``)
 /// and read under this one name by every report: the console's ACTION
@@ -32,21 +31,11 @@ public enum Fate: String, Sendable, CaseIterable {
     }
 
     /// The name in words, for people: "would kill".
-    public var words: String { rawValue.replacingOccurrences(of: "_", with: " ") }
+    public var words: String { rawValue.split(separator: "_").joined(separator: " ") }
 
     /// True when the container is gone because of this cycle.
     public var isKill: Bool { self == .killed || self == .vanished }
 
     /// True for a kill that was meant and did not happen: said loudly.
     public var isFailure: Bool { self == .refused || self == .failed }
-
-    /// The journal's `CORRAL_EVENT` for a decision with this fate (the
-    /// contract's events: keep, kill, kill_failed); `CORRAL_FATE` says which.
-    public var journalEvent: JournalEvent {
-        switch self {
-        case .kept: return .keep
-        case .killed, .vanished, .wouldKill: return .kill
-        case .refused, .failed: return .killFailed
-        }
-    }
 }

@@ -17,13 +17,13 @@ public struct KillPool: Sendable {
 
     public let runtime: any ContainerRuntime
     public let width: Int
-    public let mode: EnforcerConfig.KillMode
+    public let mode: KillMode
     public let graceSeconds: Int
     /// How long one attempt's removal may take; in term mode the grace is
     /// added, so the attempt covers SIGTERM, the grace, SIGKILL and removal.
     public let deadline: Duration
 
-    public init(runtime: any ContainerRuntime, width: Int, mode: EnforcerConfig.KillMode, graceSeconds: Int, deadline: Duration) {
+    public init(runtime: any ContainerRuntime, width: Int, mode: KillMode, graceSeconds: Int, deadline: Duration) {
         self.runtime = runtime
         self.width = width
         self.mode = mode

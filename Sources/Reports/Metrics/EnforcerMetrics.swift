@@ -1,3 +1,4 @@
+import Actuation
 import Collector
 import CorralCore
 import Prometheus
@@ -67,7 +68,7 @@ public final class EnforcerMetrics: Sendable {
 
     // MARK: - Updates
 
-    func cycle(_ report: CycleReport, duration: Duration, spoolDepth depth: Int) {
+    public func cycle(_ report: CycleReport, duration: Duration, spoolDepth depth: Int) {
         cycles.increment()
         cycleDuration.record(duration)
         spoolDepth.set(to: Double(depth))
@@ -107,7 +108,7 @@ public final class EnforcerMetrics: Sendable {
         if failedStarts > 0 { errors("start").increment(by: Int64(failedStarts)) }
     }
 
-    func delivered(_ report: ShipReport) {
+    public func delivered(_ report: ShipReport) {
         for (stream, count) in report.delivered { delivered(stream).increment(by: Int64(count)) }
         spoolDepth.set(to: Double(report.pending))
         guard !report.deferred else { return }
@@ -115,11 +116,11 @@ public final class EnforcerMetrics: Sendable {
         if report.failure != nil { errors("delivery").increment() }
     }
 
-    func spoolDropped(_ drops: [Spool.Dropped]) {
+    public func spoolDropped(_ drops: [Spool.Dropped]) {
         for drop in drops { dropped(drop.stream).increment(by: Int64(drop.count)) }
     }
 
-    func error(_ kind: String) { errors(kind).increment() }
+    public func error(_ kind: String) { errors(kind).increment() }
 
     // MARK: - Series
 
