@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         // The domain in values: labels, classes, and later the policy and planner. No I/O.
@@ -29,13 +31,22 @@ let package = Package(
 
         // What the containers consume: the sysinfo document (kernel module or
         // procfs twin), cgroup statistics, CPU%, merged into a Snapshot.
-        .target(name: "Probe", dependencies: ["CorralCore", "CCgroup"]),
+        .target(
+            name: "Probe",
+            dependencies: ["CorralCore", "CCgroup", .product(name: "SystemPackage", package: "swift-system")]
+        ),
 
         // libsystemd (libsystemd-dev): sd_journal_sendv and sd_notify.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
 
         // Decisions to journald with structured fields.
-        .target(name: "Journal", dependencies: ["CorralCore", "CSystemd"]),
+        .target(
+            name: "Journal",
+            dependencies: [
+                "CorralCore", "CSystemd", .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
 
         // The enforcer's side of the log collector: the durable, bounded spool,
         // the collector's HTTP client and the shipper between them.
@@ -48,6 +59,7 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
 
@@ -83,6 +95,8 @@ let package = Package(
             dependencies: [
                 "CorralCore", "Probe", "ContainerRuntime", "Journal", "Collector", "Settings", "Actuation", "Reports",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -25,6 +25,10 @@ public actor Spool {
         }
     }
 
+    /// Its jobs run on a thread of its own: they fsync.
+    private let executor = SpoolExecutor()
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
     /// Undelivered records, oldest first, as the JSON text of each line.
     public struct Batch: Sendable {
         public let stream: SpoolStream

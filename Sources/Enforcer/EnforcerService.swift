@@ -82,7 +82,7 @@ public struct EnforcerService: Service {
                 }
             }
         }
-        for line in GeneratorStopper(mode: config.dryRun ? .none : config.generator).stop() {
+        for line in await GeneratorStopper(mode: config.dryRun ? .none : config.generator).stop() {
             say(line)
             journal.write(JournalEntry(message: line, fields: [.event(.generatorStopped)]))
         }

@@ -1,6 +1,8 @@
 import Actuation
 import Foundation
 import Settings
+import Subprocess
+import SystemPackage
 
 /// Turns the generator off when the enforcer stops: its crontab lines
 /// (tagged `# corral-generator` by generator.sh) and/or its systemd timer.
@@ -19,10 +21,10 @@ public struct GeneratorStopper: Sendable {
     }
 
     /// Stops the generator; returns what was done or why not.
-    public func stop() -> [String] {
+    public func stop() async -> [String] {
         var said: [String] = []
         if mode == .cron || mode == .auto {
-            if let line = removeCronLines() { said.append(line) }
+            if let line = await removeCronLines() { said.append(line) }
         }
         // Under systemd (INVOCATION_ID is set for a unit's processes) the
         // timer is BindsTo= the enforcer: systemd stops it with the enforcer
@@ -30,16 +32,16 @@ public struct GeneratorStopper: Sendable {
         // restart and leave the generator off for good.
         let underSystemd = ProcessInfo.processInfo.environment["INVOCATION_ID"] != nil
         if mode == .timer || (mode == .auto && !underSystemd && FileManager.default.fileExists(atPath: "/run/systemd/system")) {
-            if let line = stopTimer() { said.append(line) }
+            if let line = await stopTimer() { said.append(line) }
         }
         return said
     }
 
-    func removeCronLines() -> String? {
+    func removeCronLines() async -> String? {
         guard let crontab = Self.which("crontab") else {
             return mode == .cron ? "generator: crontab is not installed; no cron lines to remove" : nil
         }
-        let listed = Self.run(crontab, ["-l"])
+        let listed = await Self.run(crontab, ["-l"])
         guard listed.status == 0 else { return mode == .cron ? "generator: root has no crontab; nothing to remove" : nil }
         let lines = listed.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let kept = lines.filter { !isGeneratorLine($0) }
@@ -47,7 +49,7 @@ public struct GeneratorStopper: Sendable {
         guard removed > 0 else { return mode == .cron ? "generator: no crontab lines tagged '\(cronTag)'" : nil }
         var table = kept.joined(separator: "\n")
         if !table.hasSuffix("\n") { table += "\n" }
-        let written = Self.run(crontab, ["-"], input: table)
+        let written = await Self.run(crontab, ["-"], input: table)
         guard written.status == 0 else { return "generator: crontab refused the table without its lines: \(written.output)" }
         return "generator: removed its \(removed) crontab line\(removed == 1 ? "" : "s")"
     }
@@ -58,11 +60,11 @@ public struct GeneratorStopper: Sendable {
         line.hasPrefix("* * * * * ") && line.hasSuffix(" " + cronTag)
     }
 
-    func stopTimer() -> String? {
+    func stopTimer() async -> String? {
         guard let systemctl = Self.which("systemctl") else { return "generator: systemctl is not installed; cannot stop \(timerUnit)" }
-        let active = Self.run(systemctl, ["is-active", "--quiet", timerUnit])
+        let active = await Self.run(systemctl, ["is-active", "--quiet", timerUnit])
         guard active.status == 0 else { return mode == .timer ? "generator: \(timerUnit) is not active" : nil }
-        let stopped = Self.run(systemctl, ["stop", timerUnit])
+        let stopped = await Self.run(systemctl, ["stop", timerUnit])
         guard stopped.status == 0 else { return "generator: systemctl stop \(timerUnit) failed: \(stopped.output)" }
         return "generator: stopped \(timerUnit)"
     }
@@ -76,27 +78,21 @@ public struct GeneratorStopper: Sendable {
         return nil
     }
 
-    /// Runs a program to completion; its stdout and stderr together.
-    static func run(_ executable: String, _ arguments: [String], input: String? = nil) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        let stdin = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+    /// Runs a program to completion (Subprocess: no thread blocks while it
+    /// runs); its stdout and stderr together, trimmed.
+    static func run(_ executable: String, _ arguments: [String], input: String = "") async -> (status: Int32, output: String) {
         do {
-            try process.run()
+            let result = try await Subprocess.run(
+                .path(FilePath(executable)), arguments: Arguments(arguments), input: .array(Array(input.utf8)),
+                output: .string(limit: 4 << 20), error: .combinedWithOutput)
+            let status: Int32
+            switch result.terminationStatus {
+            case .exited(let code): status = code
+            case .signaled(let signal): status = 128 + signal
+            }
+            return (status, result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))
         } catch {
             return (127, "\(error)")
         }
-        if let input {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try? stdin.fileHandleForWriting.close()
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }

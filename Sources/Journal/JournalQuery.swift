@@ -1,4 +1,6 @@
 import Foundation
+import Subprocess
+import SystemPackage
 
 /// Reads Corral's entries back from the journal, through `journalctl -o json`
 /// (the same reader operators use, so what `corral journal` shows is what
@@ -72,14 +74,14 @@ public struct JournalQuery: Sendable {
 
     /// Corral's entries matching `matches`, oldest first. Matches on
     /// different fields must all hold; matches on one field, any of them.
-    public func entries(matching matches: [Match]) throws(Failure) -> [Entry] {
+    public func entries(matching matches: [Match]) async throws(Failure) -> [Entry] {
         var arguments = ["-t", identifier, "-o", "json", "--no-pager"]
         if let since { arguments += ["--since", since] }
         if let until { arguments += ["--until", until] }
         if let directory { arguments += ["-D", directory] }
         arguments += matches.map(\.argument)
         guard let journalctl = Self.locate() else { throw .journalctlMissing }
-        let (status, output, errors) = Self.run(journalctl, arguments)
+        let (status, output, errors) = await Self.run(journalctl, arguments)
         guard status == 0 else {
             throw .journalctlFailed(arguments: arguments, status: status, message: errors.trimmingCharacters(in: .whitespacesAndNewlines))
         }
@@ -109,33 +111,20 @@ public struct JournalQuery: Sendable {
         return nil
     }
 
-    /// Runs a program, its stdout and stderr through files (a journal can be long).
-    static func run(_ executable: String, _ arguments: [String]) -> (Int32, Data, String) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-journal-\(UUID().uuidString)")
+    /// Runs journalctl to completion (Subprocess: no thread blocks while
+    /// it runs); its output, and its error text.
+    static func run(_ executable: String, _ arguments: [String]) async -> (Int32, Data, String) {
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            return (127, Data(), "cannot create \(directory.path): \(error)")
-        }
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let out = directory.appendingPathComponent("out")
-        let err = directory.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        do {
-            process.standardOutput = try FileHandle(forWritingTo: out)
-            process.standardError = try FileHandle(forWritingTo: err)
-            try process.run()
+            let result = try await Subprocess.run(
+                .path(FilePath(executable)), arguments: Arguments(arguments), output: .data(limit: 1 << 30), error: .string(limit: 1 << 20))
+            let status: Int32
+            switch result.terminationStatus {
+            case .exited(let code): status = code
+            case .signaled(let signal): status = 128 + signal
+            }
+            return (status, result.standardOutput, result.standardError)
         } catch {
             return (127, Data(), "\(error)")
         }
-        process.waitUntilExit()
-        let output = FileManager.default.contents(atPath: out.path) ?? Data()
-        let errors = String(decoding: FileManager.default.contents(atPath: err.path) ?? Data(), as: UTF8.self)
-        return (process.terminationStatus, output, errors)
     }
 }

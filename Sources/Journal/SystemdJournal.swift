@@ -1,5 +1,6 @@
 import CSystemd
 import Synchronization
+import SystemPackage
 
 #if canImport(Glibc)
     import Glibc
@@ -59,14 +60,7 @@ public final class SystemdJournal: JournalSink {
     }
 
     static func stderr(_ text: String) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(STDERR_FILENO, $0.baseAddress?.advanced(by: offset), $0.count - offset) }
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 { return }
-            offset += n
-        }
-        bytes.removeAll()
+        // swift-system writes it all, retrying writes a signal interrupted.
+        _ = try? FileDescriptor.standardError.writeAll(text.utf8)
     }
 }

@@ -1,3 +1,5 @@
+import SystemPackage
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -32,18 +34,24 @@ enum ProcFile {
     }
 
     private static func read(_ path: String, upTo limit: Int, truncate: Bool) -> Result<[UInt8], Failure> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(failure(errno)) }
-        defer { close(fd) }
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: .closeOnExec)
+        } catch {
+            return .failure(failure(error))
+        }
+        defer { try? fd.close() }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: min(max(limit, 1), 4096) + (truncate ? 0 : 1))
         while true {
             let wanted = truncate ? min(chunk.count, limit - bytes.count) : chunk.count
             if wanted == 0 { return .success(bytes) }
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, wanted) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failure(failure(errno))
+            let n: Int
+            do {
+                // swift-system retries a read interrupted by a signal.
+                n = try chunk.withUnsafeMutableBytes { try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<wanted])) }
+            } catch {
+                return .failure(failure(error))
             }
             if n == 0 { return .success(bytes) }
             bytes.append(contentsOf: chunk[0..<n])
@@ -51,8 +59,9 @@ enum ProcFile {
         }
     }
 
-    private static func failure(_ code: Int32) -> Failure {
-        code == ENOENT || code == ESRCH ? .missing : .other(String(cString: strerror(code)))
+    private static func failure(_ error: any Error) -> Failure {
+        guard let errno = error as? Errno else { return .other("\(error)") }
+        return errno == .noSuchFileOrDirectory || errno == .noSuchProcess ? .missing : .other(String(cString: strerror(errno.rawValue)))
     }
 
     /// The names of a directory's entries (without . and ..).

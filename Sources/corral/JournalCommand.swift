@@ -5,7 +5,7 @@ import Journal
 
 /// `corral journal`: the operator's questions about Corral's decisions,
 /// answered from the journal.
-struct JournalCommand: ParsableCommand {
+struct JournalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journal",
         abstract: "Review Corral's decisions from the journal: kills, one container's history, cycles.",
@@ -43,20 +43,20 @@ struct JournalCommand: ParsableCommand {
         var query: JournalQuery { JournalQuery(since: since, until: until, directory: directory) }
     }
 
-    struct Kills: ParsableCommand {
+    struct Kills: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Containers killed in a time window, with their figures and reason (failed kills too).")
 
         @OptionGroup var window: Window
 
-        func run() throws {
+        func run() async throws {
             // Two matches on one field: journalctl shows entries matching either, in time order.
-            let rows = try fetch(window.query, [.event(.kill), .event(.killFailed)]).map(DecisionRow.init)
+            let rows = try await fetch(window.query, [.event(.kill), .event(.killFailed)]).map(DecisionRow.init)
             DecisionRow.print(rows, json: window.json, empty: "no kills in that window")
         }
     }
 
-    struct Container: ParsableCommand {
+    struct Container: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Every decision about one container: kept, killed, started.",
             discussion: "Name it by name, by its 12-character id, or by its full id.")
@@ -66,16 +66,16 @@ struct JournalCommand: ParsableCommand {
 
         @OptionGroup var window: Window
 
-        func run() throws {
+        func run() async throws {
             let hex = container.allSatisfy(\.isHexDigit)
             let field: JournalField =
                 hex && container.count == 64 ? .containerIDFull : hex && container.count == 12 ? .containerID : .containerName
-            let rows = try fetch(window.query, [.init(field, container)]).map(DecisionRow.init)
+            let rows = try await fetch(window.query, [.init(field, container)]).map(DecisionRow.init)
             DecisionRow.print(rows, json: window.json, empty: "no entries about \(container) (by \(field.rawValue))")
         }
     }
 
-    struct Cycles: ParsableCommand {
+    struct Cycles: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "One line per enforcer cycle: managed, kept, killed, started, source, duration.")
 
@@ -88,8 +88,8 @@ struct JournalCommand: ParsableCommand {
             if let last, last < 1 { throw ValidationError("--last must be at least 1, not \(last)") }
         }
 
-        func run() throws {
-            var entries = try fetch(window.query, [.event(.cycle)])
+        func run() async throws {
+            var entries = try await fetch(window.query, [.event(.cycle)])
             if let last { entries = Array(entries.suffix(last)) }
             let rows = entries.map(CycleRow.init)
             if window.json {
@@ -104,9 +104,9 @@ struct JournalCommand: ParsableCommand {
 }
 
 /// The journal's entries, or a one-line error that says what failed.
-private func fetch(_ query: JournalQuery, _ matches: [JournalQuery.Match]) throws -> [JournalQuery.Entry] {
+private func fetch(_ query: JournalQuery, _ matches: [JournalQuery.Match]) async throws -> [JournalQuery.Entry] {
     do {
-        return try query.entries(matching: matches)
+        return try await query.entries(matching: matches)
     } catch {
         var standardError = StandardError()
         Swift.print("corral journal: \(error)", to: &standardError)

@@ -88,7 +88,7 @@ extension EndToEnd {
                 _ = try await awaitJournal(["CORRAL_EVENT=delivery_failed", pid], count: 1, seconds: 30)
                 try? await scratch.docker.startContainer(name)
                 _ = try await awaitJournal(["CORRAL_EVENT=delivery_resumed", pid], count: 1, seconds: 60)
-                let cyclesSoFar = try journalEntries(["CORRAL_EVENT=cycle", pid]).count
+                let cyclesSoFar = try await journalEntries(["CORRAL_EVENT=cycle", pid]).count
                 _ = try await awaitJournal(["CORRAL_EVENT=cycle", pid], count: cyclesSoFar + 1, seconds: 30)
 
                 kill(process.processIdentifier, SIGTERM)
@@ -130,7 +130,7 @@ extension EndToEnd {
 
                 // The collector is still up (protected, reused by the next start) and was never killed.
                 #expect(try await scratch.docker.inspectContainer(name).state.running)
-                #expect(try journalEntries(["CORRAL_EVENT=kill", pid]).allSatisfy { $0["CONTAINER_NAME"] != name })
+                #expect(try await journalEntries(["CORRAL_EVENT=kill", pid]).allSatisfy { $0["CONTAINER_NAME"] != name })
             }
         }
     }

@@ -276,7 +276,7 @@ extension EndToEnd.EnforceCommandTests {
             _ = try await awaitJournal(["CORRAL_EVENT=cycle", "CORRAL_SOURCE=kernel", selector], count: 1)
             func notice(_ words: String) async throws -> [String: String] {
                 try await poll("a cycle noting '\(words)'", seconds: 30) { () -> [String: String]? in
-                    try journalEntries(["CORRAL_EVENT=cycle", selector]).first { $0["CORRAL_NOTICE"]?.contains(words) == true }
+                    try await journalEntries(["CORRAL_EVENT=cycle", selector]).first { $0["CORRAL_NOTICE"]?.contains(words) == true }
                 }
             }
             try Data("{\"schema\":\"corral.sysinfo/v1\",".utf8).write(to: URL(fileURLWithPath: moduleFile), options: .atomic)
@@ -288,7 +288,7 @@ extension EndToEnd.EnforceCommandTests {
             #expect(oversized["CORRAL_SOURCE"] == "procfs")
             try FileManager.default.removeItem(atPath: moduleFile)
             _ = try await notice("disappeared: falling back to the procfs twin")
-            #expect(try journalEntries(["CORRAL_EVENT=error", selector]).isEmpty, "no cycle was skipped")
+            #expect(try await journalEntries(["CORRAL_EVENT=error", selector]).isEmpty, "no cycle was skipped")
 
             kill(process.processIdentifier, SIGTERM)
             _ = try await poll("corral enforce to exit", seconds: 30) { process.isRunning ? nil : true }
@@ -421,7 +421,7 @@ extension EndToEnd.EnforceCommandTests {
             #expect(second.status == 75)
             #expect(second.stderr.contains("another corral enforce (pid \(pid)) already runs"), "\(second.stderr)")
             #expect(
-                try journalEntries(["CORRAL_EVENT=start", "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"]).count == 1,
+                try await journalEntries(["CORRAL_EVENT=start", "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"]).count == 1,
                 "the second never started")
 
             kill(pid, SIGTERM)
@@ -481,8 +481,8 @@ extension EndToEnd.EnforceCommandTests {
             // (journald may take a moment to show every entry).
             let (starts, exited, left) = try await poll("each start found exited, removed and journalled", seconds: 30) {
                 () -> ([[String: String]], [[String: String]], [ContainerSummary])? in
-                let starts = try journalEntries(["CORRAL_EVENT=start_container", selector])
-                let exited = try journalEntries(["CORRAL_EVENT=start_exited", selector])
+                let starts = try await journalEntries(["CORRAL_EVENT=start_container", selector])
+                let exited = try await journalEntries(["CORRAL_EVENT=start_exited", selector])
                 let left = try await scratch.listed(all: true)
                 return !exited.isEmpty && starts.count - exited.count == left.count ? (starts, exited, left) : nil
             }

@@ -65,7 +65,7 @@ struct DaemonRestartTests {
         // A daemon shutting down may still refuse a request or two before its
         // socket goes; the outage itself is journalled once it has.
         let outage = try await poll("the outage in the journal", seconds: 30) { () -> [String: String]? in
-            try journalEntries(["CORRAL_EVENT=error", selector]).first {
+            try await journalEntries(["CORRAL_EVENT=error", selector]).first {
                 $0["CORRAL_REASON"]?.contains("not reachable at \(socket)") == true
             }
         }
@@ -113,7 +113,7 @@ struct DaemonRestartTests {
         // past a minute (it did, and then outlived the outage by 55 s).
         try await Task.sleep(for: .seconds(180))
         #expect(process.isRunning, "the enforcer survives the outage")
-        let skipped = try journalEntries(["CORRAL_EVENT=error", selector]).count
+        let skipped = try await journalEntries(["CORRAL_EVENT=error", selector]).count
         #expect(skipped > 10, "cycles went on being tried (and skipped) through the outage: \(skipped)")
 
         let engine = try runCommand("scripts/engine.sh", [])
@@ -122,7 +122,7 @@ struct DaemonRestartTests {
         // journalled from here on must have run, the first one included.
         let answered = UInt64(Date().timeIntervalSince1970 * 1_000_000)
         let after = try await poll("a cycle after the daemon answered", seconds: 60) { () -> [[String: String]]? in
-            let entries = try journalEntries([selector]).filter {
+            let entries = try await journalEntries([selector]).filter {
                 ($0["CORRAL_EVENT"] == "cycle" || $0["CORRAL_EVENT"] == "error")
                     && (UInt64($0["__REALTIME_TIMESTAMP"] ?? "") ?? 0) > answered
             }
