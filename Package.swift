@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "Corral",
-    platforms: [.macOS(.v15)],
+    // Linux only: cgroups, /proc, journald, the kernel module. No Apple
+    // platform is claimed.
     products: [
         .executable(name: "corral", targets: ["corral"]),
         .executable(name: "corral-bench", targets: ["corral-bench"]),
@@ -146,6 +147,7 @@ let package = Package(
                 "DockerRuntime",
                 "Probe",
                 "Settings",
+                "Reports",
                 "Enforcer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -81,18 +81,10 @@ public struct ConsoleReport: Sendable {
 
     func table(_ header: [String], _ rows: [[String]], highlight: ([String]) -> Bool) -> String {
         guard !rows.isEmpty else { return "  (none)\n" }
-        var widths = header.map(\.count)
-        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-        func line(_ cells: [String]) -> String {
-            "  " + cells.enumerated().map { i, cell in i == cells.count - 1 ? cell : pad(cell, widths[i]) }.joined(separator: "  ") + "\n"
-        }
-        var out = paint(line(header), bold)
-        for row in rows { out += highlight(row) ? paint(line(row), red) : line(row) }
+        let lines = TextTable(header: header, rows: rows).lines(indent: "  ")
+        var out = paint(lines[0] + "\n", bold)
+        for (row, line) in zip(rows, lines.dropFirst()) { out += highlight(row) ? paint(line + "\n", red) : line + "\n" }
         return out
-    }
-
-    func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 
     func heading(_ text: String) -> String { paint("== \(text) ==\n", bold) }

@@ -5,7 +5,7 @@ import Foundation
 /// The enforcer at rest: its resident memory and CPU while it tracks
 /// `count` containers at the default 10 s interval with nothing to kill, as
 /// deployed: shipping to its own collector container and serving /metrics.
-/// The baseline is the aim: RSS at most 24 MiB, CPU under 0.5%.
+/// The baseline is Corral's aim at rest: RSS at most 24 MiB, CPU under 0.5%.
 struct RestBench {
     let docker: DockerClient
     let count: Int

@@ -1,4 +1,5 @@
 import Foundation
+import Reports
 
 /// One benchmark row: Corral's figure against its baseline's.
 struct BenchRow {
@@ -6,7 +7,7 @@ struct BenchRow {
     let corral: Double
     let baseline: Double
     let baselineName: String
-    /// The ratio the issue aims for (baseline / corral), when it names one.
+    /// The ratio Corral aims for (baseline / corral), when there is one.
     let aim: Double?
     let unit: String
     /// A growth row compares Corral with itself at a smaller size: its ratio
@@ -34,12 +35,7 @@ struct ResultTable {
                 row.aim.map { String(format: ">= %.0fx %@", $0, row.ratio >= $0 ? "met" : "MISSED") } ?? "-", row.baselineName,
             ]
         }
-        var widths = header.map(\.count)
-        for cells in body { for (i, cell) in cells.enumerated() { widths[i] = max(widths[i], cell.count) } }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { i, c in c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  ") + "\n"
-        }
-        return line(header) + body.map(line).joined()
+        return TextTable(header: header, rows: body).render()
     }
 
     private func format(_ value: Double, _ unit: String) -> String {

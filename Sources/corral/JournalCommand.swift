@@ -2,6 +2,7 @@ import ArgumentParser
 import CorralCore
 import Foundation
 import Journal
+import Reports
 
 /// `corral journal`: the operator's questions about Corral's decisions,
 /// answered from the journal.
@@ -97,7 +98,7 @@ struct JournalCommand: AsyncParsableCommand {
             } else if rows.isEmpty {
                 Swift.print("no cycles in that window")
             } else {
-                Swift.print(TextTable.render(CycleRow.header, rows.map(\.cells)), terminator: "")
+                Swift.print(TextTable(header: CycleRow.header, rows: rows.map(\.cells)).render(), terminator: "")
             }
         }
     }
@@ -124,7 +125,7 @@ struct DecisionRow {
 
     var cells: [String] {
         [
-            TextTable.time(entry.date), entry[.event] ?? "", entry[.cycle] ?? "",
+            JournalText.time(entry.date), entry[.event] ?? "", entry[.cycle] ?? "",
             entry[.containerName] ?? entry[.containerImage] ?? "",
             entry[.containerClass] ?? "", entry[.rank] ?? "", entry[.cpuPercent] ?? "", entry[.memPercent] ?? "",
             entry[.rssKb] ?? "", entry[.reason] ?? entry.message ?? "",
@@ -132,7 +133,7 @@ struct DecisionRow {
     }
 
     var json: String {
-        TextTable.json([
+        JournalText.json([
             "time": Timestamp.rfc3339(entry.date), "event": entry[.event], "cycle": entry[.cycle].flatMap { Int($0) },
             "container_id": entry[.containerIDFull], "name": entry[.containerName], "image": entry[.containerImage],
             "class": entry[.containerClass], "rank": entry[.rank], "cpu_percent": entry[.cpuPercent].flatMap { Double($0) },
@@ -147,7 +148,7 @@ struct DecisionRow {
         } else if rows.isEmpty {
             Swift.print(empty)
         } else {
-            Swift.print(TextTable.render(header, rows.map(\.cells)), terminator: "")
+            Swift.print(TextTable(header: header, rows: rows.map(\.cells)).render(), terminator: "")
         }
     }
 }
@@ -162,14 +163,14 @@ struct CycleRow {
 
     var cells: [String] {
         [
-            TextTable.time(entry.date), entry[.cycle] ?? "", entry[.managed] ?? "", entry[.kept] ?? "",
+            JournalText.time(entry.date), entry[.cycle] ?? "", entry[.managed] ?? "", entry[.kept] ?? "",
             entry[.killed] ?? "", entry[.started] ?? "", entry[.source] ?? "", entry[.durationMs] ?? "",
         ]
     }
 
     var json: String {
         func int(_ name: JournalField) -> Int? { entry[name].flatMap { Int($0) } }
-        return TextTable.json([
+        return JournalText.json([
             "time": Timestamp.rfc3339(entry.date), "cycle": int(.cycle), "managed": int(.managed),
             "kept": int(.kept),
             "killed": int(.killed), "started": int(.started), "source": entry[.source],
@@ -178,21 +179,8 @@ struct CycleRow {
     }
 }
 
-/// Plain aligned columns and the small formatting helpers of `corral journal`.
-enum TextTable {
-    static func render(_ header: [String], _ rows: [[String]]) -> String {
-        var widths = header.map(\.count)
-        for row in rows {
-            for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
-        }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { i, cell in
-                i == cells.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }
-        return ([line(header)] + rows.map(line)).joined(separator: "\n") + "\n"
-    }
-
+/// The small formatting helpers of `corral journal`.
+enum JournalText {
     static func time(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")

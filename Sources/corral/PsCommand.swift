@@ -2,6 +2,7 @@ import ArgumentParser
 import CorralCore
 import DockerEngine
 import Foundation
+import Reports
 
 struct PsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -84,15 +85,7 @@ struct PsRow: Encodable, Comparable {
     static func table(_ rows: [PsRow]) -> String {
         let header = ["NAME", "CLASS", "IMAGE", "STATUS", "AGE", "ID", "NOTE"]
         let body = rows.map { [$0.name, $0.class, $0.image, $0.status, age($0.ageSeconds), $0.id, $0.note] }
-        var widths = header.map(\.count)
-        for row in body { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { i, cell in
-                i == cells.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
-        }
-        var out = line(header)
-        for row in body { out += line(row) }
+        var out = TextTable(header: header, rows: body).render()
         let high = rows.filter { $0.class == "high" }.count
         let low = rows.filter { $0.class == "low" }.count
         out += "\(rows.count) managed container\(rows.count == 1 ? "" : "s"): \(high) high, \(low) low\n"

@@ -23,7 +23,7 @@ public struct Policy: Sendable, Equatable {
     public var scaleUpImages: [ContainerClass: [String]]
 
     public init(
-        desiredHigh: Int = 2, desiredLow: Int = 3, sortKeys: [SortKey] = SortKey.briefOrder,
+        desiredHigh: Int = 2, desiredLow: Int = 3, sortKeys: [SortKey] = SortKey.defaultOrder,
         resolutions: [SortKey: Double] = SortKey.defaultResolutions, imageClasses: [String: ContainerClass] = [:],
         highCPUPercent: Double = 50, highMemPercent: Double = 5, scaleUp: Bool = true,
         scaleUpImages: [ContainerClass: [String]] = [

@@ -1,4 +1,4 @@
-/// One of the four figures the original brief ranks containers by.
+/// One of the four figures containers are ranked by.
 public enum SortKey: String, Sendable, Hashable, CaseIterable, Codable {
     /// CPU% (100 = one core).
     case cpu
@@ -9,8 +9,8 @@ public enum SortKey: String, Sendable, Hashable, CaseIterable, Codable {
     /// Resident set, KiB.
     case rss
 
-    /// The brief's order: CPU, RAM, VSZ, RSS.
-    public static let briefOrder: [SortKey] = [.cpu, .mem, .vsz, .rss]
+    /// The default order: CPU, then memory, then VSZ, then RSS.
+    public static let defaultOrder: [SortKey] = [.cpu, .mem, .vsz, .rss]
 
     /// The defaults: CPU 1 point, memory 0.1 point, VSZ and RSS 1 MiB.
     public static let defaultResolutions: [SortKey: Double] = [.cpu: 1, .mem: 0.1, .vsz: 1, .rss: 1]

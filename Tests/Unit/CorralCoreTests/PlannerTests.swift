@@ -26,7 +26,7 @@ struct PlannerTests {
     let planner = Planner(policy: Policy())
 
     @Test("keeps the 2 heaviest high and the 3 lightest low containers, and kills the rest")
-    func briefMix() {
+    func defaultMix() {
         let plan = planner.plan(
             snapshot([
                 sample("h1", .high, cpu: 90), sample("h2", .high, cpu: 150), sample("h3", .high, cpu: 10), sample("h4", .high, cpu: 95),
@@ -61,8 +61,8 @@ struct PlannerTests {
             sample("b", .high, cpu: 50, mem: 2, vsz: 1 << 10, rss: 1 << 10),
             sample("c", .high, cpu: 10, mem: 9, vsz: 99 << 10, rss: 99 << 10),
         ]
-        let byBrief = Planner(policy: Policy(desiredHigh: 1)).plan(snapshot(containers))
-        #expect(byBrief.keeps.map(\.name) == ["b"], "CPU ties; memory decides")
+        let byDefault = Planner(policy: Policy(desiredHigh: 1)).plan(snapshot(containers))
+        #expect(byDefault.keeps.map(\.name) == ["b"], "CPU ties; memory decides")
         let byRSS = Planner(policy: Policy(desiredHigh: 1, sortKeys: [.rss, .cpu])).plan(snapshot(containers))
         #expect(byRSS.keeps.map(\.name) == ["c"])
     }

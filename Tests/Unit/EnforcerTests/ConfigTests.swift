@@ -55,7 +55,7 @@ struct ConfigTests {
         #expect(config.selector == ["tenant": "a"])
     }
 
-    @Test("an empty file is the brief's defaults: 2 high, 3 low, every 10 s, CPU then RAM then VSZ then RSS")
+    @Test("an empty file is the defaults: 2 high, 3 low, every 10 s, CPU then RAM then VSZ then RSS")
     func defaults() throws {
         let config = try EnforcerConfig.parse("", file: "empty.toml")
         #expect(config == EnforcerConfig())
@@ -178,5 +178,21 @@ struct ShippedConfigTests {
         }
         #expect(throws: ConfigError.self) { try EnforcerConfig.parse("generator = \"sometimes\"\n", file: "t.toml") }
         #expect(throws: ConfigError.self) { try EnforcerConfig.parse("[collector]\nshoe_size = 3\n", file: "t.toml") }
+    }
+}
+
+@Suite("Text tables")
+struct TextTableTests {
+    @Test("columns are as wide as their widest cell, two spaces apart; the last is not padded and no line ends in blanks")
+    func aligned() {
+        let table = TextTable(header: ["NAME", "CLASS", "NOTE"], rows: [["corral-high-1", "high", ""], ["a", "low", "protected"]])
+        #expect(
+            table.render() == """
+                NAME           CLASS  NOTE
+                corral-high-1  high
+                a              low    protected
+
+                """)
+        #expect(table.lines(indent: "  ").first == "  NAME           CLASS  NOTE")
     }
 }

@@ -45,7 +45,7 @@ struct MetricsTests {
         }
         #expect(!queried.isEmpty)
         #expect(queried.subtracting(exposed).isEmpty, "queried but not exposed: \(queried.subtracting(exposed).sorted())")
-        // And the list is all there.
+        // And the series operators rely on are all there.
         for name in [
             "corral_cycle_duration_seconds", "corral_containers", "corral_kills_total", "corral_snapshot_source", "corral_spool_depth",
             "corral_errors_total",
