@@ -1,3 +1,7 @@
+// Actuation: acting on a plan through a ContainerRuntime, the only code that
+// changes containers on the enforcer's behalf: the kill pool (the last gate
+// before harm), the starter, and each decision's fate in the cycle's outcome.
+
 import ContainerRuntime
 import CorralCore
 

@@ -58,18 +58,26 @@ public struct ContainerSample: Sendable, Equatable {
     public var labels: [String: String] { metadata.labels }
 }
 
-/// A container's cgroup figures, as values.
+/// What the kernel accounts to one container's cgroup, as values: read by
+/// the probe (CgroupStats), carried in the snapshot.
 public struct CgroupUsage: Sendable, Equatable {
     public var memoryUsageBytes: UInt64
+    /// nil when the cgroup has no memory limit.
     public var memoryLimitBytes: UInt64?
     public var cpuUsageNs: UInt64
+    /// CFS periods in which the cgroup hit its CPU quota, and the time it waited.
+    public var throttledPeriods: UInt64
     public var throttledNs: UInt64
+    /// Tasks in the cgroup.
     public var pids: UInt64
 
-    public init(memoryUsageBytes: UInt64, memoryLimitBytes: UInt64?, cpuUsageNs: UInt64, throttledNs: UInt64, pids: UInt64) {
+    public init(
+        memoryUsageBytes: UInt64, memoryLimitBytes: UInt64?, cpuUsageNs: UInt64, throttledPeriods: UInt64, throttledNs: UInt64, pids: UInt64
+    ) {
         self.memoryUsageBytes = memoryUsageBytes
         self.memoryLimitBytes = memoryLimitBytes
         self.cpuUsageNs = cpuUsageNs
+        self.throttledPeriods = throttledPeriods
         self.throttledNs = throttledNs
         self.pids = pids
     }
@@ -80,12 +88,18 @@ public struct CgroupUsage: Sendable, Equatable {
 public struct Snapshot: Sendable, Equatable {
     /// Wall clock, ns since the epoch.
     public var takenAtNs: UInt64
-    /// `kernel` or `procfs`.
-    public var source: String
+    /// Which document the figures came from.
+    public var source: Source
     public var memory: HostMemory
     public var containers: [ContainerSample]
 
-    public init(takenAtNs: UInt64, source: String, memory: HostMemory, containers: [ContainerSample]) {
+    /// The kernel module's document, or its userspace twin's.
+    public enum Source: String, Sendable, Equatable, CaseIterable {
+        case kernel
+        case procfs
+    }
+
+    public init(takenAtNs: UInt64, source: Source, memory: HostMemory, containers: [ContainerSample]) {
         self.takenAtNs = takenAtNs
         self.source = source
         self.memory = memory

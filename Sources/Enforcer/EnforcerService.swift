@@ -1,3 +1,7 @@
+// Enforcer: the service loop that composes probe, planner, actuation and
+// reports every interval; the collector's container and delivery; the
+// generator's stop at shutdown; the state lock.
+
 import Actuation
 import Collector
 import ContainerRuntime

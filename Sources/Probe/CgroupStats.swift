@@ -1,32 +1,9 @@
 import CCgroup
+import CorralCore
 
 #if canImport(Glibc)
     import Glibc
 #endif
-
-/// What the kernel accounts to one container's cgroup.
-public struct CgroupFigures: Sendable, Equatable {
-    public var memoryUsageBytes: UInt64
-    /// nil when the cgroup has no memory limit.
-    public var memoryLimitBytes: UInt64?
-    public var cpuUsageNs: UInt64
-    /// CFS periods in which the cgroup hit its CPU quota, and the time it waited.
-    public var throttledPeriods: UInt64
-    public var throttledNs: UInt64
-    /// Tasks in the cgroup.
-    public var pids: UInt64
-
-    public init(
-        memoryUsageBytes: UInt64, memoryLimitBytes: UInt64?, cpuUsageNs: UInt64, throttledPeriods: UInt64, throttledNs: UInt64, pids: UInt64
-    ) {
-        self.memoryUsageBytes = memoryUsageBytes
-        self.memoryLimitBytes = memoryLimitBytes
-        self.cpuUsageNs = cpuUsageNs
-        self.throttledPeriods = throttledPeriods
-        self.throttledNs = throttledNs
-        self.pids = pids
-    }
-}
 
 public enum CgroupError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The cgroup does not exist (its container is gone).
@@ -65,7 +42,7 @@ public struct CgroupStats: Sendable {
 
     /// The figures of the cgroup at `path` (relative to the hierarchy's root,
     /// as the sysinfo document gives it).
-    public func figures(cgroup path: String) throws(CgroupError) -> CgroupFigures {
+    public func figures(cgroup path: String) throws(CgroupError) -> CgroupUsage {
         switch layout {
         case .v1: return try V1(path: path).figures()
         case .v2: return try V2(directory: root + path, path: path).figures()
@@ -79,7 +56,7 @@ private let libcgroupStatus: Int32 = cgroup_init()
 private struct V1 {
     let path: String
 
-    func figures() throws(CgroupError) -> CgroupFigures {
+    func figures() throws(CgroupError) -> CgroupUsage {
         guard libcgroupStatus == 0 else { throw .libcgroup(reason: Self.message(libcgroupStatus)) }
         let usage = try number("memory", "memory.usage_in_bytes")
         let limit = try number("memory", "memory.limit_in_bytes")
@@ -87,7 +64,7 @@ private struct V1 {
         let stat = try keyed("cpu", "cpu.stat")
         let pids = (try? number("pids", "pids.current")) ?? 0
         // v1 reports "no limit" as a page-rounded LONG_MAX.
-        return CgroupFigures(
+        return CgroupUsage(
             memoryUsageBytes: usage, memoryLimitBytes: limit >= 1 << 62 ? nil : limit, cpuUsageNs: cpu,
             throttledPeriods: stat["nr_throttled"] ?? 0, throttledNs: stat["throttled_time"] ?? 0, pids: pids)
     }
@@ -134,11 +111,11 @@ private struct V2 {
     let directory: String
     let path: String
 
-    func figures() throws(CgroupError) -> CgroupFigures {
+    func figures() throws(CgroupError) -> CgroupUsage {
         guard ProcFile.exists(directory) else { throw .notFound(cgroup: path) }
         let cpu = try keyed("cpu.stat")
         let limitText = try text("memory.max")
-        return CgroupFigures(
+        return CgroupUsage(
             memoryUsageBytes: try number("memory.current"), memoryLimitBytes: limitText == "max" ? nil : UInt64(limitText),
             cpuUsageNs: (cpu["usage_usec"] ?? 0) * 1000, throttledPeriods: cpu["nr_throttled"] ?? 0,
             throttledNs: (cpu["throttled_usec"] ?? 0) * 1000, pids: (try? number("pids.current")) ?? 0)

@@ -25,11 +25,7 @@ public struct SnapshotBuilder: Sendable {
             let found = byID[meta.id]
             let processes = found?.processes ?? []
             var usage: CgroupUsage?
-            if let found, let cgroups, let figures = try? cgroups.figures(cgroup: found.cgroup) {
-                usage = CgroupUsage(
-                    memoryUsageBytes: figures.memoryUsageBytes, memoryLimitBytes: figures.memoryLimitBytes, cpuUsageNs: figures.cpuUsageNs,
-                    throttledNs: figures.throttledNs, pids: figures.pids)
-            }
+            if let found, let cgroups { usage = try? cgroups.figures(cgroup: found.cgroup) }
             let summedCPU = processes.reduce(UInt64(0)) { $0 + $1.cpuTimeNs }
             let lifetime = processes.reduce(0.0) { $0 + $1.cpuPercent.value }
             let cpu = meter.percent(id: meta.id, cpuNs: usage?.cpuUsageNs ?? summedCPU, atNs: document.bootNs, lifetime: lifetime)
@@ -40,6 +36,8 @@ public struct SnapshotBuilder: Sendable {
                     rssKb: processes.reduce(0) { $0 + $1.rssKb }, cgroup: usage, measured: !processes.isEmpty))
         }
         meter.retain(only: Set(metadata.map(\.id)))
-        return Snapshot(takenAtNs: document.takenAtNs, source: document.source.rawValue, memory: document.memory, containers: samples)
+        return Snapshot(
+            takenAtNs: document.takenAtNs, source: Snapshot.Source(rawValue: document.source.rawValue) ?? .procfs, memory: document.memory,
+            containers: samples)
     }
 }

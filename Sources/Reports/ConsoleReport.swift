@@ -1,3 +1,7 @@
+// Reports: one cycle's outcome written out for each reader: the console's
+// tables, journal entries, the collector's records, Prometheus metrics and
+// their endpoint. Reports read decisions; they never change them.
+
 import Actuation
 import CorralCore
 
@@ -19,7 +23,7 @@ public struct ConsoleReport: Sendable {
         guard let snapshot = report.snapshot, let plan = report.plan else { return out }
         let mem = snapshot.memory
         out += "Host memory: \(mib(mem.usedKb)) used of \(mib(mem.totalKb)) (\(Planner.oneDecimal(mem.usedPercent))%), "
-        out += "\(mib(mem.availableKb)) available, \(mib(mem.freeKb)) free  [source: \(snapshot.source)]\n"
+        out += "\(mib(mem.availableKb)) available, \(mib(mem.freeKb)) free  [source: \(snapshot.source.rawValue)]\n"
         for cls in ContainerClass.allCases {
             let decisions = plan.decisions(of: cls)
             out +=

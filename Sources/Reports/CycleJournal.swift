@@ -94,7 +94,7 @@ public enum CycleJournal {
             + (report.dryRun ? "would kill \(plan.kills.count)" : "killed \(report.killedCount)")
             + ", started \(report.dryRun ? plan.starts.count : report.started.count)"
             + (plan.unmeasured.isEmpty ? "" : ", \(plan.unmeasured.count) unmeasured")
-            + " (\(snapshot.source), \(Planner.oneDecimal(report.seconds * 1000)) ms)"
+            + " (\(snapshot.source.rawValue), \(Planner.oneDecimal(report.seconds * 1000)) ms)"
         entries.append(
             JournalEntry(
                 message: summary,
@@ -104,7 +104,7 @@ public enum CycleJournal {
                     .init(.killed, String(report.dryRun ? 0 : report.killedCount)),
                     .init(.plannedKills, String(plan.kills.count)),
                     .init(.started, String(report.started.count)), .init(.unmeasured, String(plan.unmeasured.count)),
-                    .init(.source, snapshot.source),
+                    .init(.source, snapshot.source.rawValue),
                     .init(.memUsedKb, String(snapshot.memory.usedKb)),
                     .init(.durationMs, Planner.oneDecimal(report.seconds * 1000)),
                 ] + (report.notice.map { [.init(.notice, $0)] } ?? [])))

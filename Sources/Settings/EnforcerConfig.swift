@@ -166,16 +166,6 @@ extension EnforcerConfig {
         return self
     }
 
-    /// The config file's key for a resolution (`[resolution]` table).
-    public static func resolutionKey(_ key: SortKey) -> String {
-        switch key {
-        case .cpu: return "cpu_percent"
-        case .mem: return "mem_percent"
-        case .vsz: return "vsz_mib"
-        case .rss: return "rss_mib"
-        }
-    }
-
     /// Docker's rule for names: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
     static func isContainerName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, name.unicodeScalars.count >= 2, first.isASCII,

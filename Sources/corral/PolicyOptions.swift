@@ -96,61 +96,53 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Loopback port of the Prometheus /metrics endpoint; 0 turns it off (default 9411).", valueName: "port"))
     var metricsPort: Int?
 
-    /// The file (when there is one) with the flags over it, validated.
-    func resolve(dryRun: Bool = false, cycles: Int? = nil) throws -> EnforcerConfig {
-        var config = try EnforcerConfig.load(path: configPath ?? EnforcerConfig.defaultPath, required: configPath != nil)
-        if let interval { config.intervalSeconds = interval }
-        if let high { config.policy.desiredHigh = high }
-        if let low { config.policy.desiredLow = low }
-        if let poolWidth { config.poolWidth = poolWidth }
-        if let grace { config.graceSeconds = grace }
-        if let spool { config.spoolPath = spool }
-        if let scaleUp { config.policy.scaleUp = scaleUp }
-        if let socketPath { config.socketPath = socketPath }
-        if let moduleFile { config.moduleFile = moduleFile }
-        if let procRoot { config.procRoot = procRoot }
-        if let cgroupRoot { config.cgroupRoot = cgroupRoot }
-        if let journalSocket { config.journalSocket = journalSocket }
-        if let collector { config.collector.enabled = collector }
-        if let collectorPort { config.collector.port = collectorPort }
-        if let collectorName { config.collector.name = collectorName }
-        if let collectorStore { config.collector.storePath = collectorStore }
-        if let spoolMaxRecords { config.collector.spoolMaxRecords = spoolMaxRecords }
-        if let metricsPort { config.metricsPort = metricsPort == 0 ? nil : metricsPort }
-        if let generator {
-            guard let mode = GeneratorMode(rawValue: generator) else {
-                throw ValidationError(
-                    "--generator must be one of \(GeneratorMode.allCases.map(\.rawValue).joined(separator: ", ")), not '\(generator)'"
-                )
-            }
-            config.generator = mode
-        }
-        if let killMode {
-            guard let mode = KillMode(rawValue: killMode) else {
-                throw ValidationError("--kill-mode must be kill or term, not '\(killMode)'")
-            }
-            config.killMode = mode
-        }
-        if let sortKeys {
-            config.policy.sortKeys = try sortKeys.split(separator: ",").map { name in
-                guard let key = SortKey(rawValue: String(name)) else {
-                    throw ValidationError("--sort-keys: '\(name)' is not one of cpu, mem, vsz, rss")
-                }
-                return key
-            }
-        }
+    /// The flags, as the settings a config file would hold: the overlay.
+    func settings() throws -> SettingsFile {
+        var flags = SettingsFile()
+        flags.intervalSeconds = interval.map { SettingsFile.Number($0) }
+        flags.high = high
+        flags.low = low
+        flags.sortKeys = sortKeys.map { $0.split(separator: ",").map(String.init) }
+        flags.poolWidth = poolWidth
+        flags.killMode = killMode
+        flags.graceSeconds = grace
+        flags.spoolPath = spool
+        flags.scaleUp = scaleUp
+        flags.dockerSocket = socketPath
+        flags.moduleFile = moduleFile
+        flags.procRoot = procRoot
+        flags.cgroupRoot = cgroupRoot
+        flags.journalSocket = journalSocket
+        flags.metricsPort = metricsPort
+        flags.generator = generator
+        var collector = SettingsFile.Collector()
+        collector.enabled = self.collector
+        collector.port = collectorPort
+        collector.name = collectorName
+        collector.storePath = collectorStore
+        collector.spoolMaxRecords = spoolMaxRecords
+        if collector != SettingsFile.Collector() { flags.collector = collector }
         for pair in resolution.flatMap({ $0.split(separator: ",").map(String.init) }) {
             guard let eq = pair.firstIndex(of: "="), let key = SortKey(rawValue: String(pair[..<eq])),
                 let value = Double(pair[pair.index(after: eq)...])
             else { throw ValidationError("--resolution wants cpu|mem|vsz|rss=number, not '\(pair)'") }
-            config.policy.resolutions[key] = value
+            flags.resolution = flags.resolution ?? SettingsFile.Resolution()
+            flags.resolution?[key] = SettingsFile.Number(value)
         }
         for pair in selector {
             guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
                 throw ValidationError("--selector wants key=value, not '\(pair)'")
             }
-            config.selector[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+            flags.selector = flags.selector ?? [:]
+            flags.selector?[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
         }
+        return flags
+    }
+
+    /// The file (when there is one) with the flags over it, validated.
+    func resolve(dryRun: Bool = false, cycles: Int? = nil) throws -> EnforcerConfig {
+        let file = try EnforcerConfig.load(path: configPath ?? EnforcerConfig.defaultPath, required: configPath != nil)
+        var config = try file.applying(try settings(), source: "the command line")
         config.dryRun = dryRun
         config.cycles = cycles
         return try config.validated(source: "the command line")

@@ -4,14 +4,14 @@ public struct Plan: Sendable, Equatable {
     /// Keeps and kills, high class first, each class from heaviest to lightest.
     public var decisions: [Decision]
     public var starts: [StartOrder]
-    /// Containers outside the policy (unmanaged, protected, the collector),
-    /// by id: never acted on, listed so a report can say so.
-    public var untouched: [String]
+    /// Containers outside the policy, each with why: never acted on,
+    /// listed so a report can say so.
+    public var untouched: [Untouched]
     /// Containers under the policy that the snapshot could not measure: not
     /// ranked, not kept, not killed this cycle; listed so a report says so.
     public var unmeasured: [Unmeasured]
 
-    public init(decisions: [Decision], starts: [StartOrder], untouched: [String], unmeasured: [Unmeasured] = []) {
+    public init(decisions: [Decision], starts: [StartOrder], untouched: [Untouched], unmeasured: [Unmeasured] = []) {
         self.decisions = decisions
         self.starts = starts
         self.untouched = untouched

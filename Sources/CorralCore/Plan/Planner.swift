@@ -11,14 +11,14 @@ public struct Planner: Sendable {
     /// cycles that are not measured yet: while any of a class is coming up,
     /// nothing more of it is started.
     public func plan(_ snapshot: Snapshot, comingUp: [ContainerClass: Int] = [:]) -> Plan {
-        var untouched: [String] = []
+        var untouched: [Untouched] = []
         var unmeasured: [Unmeasured] = []
         var byClass: [ContainerClass: [(ContainerSample, ClassSource)]] = [.high: [], .low: []]
         for sample in snapshot.containers {
             // The safety property: only containers labelled managed, and
             // neither protected nor the collector, are ever candidates.
             guard CorralLabel.isUnderPolicy(sample.labels) else {
-                untouched.append(sample.id)
+                untouched.append(Untouched(id: sample.id, reason: Untouched.reason(sample.labels) ?? .unmanaged))
                 continue
             }
             let (cls, source) = policy.classify(sample)
@@ -29,7 +29,7 @@ public struct Planner: Sendable {
                     Unmeasured(
                         container: sample.metadata, containerClass: cls,
                         reason:
-                            "unmeasured \(cls.rawValue): running, but the \(snapshot.source) document has none of its processes; not ranked this cycle"
+                            "unmeasured \(cls.rawValue): running, but the \(snapshot.source.rawValue) document has none of its processes; not ranked this cycle"
                     ))
                 continue
             }
@@ -56,7 +56,7 @@ public struct Planner: Sendable {
                 cls, measured: count, unmeasured: unmeasured.count(where: { $0.containerClass == cls }), comingUp: comingUp[cls] ?? 0,
                 desired: desired)
         }
-        return Plan(decisions: decisions, starts: starts, untouched: untouched.sorted(), unmeasured: unmeasured)
+        return Plan(decisions: decisions, starts: starts, untouched: untouched.sorted { $0.id < $1.id }, unmeasured: unmeasured)
     }
 
     /// At most the shortfall, counting the unmeasured as present (they are

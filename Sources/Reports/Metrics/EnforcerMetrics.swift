@@ -30,7 +30,6 @@ public final class EnforcerMetrics: Sendable {
 
     static let classes = ["high", "low"]
     static let states = Fate.allCases.map(\.rawValue) + ["unmeasured", "protected", "unmanaged"]
-    static let sources = ["kernel", "procfs"]
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -55,7 +54,7 @@ public final class EnforcerMetrics: Sendable {
             killFailures(cls).increment(by: Int64(0))
             starts(cls).increment(by: Int64(0))
         }
-        for source in Self.sources { snapshotSource(source).set(to: 0) }
+        for source in Snapshot.Source.allCases.map(\.rawValue) { snapshotSource(source).set(to: 0) }
         for stream in SpoolStream.allCases {
             delivered(stream).increment(by: Int64(0))
             dropped(stream).increment(by: Int64(0))
@@ -74,16 +73,14 @@ public final class EnforcerMetrics: Sendable {
         spoolDepth.set(to: Double(depth))
         if report.error != nil { errors("snapshot").increment() }
         if let snapshot = report.snapshot {
-            for source in Self.sources { snapshotSource(source).set(to: snapshot.source == source ? 1 : 0) }
+            for source in Snapshot.Source.allCases { snapshotSource(source.rawValue).set(to: snapshot.source == source ? 1 : 0) }
             memoryUsed.set(to: snapshot.memory.usedPercent)
             var counts: [String: [String: Int]] = [:]
-            for sample in snapshot.containers where !CorralLabel.isUnderPolicy(sample.labels) {
-                let cls = sample.labels[CorralLabel.class] ?? ""
+            let labels = Dictionary(snapshot.containers.map { ($0.id, $0.labels) }, uniquingKeysWith: { a, _ in a })
+            for item in report.plan?.untouched ?? [] {
+                let cls = labels[item.id]?[CorralLabel.class] ?? ""
                 guard Self.classes.contains(cls) else { continue }
-                let state =
-                    sample.labels[CorralLabel.protected] == CorralLabel.trueValue || sample.labels[CorralLabel.role] != nil
-                    ? "protected" : "unmanaged"
-                counts[cls, default: [:]][state, default: 0] += 1
+                counts[cls, default: [:]][item.reason == .unmanaged ? "unmanaged" : "protected", default: 0] += 1
             }
             for decision in report.plan?.decisions ?? [] {
                 let cls = decision.containerClass.rawValue

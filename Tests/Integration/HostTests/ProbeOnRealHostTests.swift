@@ -80,7 +80,7 @@ struct ProbeOnRealHostTests {
             let stats = CgroupStats()
             // The workload starts its second burner thread a moment after the
             // container starts: wait for both, as for any count that settles.
-            let first = try await poll("two burner threads in the cgroup", seconds: 20) { () -> CgroupFigures? in
+            let first = try await poll("two burner threads in the cgroup", seconds: 20) { () -> CgroupUsage? in
                 let now = try stats.figures(cgroup: entry.cgroup)
                 return now.pids == 2 ? now : nil
             }
@@ -89,7 +89,7 @@ struct ProbeOnRealHostTests {
             // The kernel counts a throttled period when it starts and adds its
             // time when it ends (cpu.stat's nr_throttled, then throttled_time):
             // wait until both show, as they must under a 0.2-core quota.
-            let throttled = try await poll("CPU throttling under a 0.2-core quota", seconds: 20) { () -> CgroupFigures? in
+            let throttled = try await poll("CPU throttling under a 0.2-core quota", seconds: 20) { () -> CgroupUsage? in
                 let now = try stats.figures(cgroup: entry.cgroup)
                 return now.throttledPeriods > 0 && now.throttledNs > 0 && now.cpuUsageNs > first.cpuUsageNs ? now : nil
             }
@@ -133,7 +133,7 @@ struct ProbeOnRealHostTests {
             #expect(burner.labels[CorralLabel.class] == "high")
             #expect(burner.cgroup?.cpuUsageNs ?? 0 > 0)
             #expect(sleeper.cpuPercent < 5)
-            #expect(second.source == "procfs")
+            #expect(second.source == .procfs)
         }
     }
 }

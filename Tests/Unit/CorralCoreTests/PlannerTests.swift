@@ -18,7 +18,7 @@ func sample(
 }
 
 func snapshot(_ containers: [ContainerSample]) -> Snapshot {
-    Snapshot(takenAtNs: 0, source: "procfs", memory: HostMemory(totalKb: 1, freeKb: 0, availableKb: 0, usedKb: 1), containers: containers)
+    Snapshot(takenAtNs: 0, source: .procfs, memory: HostMemory(totalKb: 1, freeKb: 0, availableKb: 0, usedKb: 1), containers: containers)
 }
 
 @Suite("The planner")
@@ -146,6 +146,7 @@ struct PlannerTests {
             ]))
         #expect(plan.decisions.map(\.name).sorted() == ["h1", "h2", "h3"])
         #expect(plan.untouched.count == 3)
+        #expect(Set(plan.untouched.map(\.reason)) == [.unmanaged, .protected, .role], "each says why it was left alone")
     }
 
     @Test("short of a class, it starts what is missing from that class's images, in turn")
@@ -203,7 +204,7 @@ struct PlannerPropertyTests {
                 #expect(CorralLabel.isUnderPolicy(decision.container.labels))
             }
             let outside = host.containers.filter { !CorralLabel.isUnderPolicy($0.labels) }.map(\.id)
-            #expect(Set(plan.untouched) == Set(outside))
+            #expect(Set(plan.untouched.map(\.id)) == Set(outside))
         }
     }
 

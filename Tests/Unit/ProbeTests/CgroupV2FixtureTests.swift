@@ -1,3 +1,4 @@
+import CorralCore
 import Foundation
 import Testing
 
@@ -35,7 +36,7 @@ struct CgroupV2FixtureTests {
         let figures = try stats.figures(cgroup: Self.scope)
         #expect(
             figures
-                == CgroupFigures(
+                == CgroupUsage(
                     memoryUsageBytes: 268_435_456, memoryLimitBytes: 536_870_912, cpuUsageNs: 1_500_000_000, throttledPeriods: 7,
                     throttledNs: 250_000_000, pids: 3))
     }

@@ -50,7 +50,7 @@ struct SnapshotBuilderTests {
         let empty = snap.containers[1]
         #expect(empty.processCount == 0 && empty.rssKb == 0 && empty.cpuPercent == 0)
         #expect(snap.memory.totalKb == 24_684_084)
-        #expect(snap.source == "kernel")
+        #expect(snap.source == .kernel)
 
         var later = doc
         later.bootNs += 1_000_000_000
