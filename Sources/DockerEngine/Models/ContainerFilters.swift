@@ -16,12 +16,8 @@ public struct ContainerFilters: Sendable, Equatable {
         adding("label", value.map { "\(key)=\($0)" } ?? key)
     }
 
-    public func name(_ name: String) -> ContainerFilters { adding("name", name) }
-    public func status(_ status: String) -> ContainerFilters { adding("status", status) }
     /// Events only: the object type (`container`, `image`, ...).
     public func type(_ type: String) -> ContainerFilters { adding("type", type) }
-    /// Events only: the action (`start`, `die`, ...).
-    public func event(_ event: String) -> ContainerFilters { adding("event", event) }
     public func container(_ idOrName: String) -> ContainerFilters { adding("container", idOrName) }
 
     public func adding(_ key: String, _ value: String) -> ContainerFilters {
