@@ -12,8 +12,8 @@ extension EndToEnd {
         let corral = ".build/debug/corral"
 
         /// A config with everything on: the collector, metrics, the generator's removal.
-        func config() throws -> String {
-            let path = try scratchDirectory("config") + "/corral.toml"
+        func config(_ scratch: Scratch) throws -> String {
+            let path = scratch.temporaryPath("config") + ".toml"
             try Data("interval_seconds = 2\nhigh = 1\nlow = 1\n".utf8).write(to: URL(fileURLWithPath: path))
             return path
         }
@@ -33,8 +33,8 @@ extension EndToEnd {
                 await scratch.adopt(name)
                 let port = try freeLoopbackPort()
                 let metricsPort = try freeLoopbackPort()
-                let store = try scratchDirectory("store")
-                let spool = try scratchDirectory("spool")
+                let store = scratch.temporaryPath("store")
+                let spool = scratch.temporaryPath("spool")
 
                 // A generator line in root's crontab, as `make run` installs it (one that does nothing).
                 let savedCrontab = try crontab()
@@ -48,12 +48,12 @@ extension EndToEnd {
                         "/usr/bin/crontab", ["-"], stdin: savedCrontab + keptLine + "\n" + generatorLine + "\n" + lookalike + "\n"
                     ).status == 0)
 
-                let out = try scratchDirectory("enforce") + "/stdout"
+                let out = scratch.temporaryPath("enforce") + ".stdout"
                 _ = FileManager.default.createFile(atPath: out, contents: nil)
                 let process = Process()
                 process.executableURL = repositoryRoot.appendingPathComponent(corral)
                 process.arguments = [
-                    "enforce", "--config", try config(), "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--spool", spool,
+                    "enforce", "--config", try config(scratch), "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--spool", spool,
                     "--collector-name", name, "--collector-port", "\(port)", "--collector-store", store,
                     "--metrics-port", "\(metricsPort)", "--generator", "cron",
                 ]

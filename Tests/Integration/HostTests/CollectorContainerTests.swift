@@ -13,36 +13,28 @@ import Testing
 /// The enforcer's side of the log collector, against the real collector image
 /// (corral/collector:latest, built by `make images`) on its own loopback port.
 @Suite("The log collector's container and delivery against the real collector")
-struct CollectorDeliveryTests {
-    /// A collector of this test's own: name, port and store.
-    static func settings() throws -> CollectorSettings {
+struct CollectorContainerTests {
+    /// A collector of this test's own: name, port and store (removed with the scratch).
+    static func settings(_ scratch: Scratch) throws -> CollectorSettings {
         var settings = CollectorSettings()
         settings.name = "corral-collector-t-\(UUID().uuidString.prefix(8).lowercased())"
         settings.port = try freeLoopbackPort()
-        settings.storePath = try scratchDirectory("collector-store")
+        settings.storePath = scratch.temporaryPath("collector-store")
         settings.batchSize = 7
         return settings
-    }
-
-    static func records(cycle: Int, count: Int) -> [MemoryRecord] {
-        (0..<count).map { _ in
-            MemoryRecord(
-                id: UUID().uuidString.lowercased(), timestamp: "2026-11-21T21:07:15.123Z", cycle: cycle,
-                memory: HostMemory(totalKb: 1000, freeKb: 400, availableKb: 500, usedKb: 500))
-        }
     }
 
     /// Runs `body` with the collector up, a spool, and a shipper between them.
     func withCollector(
         _ body: (Scratch, CollectorSettings, CollectorClient, Spool) async throws -> Void
     ) async throws {
-        let settings = try Self.settings()
         try await withScratch { scratch in
+            let settings = try Self.settings(scratch)
             await scratch.adopt(settings.name)
             try await CollectorClient.withClient(baseURL: settings.baseURL) { client in
                 let outcome = try await CollectorContainer(settings: settings).ensure(runtime: scratch.runtime, client: client)
                 #expect(outcome == .created)
-                let spool = try Spool(directory: try scratchDirectory("spool"))
+                let spool = try Spool(directory: scratch.temporaryPath("spool"))
                 try await body(scratch, settings, client, spool)
             }
         }
@@ -77,8 +69,8 @@ struct CollectorDeliveryTests {
 
     @Test("a container of the collector's name that is not a collector is never replaced: the error names it")
     func nameTaken() async throws {
-        let settings = try Self.settings()
         try await withScratch { scratch in
+            let settings = try Self.settings(scratch)
             try await scratch.container(name: settings.name)
             try await CollectorClient.withClient(baseURL: settings.baseURL) { client in
                 await #expect {
@@ -94,8 +86,8 @@ struct CollectorDeliveryTests {
     @Test("two cycles are delivered in order, in batches, each record once; a batch sent again is not stored twice")
     func exactlyOnce() async throws {
         try await withCollector { _, settings, client, spool in
-            let first = Self.records(cycle: 1, count: 10)
-            let second = Self.records(cycle: 2, count: 10)
+            let first = sampleMemoryRecords(cycle: 1, count: 10)
+            let second = sampleMemoryRecords(cycle: 2, count: 10)
             var shipper = Shipper(spool: spool, client: client, batchSize: settings.batchSize)
             try await spool.append(memory: first, processes: [])
             var report = await shipper.ship(until: .now + .seconds(20))
@@ -120,7 +112,7 @@ struct CollectorDeliveryTests {
     func outage() async throws {
         try await withCollector { scratch, settings, client, spool in
             var shipper = Shipper(spool: spool, client: client, batchSize: settings.batchSize)
-            let cycles = (1...4).map { Self.records(cycle: $0, count: 5) }
+            let cycles = (1...4).map { sampleMemoryRecords(cycle: $0, count: 5) }
             try await spool.append(memory: cycles[0], processes: [])
             #expect(await shipper.ship(until: .now + .seconds(20)).failure == nil)
 
@@ -147,14 +139,14 @@ struct CollectorDeliveryTests {
     @Test("a record the collector refuses is set aside in <stream>.rejected.jsonl, and the records around it are delivered")
     func rejected() async throws {
         try await withCollector { _, settings, client, spool in
-            try await spool.append(memory: Self.records(cycle: 1, count: 3), processes: [])
+            try await spool.append(memory: sampleMemoryRecords(cycle: 1, count: 3), processes: [])
             // A record the enforcer could never write, planted in the spool.
             let handle = try #require(FileHandle(forWritingAtPath: spool.memoryPath))
             try handle.seekToEnd()
             try handle.write(contentsOf: Data("{\"id\":\"not-a-uuid\",\"cycle\":-1}\n".utf8))
             try handle.close()
             let reopened = try Spool(directory: spool.directory)
-            try await reopened.append(memory: Self.records(cycle: 2, count: 3), processes: [])
+            try await reopened.append(memory: sampleMemoryRecords(cycle: 2, count: 3), processes: [])
 
             var shipper = Shipper(spool: reopened, client: client, batchSize: 100)
             let report = await shipper.ship(until: .now + .seconds(20))
@@ -171,7 +163,7 @@ struct CollectorDeliveryTests {
     @Test("the graphs are drawn on request and land in the store on the host")
     func graphs() async throws {
         try await withCollector { _, settings, client, spool in
-            try await spool.append(memory: Self.records(cycle: 1, count: 3), processes: [])
+            try await spool.append(memory: sampleMemoryRecords(cycle: 1, count: 3), processes: [])
             var shipper = Shipper(spool: spool, client: client)
             #expect(await shipper.ship(until: .now + .seconds(20)).failure == nil)
             let graphs = try await client.renderGraphs(windowSeconds: 86_400)

@@ -11,7 +11,7 @@ import Testing
 
 /// The kill pool against the real daemon: the last gate before harm.
 @Suite("The kill pool against dockerd")
-struct KillPoolTests {
+struct KillPoolOnDockerTests {
     func decision(for id: String, labels: [String: String], action: Action = .kill) -> Decision {
         Decision(
             container: ContainerMetadata(id: id, name: "x", image: "corral/low-idle", labels: labels, createdAt: 0), containerClass: .low,

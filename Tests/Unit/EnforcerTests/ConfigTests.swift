@@ -122,16 +122,6 @@ struct ConfigTests {
     }
 }
 
-@Suite("Reports")
-struct ReportTests {
-    @Test("collector timestamps are RFC 3339, UTC, with milliseconds")
-    func timestamps() {
-        #expect(Timestamp.rfc3339(.init(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
-        #expect(Timestamp.rfc3339(.init(timeIntervalSince1970: 1_795_295_235.5)) == "2026-11-21T21:07:15.500Z")
-        #expect(Timestamp.rfc3339(.init(timeIntervalSince1970: 951_782_400.007)) == "2000-02-29T00:00:00.007Z")
-    }
-}
-
 @Suite("The shipped config")
 struct ShippedConfigTests {
     @Test("deploy/config/corral.toml is the defaults spelled out, but for the generator, which systemd ties to the enforcer")
@@ -178,21 +168,5 @@ struct ShippedConfigTests {
         }
         #expect(throws: ConfigError.self) { try EnforcerConfig.parse("generator = \"sometimes\"\n", file: "t.toml") }
         #expect(throws: ConfigError.self) { try EnforcerConfig.parse("[collector]\nshoe_size = 3\n", file: "t.toml") }
-    }
-}
-
-@Suite("Text tables")
-struct TextTableTests {
-    @Test("columns are as wide as their widest cell, two spaces apart; the last is not padded and no line ends in blanks")
-    func aligned() {
-        let table = TextTable(header: ["NAME", "CLASS", "NOTE"], rows: [["corral-high-1", "high", ""], ["a", "low", "protected"]])
-        #expect(
-            table.render() == """
-                NAME           CLASS  NOTE
-                corral-high-1  high
-                a              low    protected
-
-                """)
-        #expect(table.lines(indent: "  ").first == "  NAME           CLASS  NOTE")
     }
 }
