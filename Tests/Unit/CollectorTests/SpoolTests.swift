@@ -6,8 +6,11 @@ import Testing
 /// The spool as the enforcer relies on it: records kept on disk in order until
 /// the collector has them, across restarts and crashes, within a bound.
 @Suite("The spool")
-struct SpoolTests {
+final class SpoolTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)").path
+
+    // Each test has its own instance, and its own directory, removed after it.
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     static func memory(_ cycle: Int) -> MemoryRecord {
         MemoryRecord(
