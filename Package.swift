@@ -163,7 +163,7 @@ let package = Package(
         .target(
             name: "CorralTestSupport",
             dependencies: [
-                "CorralCore", "ContainerRuntime", "DockerEngine", "DockerRuntime", "Journal", "Collector",
+                "CorralCore", "ContainerRuntime", "DockerEngine", "DockerRuntime", "Journal", "Collector", "Probe",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/Support/CorralTestSupport"

@@ -15,13 +15,7 @@ enum SpoolFile {
     /// Appends `data` and fsyncs it.
     static func append(_ path: String, _ data: Data) throws(Spool.Failure) {
         do {
-            let fd = try FileDescriptor.open(
-                FilePath(path), .writeOnly, options: [.append, .create, .closeOnExec],
-                permissions: [.ownerReadWrite, .groupRead, .otherRead])
-            try fd.closeAfter {
-                _ = try fd.writeAll(data)
-                try sync(fd)
-            }
+            try write(path, data, options: .append)
         } catch {
             throw .unwritable(path: path, reason: reason(error))
         }
@@ -32,13 +26,7 @@ enum SpoolFile {
     static func replace(_ path: String, with data: Data) throws(Spool.Failure) {
         let temporary = path + ".tmp"
         do {
-            let fd = try FileDescriptor.open(
-                FilePath(temporary), .writeOnly, options: [.create, .truncate, .closeOnExec],
-                permissions: [.ownerReadWrite, .groupRead, .otherRead])
-            try fd.closeAfter {
-                _ = try fd.writeAll(data)
-                try sync(fd)
-            }
+            try write(temporary, data, options: .truncate)
         } catch {
             unlink(temporary)
             throw .unwritable(path: temporary, reason: reason(error))
@@ -54,6 +42,18 @@ enum SpoolFile {
                 directory.isEmpty ? "." : directory, .readOnly, options: [.directory, .closeOnExec])
         else { return }
         try? fd.closeAfter { try sync(fd) }
+    }
+
+    /// Opens `path` (created 0644 if absent) with `options`, writes all of
+    /// `data` and fsyncs it before closing.
+    private static func write(_ path: String, _ data: Data, options: FileDescriptor.OpenOptions) throws {
+        let fd = try FileDescriptor.open(
+            FilePath(path), .writeOnly, options: options.union([.create, .closeOnExec]),
+            permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        try fd.closeAfter {
+            _ = try fd.writeAll(data)
+            try sync(fd)
+        }
     }
 
     /// fsync: swift-system has no call for it.

@@ -57,19 +57,13 @@ public enum CycleJournal {
             entries.append(
                 JournalEntry(
                     message: "\(started.name) from \(started.order.image) \(why)", priority: .error,
-                    fields: common + [.event(.startExited), .init(.exitCode, String(gone.exitCode))]
-                        + containerFields(
-                            id: started.id, name: started.name, image: started.order.image, cls: started.order.containerClass, reason: why))
-            )
+                    fields: common + [.event(.startExited), .init(.exitCode, String(gone.exitCode))] + fields(started, reason: why)))
         }
         for started in report.started {
             entries.append(
                 JournalEntry(
                     message: "started \(started.name) from \(started.order.image): \(started.order.reason)", priority: .notice,
-                    fields: common + [.event(.startContainer)]
-                        + containerFields(
-                            id: started.id, name: started.name, image: started.order.image, cls: started.order.containerClass,
-                            reason: started.order.reason)))
+                    fields: common + [.event(.startContainer)] + fields(started, reason: started.order.reason)))
         }
         if report.dryRun {
             for order in plan.starts {
@@ -126,6 +120,11 @@ public enum CycleJournal {
             .init(.containerID, String(id.prefix(12))), .init(.containerIDFull, id), .init(.containerName, name),
             .init(.containerImage, image), .init(.containerClass, cls.rawValue), .init(.reason, reason),
         ]
+    }
+
+    /// The fields that name a container Corral started.
+    static func fields(_ started: Starter.Started, reason: String) -> [JournalEntry.Field] {
+        containerFields(id: started.id, name: started.name, image: started.order.image, cls: started.order.containerClass, reason: reason)
     }
 
     static func fields(_ decision: Decision) -> [JournalEntry.Field] {
