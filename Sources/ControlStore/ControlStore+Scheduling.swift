@@ -1,0 +1,146 @@
+import ControlAPI
+import CorralCore
+import SQLKit
+
+/// What one scheduling pass did with one job.
+public enum SchedulingEvent: Sendable, Equatable {
+    case placed(job: String, container: String, node: String)
+    /// A stop or delete handed to the node that has the container.
+    case routed(job: String, node: String)
+    /// Done without a node: a stop or delete of a container never placed.
+    case completed(job: String)
+    /// No node fits yet; the job waits (reason says why).
+    case waiting(job: String, reason: String)
+    case failed(job: String, reason: String)
+}
+
+extension ControlStore {
+    /// One pass over the jobs waiting to be scheduled, oldest first, in one
+    /// transaction: creates are placed by the scheduler (each seeing the
+    /// placements before it), stops and deletes go to the container's node.
+    /// A create no node can take waits, and fails after `placementTimeoutMs`.
+    public func schedule(
+        limit: Int = 256, strategy defaultStrategy: PlacementStrategy, placementTimeoutMs: Int64, now: Int64
+    ) async throws(StoreError) -> [SchedulingEvent] {
+        try await transaction("schedule waiting jobs") { db in
+            let jobs = try await db.raw(
+                """
+                SELECT \(unsafeRaw: Rows.jobColumns) FROM jobs WHERE state = \(bind: JobState.received.rawValue)
+                ORDER BY created_at_ms, id LIMIT \(literal: limit)
+                """
+            ).all().map(Rows.job)
+            guard !jobs.isEmpty else { return [] }
+            let allocations = try await allocations(db)
+            var nodes = try await db.raw("SELECT \(unsafeRaw: Rows.nodeColumns) FROM nodes ORDER BY id").all().map(Rows.node).map {
+                $0.schedulable(allocated: allocations[$0.id] ?? .zero)
+            }
+            var events: [SchedulingEvent] = []
+            for job in jobs {
+                guard
+                    let container = try await db.raw(
+                        "SELECT \(unsafeRaw: Rows.containerColumns) FROM containers WHERE id = \(bind: job.containerID)"
+                    )
+                    .first().map(Rows.container)
+                else {
+                    try await finish(db, job: job.id, succeeded: job.kind == .delete, reason: "the container no longer exists", now: now)
+                    events.append(
+                        job.kind == .delete ? .completed(job: job.id) : .failed(job: job.id, reason: "the container no longer exists"))
+                    continue
+                }
+                switch job.kind {
+                case .create:
+                    events.append(
+                        try await place(db, job: job, container: container, nodes: &nodes, defaultStrategy, placementTimeoutMs, now))
+                case .stop, .delete:
+                    if let node = container.node {
+                        try await route(db, job: job.id, to: node, now: now)
+                        events.append(.routed(job: job.id, node: node))
+                    } else {
+                        // Never placed: nothing runs anywhere, so it is done here.
+                        if job.kind == .delete {
+                            try await db.raw("DELETE FROM containers WHERE id = \(bind: container.id)").run()
+                        } else {
+                            try await db.raw(
+                                "UPDATE containers SET actual = \(bind: ActualState.stopped.rawValue), updated_at_ms = \(bind: now) WHERE id = \(bind: container.id)"
+                            ).run()
+                        }
+                        try await finish(db, job: job.id, succeeded: true, reason: nil, now: now)
+                        events.append(.completed(job: job.id))
+                    }
+                }
+            }
+            return events
+        }
+    }
+
+    private func place(
+        _ db: any SQLDatabase, job: Job, container: ContainerRecord, nodes: inout [SchedulableNode], _ defaultStrategy: PlacementStrategy,
+        _ placementTimeoutMs: Int64, _ now: Int64
+    ) async throws -> SchedulingEvent {
+        guard container.desired == .running else {
+            let reason = "the container was \(container.desired == .deleted ? "deleted" : "stopped") before it was placed"
+            try await finish(db, job: job.id, succeeded: false, reason: reason, now: now)
+            return .failed(job: job.id, reason: reason)
+        }
+        let spec = container.spec
+        let request = PlacementRequest(
+            millicpus: spec.reservation.millicpus, memoryBytes: spec.reservation.memoryBytes, nodeLabels: spec.nodeLabels,
+            runtime: spec.runtime,
+            strategy: spec.strategy.flatMap(PlacementStrategy.init(rawValue:)) ?? defaultStrategy)
+        switch Scheduler.place(request, on: nodes) {
+        case .node(let node):
+            if let index = nodes.firstIndex(where: { $0.id == node }) {
+                nodes[index].allocated = nodes[index].allocated.plus(request.resources)
+            }
+            try await db.raw(
+                """
+                UPDATE jobs SET state = \(bind: JobState.scheduled.rawValue), node_id = \(bind: node), attempts = attempts + 1, reason = NULL,
+                updated_at_ms = \(bind: now) WHERE id = \(bind: job.id)
+                """
+            ).run()
+            try await db.raw(
+                """
+                UPDATE containers SET node_id = \(bind: node), actual = \(bind: ActualState.pending.rawValue), reason = NULL,
+                updated_at_ms = \(bind: now) WHERE id = \(bind: container.id)
+                """
+            ).run()
+            return .placed(job: job.id, container: container.id, node: node)
+        case .none(let why):
+            let waitedMs = now - (try await createdAtMs(db, job: job.id))
+            if waitedMs >= placementTimeoutMs {
+                let reason = "no node could take it within \(placementTimeoutMs / 1000) s: \(why)"
+                try await finish(db, job: job.id, succeeded: false, reason: reason, now: now)
+                try await db.raw(
+                    "UPDATE containers SET reason = \(bind: reason), updated_at_ms = \(bind: now) WHERE id = \(bind: container.id)"
+                ).run()
+                return .failed(job: job.id, reason: reason)
+            }
+            let reason = "waiting for a node: \(why)"
+            if job.reason != reason {
+                try await db.raw("UPDATE jobs SET reason = \(bind: reason), updated_at_ms = \(bind: now) WHERE id = \(bind: job.id)").run()
+            }
+            return .waiting(job: job.id, reason: reason)
+        }
+    }
+
+    private func route(_ db: any SQLDatabase, job: String, to node: String, now: Int64) async throws {
+        try await db.raw(
+            """
+            UPDATE jobs SET state = \(bind: JobState.scheduled.rawValue), node_id = \(bind: node), attempts = attempts + 1,
+            updated_at_ms = \(bind: now) WHERE id = \(bind: job)
+            """
+        ).run()
+    }
+
+    private func createdAtMs(_ db: any SQLDatabase, job: String) async throws -> Int64 {
+        try await db.raw("SELECT created_at_ms FROM jobs WHERE id = \(bind: job)").first(decodingColumn: "created_at_ms", as: Int64.self)
+            ?? 0
+    }
+
+    func finish(_ db: any SQLDatabase, job: String, succeeded: Bool, reason: String?, now: Int64) async throws {
+        let state = succeeded ? JobState.succeeded : JobState.failed
+        try await db.raw(
+            "UPDATE jobs SET state = \(bind: state.rawValue), reason = \(bind: reason), updated_at_ms = \(bind: now) WHERE id = \(bind: job)"
+        ).run()
+    }
+}

@@ -1,0 +1,302 @@
+import ControlAPI
+import ControlStore
+import CorralCore
+import CorralTestSupport
+import Foundation
+import Logging
+import Testing
+
+@Suite("The control store")
+struct ControlStoreTests {
+    @Test("a create is stored as a received job and a pending container, and answers only after the commit")
+    func createIsReceived() async throws {
+        try await StoreFixture.with { fixture in
+            let store = fixture.store
+            let accepted = try #require(try await fixture.create(1).first)
+            #expect(accepted.state == .received)
+            let job = try #require(try await store.job(accepted.jobID))
+            #expect(job.state == .received && job.kind == .create && job.containerID == accepted.containerID)
+            let container = try #require(try await store.container(accepted.containerID))
+            #expect(container.desired == .running && container.actual == .pending && container.node == nil)
+            // Another connection (another process) sees it at once.
+            let other = try await ControlStore.open(path: store.path, logger: Logger(label: "other"))
+            #expect(try await other.job(accepted.jobID)?.state == .received)
+            await other.close()
+        }
+    }
+
+    @Test("the same idempotency key and body give the same job; another body is a conflict")
+    func idempotency() async throws {
+        try await StoreFixture.with { fixture in
+            let spec = ContainerSpec(image: "corral/low-idle", env: ["A": "1"])
+            let first = try await fixture.store.submitCreate(spec, idempotencyKey: "k1", queueLimit: 10, now: 0, ids: fixture.ids)
+            let again = try await fixture.store.submitCreate(spec, idempotencyKey: "k1", queueLimit: 10, now: 5, ids: fixture.ids)
+            guard case .accepted(let one, false) = first, case .accepted(let two, true) = again else {
+                Issue.record("expected a job and its replay: \(first), \(again)")
+                return
+            }
+            #expect(one.jobID == two.jobID && one.containerID == two.containerID)
+            var other = spec
+            other.env = ["A": "2"]
+            #expect(
+                try await fixture.store.submitCreate(other, idempotencyKey: "k1", queueLimit: 10, now: 6, ids: fixture.ids)
+                    == .idempotencyConflict(key: "k1"))
+            #expect(try await fixture.store.containers().count == 1)
+        }
+    }
+
+    @Test("a full queue refuses creates with a retry hint, and stores nothing")
+    func queueFull() async throws {
+        try await StoreFixture.with { fixture in
+            for _ in 0..<3 {
+                _ = try await fixture.store.submitCreate(
+                    ContainerSpec(image: "x"), idempotencyKey: nil, queueLimit: 3, now: 0, ids: fixture.ids)
+            }
+            let refused = try await fixture.store.submitCreate(
+                ContainerSpec(image: "x"), idempotencyKey: nil, queueLimit: 3, now: 0, ids: fixture.ids)
+            #expect(refused == .queueFull(waiting: 3, retryAfterSeconds: 1))
+            #expect(try await fixture.store.containers().count == 3)
+        }
+    }
+
+    @Test("names are unique")
+    func names() async throws {
+        try await StoreFixture.with { fixture in
+            let spec = ContainerSpec(image: "x", name: "web")
+            _ = try await fixture.store.submitCreate(spec, idempotencyKey: nil, queueLimit: 10, now: 0, ids: fixture.ids)
+            #expect(
+                try await fixture.store.submitCreate(spec, idempotencyKey: nil, queueLimit: 10, now: 0, ids: fixture.ids)
+                    == .nameTaken("web"))
+        }
+    }
+
+    @Test("scheduling spreads 20 creates 10 and 10, or binpacks them onto one node first")
+    func scheduling() async throws {
+        for (strategy, expected) in [(PlacementStrategy.spread, [10, 10]), (.binpack, [15, 5])] {
+            let fixture = try await StoreFixture.make()
+            try await fixture.register("a", containers: 15)
+            try await fixture.register("b", containers: 15)
+            _ = try await fixture.create(20, strategy: strategy.rawValue)
+            let events = try await fixture.schedule()
+            #expect(events.count == 20)
+            let nodes = try await fixture.store.nodes()
+            #expect(nodes.map(\.allocated.containers) == expected.map(Int64.init), "\(strategy)")
+            #expect(try await fixture.orders("a").count == expected[0])
+            await fixture.close()
+        }
+    }
+
+    @Test("a create no node can take waits with the reason, then fails after the timeout")
+    func noPlacement() async throws {
+        try await StoreFixture.with { fixture in
+            let job = try #require(try await fixture.create(1).first)
+            #expect(
+                try await fixture.schedule(now: 10) == [.waiting(job: job.jobID, reason: "waiting for a node: no nodes are registered")])
+            #expect(try await fixture.store.job(job.jobID)?.reason == "waiting for a node: no nodes are registered")
+            let late = try await fixture.store.schedule(strategy: .spread, placementTimeoutMs: 60_000, now: 60_000)
+            #expect(late == [.failed(job: job.jobID, reason: "no node could take it within 60 s: no nodes are registered")])
+            #expect(try await fixture.store.job(job.jobID)?.state == .failed)
+        }
+    }
+
+    @Test("an agent acknowledges, reports, and the job and container follow; stop and delete go to the container's node")
+    func lifecycle() async throws {
+        try await StoreFixture.with { fixture in
+            let store = fixture.store
+            try await fixture.register("a")
+            let job = try #require(try await fixture.create(1).first)
+            _ = try await fixture.schedule()
+            #expect(try await store.job(job.jobID)?.state == .scheduled)
+            let orders = try await fixture.orders("a")
+            #expect(orders.map(\.jobID) == [job.jobID])
+            guard case .ok(1) = try await store.acknowledge(node: "a", secret: fixture.secret("a"), jobs: [job.jobID], now: 1) else {
+                Issue.record("ack refused")
+                return
+            }
+            #expect(try await store.job(job.jobID)?.state == .running)
+            #expect(try await fixture.orders("a").isEmpty, "an acknowledged order is not delivered again")
+            _ = try await store.report(
+                node: "a", secret: fixture.secret("a"),
+                AgentReport(
+                    jobs: [JobOutcome(jobID: job.jobID, succeeded: true)],
+                    containers: [ContainerStatus(containerID: job.containerID, actual: .running, runtimeID: "rt1")]), now: 2)
+            #expect(try await store.job(job.jobID)?.state == .succeeded)
+            #expect(try await store.container(job.containerID)?.actual == .running)
+
+            guard
+                case .accepted(let stop, _) = try await store.submit(
+                    .stop, container: job.containerID, queueLimit: 10, now: 3, ids: fixture.ids)
+            else {
+                Issue.record("stop refused")
+                return
+            }
+            #expect(try await fixture.schedule() == [.routed(job: stop.jobID, node: "a")])
+            // A stopped container's process exits: reported as exited, it is `stopped`.
+            _ = try await store.report(
+                node: "a", secret: fixture.secret("a"),
+                AgentReport(
+                    jobs: [JobOutcome(jobID: stop.jobID, succeeded: true)],
+                    containers: [ContainerStatus(containerID: job.containerID, actual: .exited, runtimeID: "rt1", exitCode: 143)]), now: 4)
+            #expect(try await store.container(job.containerID)?.actual == .stopped)
+
+            guard
+                case .accepted(let delete, _) = try await store.submit(
+                    .delete, container: job.containerID, queueLimit: 10, now: 5, ids: fixture.ids)
+            else {
+                Issue.record("delete refused")
+                return
+            }
+            #expect(
+                try await store.submit(.stop, container: job.containerID, queueLimit: 10, now: 5)
+                    == .beingDeleted(container: job.containerID))
+            _ = try await fixture.schedule()
+            _ = try await store.report(
+                node: "a", secret: fixture.secret("a"),
+                AgentReport(
+                    jobs: [JobOutcome(jobID: delete.jobID, succeeded: true)],
+                    containers: [ContainerStatus(containerID: job.containerID, actual: .stopped, removed: true)]), now: 6)
+            #expect(try await store.container(job.containerID) == nil)
+            #expect(try await store.job(delete.jobID)?.state == .succeeded)
+        }
+    }
+
+    @Test("an agent may not acknowledge or report another node's work: refused whole, nothing kept")
+    func otherNodes() async throws {
+        try await StoreFixture.with { fixture in
+            let store = fixture.store
+            try await fixture.register("a", containers: 1)
+            try await fixture.register("b", containers: 1)
+            let jobs = try await fixture.create(2)
+            _ = try await fixture.schedule()
+            let onA = try #require(try await fixture.orders("a").first)
+            let onB = try #require(try await fixture.orders("b").first)
+            guard
+                case .forbidden(let message) = try await store.acknowledge(
+                    node: "a", secret: fixture.secret("a"), jobs: [onA.jobID, onB.jobID], now: 1)
+            else {
+                Issue.record("b's job acknowledged by a")
+                return
+            }
+            #expect(message == "job \(onB.jobID) is not node a's")
+            #expect(try await store.job(onA.jobID)?.state == .scheduled, "nothing of a refused call is kept")
+            let report = AgentReport(containers: [
+                ContainerStatus(containerID: onA.container.id, actual: .running),
+                ContainerStatus(containerID: onB.container.id, actual: .exited),
+            ])
+            guard case .forbidden = try await store.report(node: "a", secret: fixture.secret("a"), report, now: 2) else {
+                Issue.record("b's container reported by a")
+                return
+            }
+            #expect(try await store.container(onA.container.id)?.actual == .pending)
+            guard case .wrongSecret = try await store.orders(node: "a", secret: "not-the-secret") else {
+                Issue.record("a wrong secret was taken")
+                return
+            }
+            #expect(jobs.count == 2)
+        }
+    }
+
+    @Test("a second agent claiming a node's id with another secret is refused")
+    func impostor() async throws {
+        try await StoreFixture.with { fixture in
+            try await fixture.register("a")
+            let outcome = try await fixture.store.register(
+                Registration(node: "a", secret: "someone-else-entirely", runtime: "docker", labels: [:], capacity: .zero, inventory: []),
+                now: 1,
+                heartbeatSeconds: 1, ttlSeconds: 5)
+            guard case .wrongSecret(node: "a") = outcome else {
+                Issue.record("impostor registered: \(outcome)")
+                return
+            }
+        }
+    }
+
+    @Test("a silent node is down: its containers lost, its untaken creates placed elsewhere; back, it reconciles")
+    func nodeDown() async throws {
+        try await StoreFixture.with { fixture in
+            let store = fixture.store
+            try await fixture.register("a", now: 0)
+            try await fixture.register("b", now: 0)
+            let jobs = try await fixture.create(4)
+            _ = try await fixture.schedule(now: 0)
+            let aOrders = try await fixture.orders("a")
+            #expect(aOrders.count == 2)
+            // a takes one order and runs it; the other it never takes.
+            let taken = aOrders[0]
+            _ = try await store.acknowledge(node: "a", secret: fixture.secret("a"), jobs: [taken.jobID], now: 100)
+            _ = try await store.report(
+                node: "a", secret: fixture.secret("a"),
+                AgentReport(
+                    jobs: [JobOutcome(jobID: taken.jobID, succeeded: true)],
+                    containers: [ContainerStatus(containerID: taken.container.id, actual: .running, runtimeID: "rt-a1")]), now: 100)
+            // b keeps beating; a falls silent.
+            _ = try await store.heartbeat(node: "b", secret: fixture.secret("b"), Heartbeat(running: 0), now: 5_000)
+            #expect(try await store.sweep(now: 5_500, ttlMs: 5_000).down == ["a"])
+            let result = try await store.sweep(now: 5_600, ttlMs: 5_000)
+            #expect(result.down.isEmpty, "marked down once")
+            #expect(try await store.nodes().first { $0.id == "a" }?.state == .down)
+            #expect(try await store.container(taken.container.id)?.actual == .lost)
+            let untaken = aOrders[1]
+            #expect(try await store.job(untaken.jobID)?.state == .received)
+            _ = try await fixture.schedule(now: 5_700)
+            #expect(try await store.job(untaken.jobID)?.node == "b", "placed on the node that is up")
+            // a's heartbeat is refused until it registers again.
+            guard case .down = try await store.heartbeat(node: "a", secret: fixture.secret("a"), Heartbeat(running: 1), now: 6_000) else {
+                Issue.record("a down node's heartbeat was taken")
+                return
+            }
+            // Back, a reports what its runtime has: the lost one is running; a
+            // container it made for the untaken order (just before it died) is
+            // now b's, so a must remove it.
+            let reply = try await fixture.register(
+                "a",
+                inventory: [
+                    InventoryItem(containerID: taken.container.id, runtimeID: "rt-a1", actual: .running),
+                    InventoryItem(containerID: untaken.container.id, runtimeID: "rt-a2", actual: .running),
+                ], now: 7_000)
+            #expect(reply.remove == [untaken.container.id])
+            #expect(try await store.container(taken.container.id)?.actual == .running)
+            #expect(try await store.nodes().first { $0.id == "a" }?.state == .ready)
+            #expect(jobs.count == 4)
+        }
+    }
+
+    @Test("an order acknowledged but unfinished is delivered again at registration, so a restarted agent finishes it")
+    func restartedAgent() async throws {
+        try await StoreFixture.with { fixture in
+            try await fixture.register("a")
+            let job = try #require(try await fixture.create(1).first)
+            _ = try await fixture.schedule()
+            _ = try await fixture.store.acknowledge(node: "a", secret: fixture.secret("a"), jobs: [job.jobID], now: 1)
+            let reply = try await fixture.register("a", now: 2)
+            #expect(reply.orders.map(\.jobID) == [job.jobID])
+        }
+    }
+
+    @Test("two stores opening one new file together migrate it once")
+    func concurrentMigration() async throws {
+        let directory = try scratchDirectory("corral-store")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/control.sqlite"
+        async let first = ControlStore.open(path: path, logger: Logger(label: "one"))
+        async let second = ControlStore.open(path: path, logger: Logger(label: "two"))
+        let (one, two) = try await (first, second)
+        #expect(try await one.schemaVersion() == 1)
+        #expect(try await two.schemaVersion() == 1)
+        await one.close()
+        await two.close()
+    }
+
+    @Test("a file that is not a database is refused with its path")
+    func notADatabase() async throws {
+        let directory = try scratchDirectory("corral-store")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/control.sqlite"
+        try Data(String(repeating: "not sqlite ", count: 500).utf8).write(to: URL(fileURLWithPath: path))
+        await #expect {
+            try await ControlStore.open(path: path, logger: Logger(label: "bad"))
+        } throws: { error in
+            "\(error)".contains(path)
+        }
+    }
+}
