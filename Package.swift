@@ -22,6 +22,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // The domain in values: labels, classes, and later the policy and planner. No I/O.
@@ -122,6 +126,64 @@ let package = Package(
             ]
         ),
 
+        // The service's vocabulary in values: jobs, containers, nodes, the
+        // agents' messages, JSON-RPC 2.0. Shared by the control plane, its
+        // agents, `corral ctl` and the tests. No I/O.
+        .target(name: "ControlAPI", dependencies: ["CorralCore"]),
+
+        // The control plane's one store: SQLite (WAL) through SQLKit, with
+        // versioned migrations; every state change one transaction.
+        .target(
+            name: "ControlStore",
+            dependencies: [
+                "ControlAPI", "CorralCore",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // `corral control`: the admin (clients) and subscribe (agents)
+        // servers, the job workers, the node sweep, and the supervisor that
+        // runs the two as separate processes.
+        .target(
+            name: "Control",
+            dependencies: [
+                "ControlAPI", "ControlStore", "CorralCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+
+        // The HTTP client of the control plane's two APIs, for agents and `corral ctl`.
+        .target(
+            name: "ControlClient",
+            dependencies: [
+                "ControlAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+
+        // `corral agent`: registration, heartbeats, work orders acted on
+        // through a ContainerRuntime, reconciliation after a restart.
+        .target(
+            name: "Agent",
+            dependencies: [
+                "ControlAPI", "ControlClient", "ContainerRuntime", "CorralCore", "Probe",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+
         .executableTarget(
             name: "corral",
             dependencies: [
@@ -134,6 +196,11 @@ let package = Package(
                 "Reports",
                 "Enforcer",
                 "Journal",
+                "ControlAPI",
+                "ControlClient",
+                "Control",
+                "Agent",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -189,6 +256,11 @@ let package = Package(
                 "CorralTestSupport",
             ],
             path: "Tests/Unit/EnforcerTests"
+        ),
+        .testTarget(
+            name: "ControlTests",
+            dependencies: ["ControlAPI", "ControlStore", "Control", "Agent", "CorralCore", "ContainerRuntime", "CorralTestSupport"],
+            path: "Tests/Unit/ControlTests"
         ),
         .testTarget(
             name: "CollectorTests",

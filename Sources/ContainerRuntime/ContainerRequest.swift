@@ -4,6 +4,8 @@ public struct ContainerRequest: Sendable, Equatable {
     /// The runtime picks one when nil.
     public var name: String?
     public var labels: [String: String]
+    /// Arguments replacing the image's command; nil keeps the image's.
+    public var command: [String]?
     public var environment: [String: String]
     public var network: Network
     /// Host directories mounted into the container.
@@ -29,12 +31,13 @@ public struct ContainerRequest: Sendable, Equatable {
     }
 
     public init(
-        image: String, name: String? = nil, labels: [String: String] = [:], environment: [String: String] = [:], network: Network = .none,
-        mounts: [Mount] = []
+        image: String, name: String? = nil, labels: [String: String] = [:], command: [String]? = nil, environment: [String: String] = [:],
+        network: Network = .none, mounts: [Mount] = []
     ) {
         self.image = image
         self.name = name
         self.labels = labels
+        self.command = command
         self.environment = environment
         self.network = network
         self.mounts = mounts

@@ -15,6 +15,12 @@ public enum CorralLabel {
     /// `corral.role=collector`: the log collector the enforcer creates and reuses.
     public static let role = "corral.role"
 
+    /// `corral.node=<id>`: the node whose agent created it; only that agent
+    /// touches it.
+    public static let node = "corral.node"
+    /// `corral.container=<id>`: the control plane's id for it.
+    public static let serviceContainer = "corral.container"
+
     public static let trueValue = "true"
 
     /// True when `labels` put a container under Corral's policy: managed, and

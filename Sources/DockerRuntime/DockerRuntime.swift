@@ -132,7 +132,8 @@ public struct DockerRuntime: ContainerRuntime {
         case .host: network = "host"
         }
         return ContainerSpec(
-            image: request.image, name: request.name, labels: request.labels, env: request.environment, networkMode: network,
+            image: request.image, name: request.name, labels: request.labels, cmd: request.command, env: request.environment,
+            networkMode: network,
             binds: request.mounts.map { "\($0.hostPath):\($0.containerPath)\($0.readOnly ? ":ro" : "")" })
     }
 

@@ -75,6 +75,11 @@ public struct ProcfsProbe: Sendable {
         return stat[close + 2] == UInt8(ascii: "Z")
     }
 
+    /// The host's memory, from /proc/meminfo.
+    public func memory() throws(SysinfoError) -> HostMemory {
+        try readMemory()
+    }
+
     func readMemory() throws(SysinfoError) -> HostMemory {
         let path = "\(procRoot)/meminfo"
         let bytes: [UInt8]

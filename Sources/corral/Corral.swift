@@ -15,6 +15,10 @@ struct Corral: AsyncParsableCommand {
             corral.protected=true, are never touched.
             """,
         version: "0.1.0",
-        subcommands: [PsCommand.self, SysinfoCommand.self, PlanCommand.self, EnforceCommand.self, JournalCommand.self]
+        subcommands: [
+            PsCommand.self, SysinfoCommand.self, PlanCommand.self, EnforceCommand.self, JournalCommand.self, ControlCommand.self,
+            AgentCommand.self,
+            CtlCommand.self,
+        ]
     )
 }

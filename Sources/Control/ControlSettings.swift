@@ -1,0 +1,66 @@
+import CorralCore
+
+/// The control plane's settings: every one defined here once, with its default.
+public struct ControlSettings: Sendable, Equatable {
+    /// Holds the store, the tokens and the listeners' URLs.
+    public var stateDirectory = "/var/lib/corral/control"
+    public var adminListen = ListenAddress(host: "127.0.0.1", port: 7480)
+    public var subscribeListen = ListenAddress(host: "127.0.0.1", port: 7481)
+    /// How often agents beat.
+    public var heartbeatSeconds = 1.0
+    /// A node silent this long is down.
+    public var nodeTTLSeconds = 5.0
+    /// Jobs waiting to be scheduled before creates answer 429.
+    public var queueLimit = 1000
+    public var strategy = PlacementStrategy.spread
+    /// A create no node can take fails after this long.
+    public var placementTimeoutSeconds = 60.0
+    /// The longest an agent's poll for orders is held open.
+    public var longPollSeconds = 20.0
+
+    public init() {}
+
+    public var storePath: String { stateDirectory + "/control.sqlite" }
+    public var adminTokenPath: String { stateDirectory + "/admin.token" }
+    public var agentTokenPath: String { stateDirectory + "/agent.token" }
+
+    /// The first setting out of range, in words, or nil.
+    public func problem() -> String? {
+        if !(heartbeatSeconds.isFinite && heartbeatSeconds >= 0.05 && heartbeatSeconds <= 60) {
+            return "heartbeat must be from 0.05 to 60 seconds"
+        }
+        if !(nodeTTLSeconds.isFinite && nodeTTLSeconds >= 2 * heartbeatSeconds && nodeTTLSeconds <= 3600) {
+            return "the node TTL must be at least two heartbeats (\(2 * heartbeatSeconds) s) and at most 3600 s"
+        }
+        if !(1...1_000_000).contains(queueLimit) { return "the queue limit must be from 1 to 1000000" }
+        if !(placementTimeoutSeconds.isFinite && placementTimeoutSeconds >= 0) { return "the placement timeout must be 0 or more seconds" }
+        if stateDirectory.isEmpty || !stateDirectory.hasPrefix("/") { return "the state directory must be an absolute path" }
+        return nil
+    }
+}
+
+/// `ADDR:PORT` for a listener; `[::1]:7480` for IPv6.
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `ADDR:PORT`; nil when it is not one.
+    public init?(parsing text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            return nil
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    public var url: String { "http://\(description)" }
+}
