@@ -75,7 +75,7 @@ lint: deps lint-swift
 # The unit tier (Tests/Unit): the policy, the kill pool, the starter, the
 # cycle and delivery against an in-memory runtime and collector, the spool,
 # the parsers. Needs no daemon, no root and no network.
-UNIT_TESTS := CorralCoreTests|ProbeTests|DockerEngineTests|EnforcerTests|CollectorTests
+UNIT_TESTS := CorralCoreTests|ProbeTests|DockerEngineTests|EnforcerTests|CollectorTests|ControlTests
 check: build-deps lint-swift
 	@$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	@SWIFT=$(SWIFT) scripts/swift-test.sh --skip-build --filter '$(UNIT_FILTER)'

@@ -259,7 +259,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ControlTests",
-            dependencies: ["ControlAPI", "ControlStore", "Control", "Agent", "CorralCore", "ContainerRuntime", "CorralTestSupport"],
+            dependencies: [
+                "ControlAPI", "ControlStore", "Control", "Agent", "CorralCore", "ContainerRuntime", "CorralTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             path: "Tests/Unit/ControlTests"
         ),
         .testTarget(
