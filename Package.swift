@@ -290,6 +290,15 @@ let package = Package(
             dependencies: ["DockerEngine", "CorralCore", "Journal", "CorralTestSupport"],
             path: "Tests/Integration/EndToEndTests"
         ),
+        // `corral control` and two `corral agent`s in network namespaces on a
+        // bridge the test makes, against the host's dockerd: run on its own.
+        .testTarget(
+            name: "ControlPlaneTests",
+            dependencies: [
+                "ControlAPI", "ControlClient", "DockerEngine", "CorralTestSupport", .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/Integration/ControlPlaneTests"
+        ),
         // Stops and restarts the shared dockerd: run on its own (make test does).
         .testTarget(
             name: "ReliabilityTests",

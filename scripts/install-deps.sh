@@ -26,7 +26,7 @@ TXT
 
 declare -A groups=(
 	[build]="libcgroup-dev libsystemd-dev build-essential pkg-config"
-	[base]="docker.io libcgroup-dev libsystemd-dev busybox-static build-essential pkg-config cron shellcheck curl jq procps ca-certificates debootstrap python3-jsonschema python3-pytest systemd"
+	[base]="docker.io iproute2 libcgroup-dev libsystemd-dev busybox-static build-essential pkg-config cron shellcheck curl jq procps ca-certificates debootstrap python3-jsonschema python3-pytest systemd"
 	[kernel]="linux-headers-amd64 linux-image-amd64 qemu-system-x86 cpio kmod"
 	[metrics]=""
 )
