@@ -121,6 +121,8 @@ test: test-deps images cron journald build lint
 # dockerd: alone, so the enforcer suites' CPU measurements are not disturbed.
 control-test: test-deps images build
 	@SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --filter ControlPlaneTests
+	@# A stock JSON-RPC client and schemathesis (PyPI) against the admin API.
+	@scripts/tests/control-api.sh
 
 # The shell side: the generator's cap and crontab edits, the uninstaller's
 # refusals, make run's wrapper, the test pre-flight, and the systemd units'

@@ -80,11 +80,21 @@ extension Request {
 /// Errors that are not ``APIError``s (Hummingbird's own, the store's) as
 /// JSON too, so a client always gets `{"error": {"code", "message"}}`.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The server's routes, so a known path asked with another method is
+    /// 405 with Allow, not 404.
+    let routes: RouteTable
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as HTTPError where error.status == .notFound && !routes.methods(for: request.uri.path).isEmpty {
+            let allowed = routes.methods(for: request.uri.path)
+            throw APIError(
+                status: .methodNotAllowed, code: "method_not_allowed",
+                message: "\(request.uri.path) answers \(allowed.map(\.rawValue).joined(separator: ", ")), not \(request.method)",
+                headers: [.allow: allowed.map(\.rawValue).joined(separator: ", ")])
         } catch let error as HTTPError {
             let code = error.status == .notFound ? "not_found" : error.status.code < 500 ? "bad_request" : "internal"
             throw APIError(
@@ -121,5 +131,36 @@ struct BearerAuth<Context: RequestContext>: RouterMiddleware {
             difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
         }
         return difference == 0
+    }
+}
+
+/// The routes a server has, as `/v1/containers/{id}` patterns with their
+/// methods: registered through it, so the table cannot drift from the router.
+final class RouteTable: @unchecked Sendable {
+    private var routes: [(pattern: [Substring], method: HTTPRequest.Method)] = []
+
+    /// Registers `path` (`{name}` for a parameter) on `router` and in the table.
+    func add<Context: RequestContext>(
+        _ router: Router<Context>, _ method: HTTPRequest.Method, _ path: String,
+        _ handler: @escaping @Sendable (Request, Context) async throws -> Response
+    ) {
+        routes.append((path.split(separator: "/"), method))
+        router.on(RouterPath(path), method: method, use: handler)
+    }
+
+    /// Every route, as `GET /v1/jobs/{id}`.
+    var all: [String] {
+        routes.map { "\($0.method.rawValue) /" + $0.pattern.joined(separator: "/") }
+    }
+
+    /// The methods `path` answers; empty when no route has its shape.
+    func methods(for path: String) -> [HTTPRequest.Method] {
+        let parts = path.split(separator: "/")
+        var methods: [HTTPRequest.Method] = []
+        for route in routes where route.pattern.count == parts.count {
+            let matches = zip(route.pattern, parts).allSatisfy { pattern, part in pattern.hasPrefix("{") || pattern == part }
+            if matches && !methods.contains(route.method) { methods.append(route.method) }
+        }
+        return methods
     }
 }

@@ -25,13 +25,20 @@ public struct AdminServer: Sendable {
     static let openPaths: Set<String> = ["/healthz", "/openapi.json"]
 
     public func router() -> Router<BasicRequestContext> {
-        let router = Router()
-        router.add(middleware: ErrorMiddleware())
-        router.add(middleware: BearerAuth(token: token, open: Self.openPaths))
-        router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
-        router.get("/openapi.json") { _, _ in JSONResponse.raw(Data(OpenAPIDocument.text.utf8)) }
+        build().router
+    }
 
-        router.post("/v1/containers") { request, _ in
+    /// The router, and the table of its routes (for 405s and for the test
+    /// that holds the OpenAPI document to them).
+    func build() -> (router: Router<BasicRequestContext>, routes: RouteTable) {
+        let router = Router()
+        let routes = RouteTable()
+        router.add(middleware: ErrorMiddleware(routes: routes))
+        router.add(middleware: BearerAuth(token: token, open: Self.openPaths))
+        routes.add(router, .get, "/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
+        routes.add(router, .get, "/openapi.json") { _, _ in JSONResponse.raw(Data(OpenAPIDocument.text.utf8)) }
+
+        routes.add(router, .post, "/v1/containers") { request, _ in
             let spec = try await request.decodeJSON(ContainerSpec.self)
             if let problem = spec.problem() { throw APIError(status: .unprocessableContent, code: "invalid", message: problem) }
             let key = request.headers.first { $0.name.canonicalName == "idempotency-key" }?.value
@@ -40,29 +47,29 @@ public struct AdminServer: Sendable {
             }
             return accepted(try await createJob(spec, key: key))
         }
-        router.get("/v1/containers") { request, _ in
+        routes.add(router, .get, "/v1/containers") { request, _ in
             JSONResponse.make(ContainerList(containers: try await list(try filter(from: request))))
         }
-        router.get("/v1/containers/:id") { _, context in
+        routes.add(router, .get, "/v1/containers/{id}") { _, context in
             let id = try context.parameters.require("id")
             guard let record = try await read({ try await store.container(id) }) else { throw APIError.notFound("no container \(id)") }
             return JSONResponse.make(record)
         }
-        router.post("/v1/containers/:id/stop") { _, context in
+        routes.add(router, .post, "/v1/containers/{id}/stop") { _, context in
             accepted(try await submit(.stop, try context.parameters.require("id")))
         }
-        router.delete("/v1/containers/:id") { _, context in
+        routes.add(router, .delete, "/v1/containers/{id}") { _, context in
             accepted(try await submit(.delete, try context.parameters.require("id")))
         }
-        router.get("/v1/jobs/:id") { _, context in
+        routes.add(router, .get, "/v1/jobs/{id}") { _, context in
             let id = try context.parameters.require("id")
             guard let job = try await read({ try await store.job(id) }) else { throw APIError.notFound("no job \(id)") }
             return JSONResponse.make(job)
         }
-        router.get("/v1/nodes") { _, _ in
+        routes.add(router, .get, "/v1/nodes") { _, _ in
             JSONResponse.make(NodeList(nodes: try await read { try await store.nodes() }))
         }
-        router.post("/v1/nodes/:id/drain") { request, context in
+        routes.add(router, .post, "/v1/nodes/{id}/drain") { request, context in
             let id = try context.parameters.require("id")
             let draining = request.uri.queryParameters.get("enabled").map { $0 != "false" } ?? true
             guard let node = try await read({ try await store.setDraining(id, draining, now: Self.now()) }) else {
@@ -71,12 +78,12 @@ public struct AdminServer: Sendable {
             return JSONResponse.make(node)
         }
         let rpc = AdminRPC(server: self).server
-        router.post("/jrpc") { request, _ in
+        routes.add(router, .post, "/jrpc") { request, _ in
             let body = try await request.bodyData()
             guard let answer = await rpc.respond(to: body) else { return Response(status: .noContent) }
             return JSONResponse.raw(answer)
         }
-        return router
+        return (router, routes)
     }
 
     // MARK: - Shared by REST and JSON-RPC
@@ -136,10 +143,13 @@ public struct AdminServer: Sendable {
             filter.state = actual
         }
         for label in query.getAll("label") {
-            guard let equals = label.firstIndex(of: "="), equals != label.startIndex else {
+            // Split on the first "=" byte: a combining mark after it must
+            // not hide it inside one Character.
+            let bytes = Array(label.utf8)
+            guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")), equals > 0 else {
                 throw APIError.badRequest("label filters are key=value, not \(label)")
             }
-            filter.labels[String(label[..<equals])] = String(label[label.index(after: equals)...])
+            filter.labels[String(decoding: bytes[..<equals], as: UTF8.self)] = String(decoding: bytes[(equals + 1)...], as: UTF8.self)
         }
         return filter
     }

@@ -19,6 +19,12 @@ enum OpenAPIDocument {
                 "responses": {"200": {"description": "Up", "content": {"application/json": {"schema": {"type": "object", "properties": {"status": {"const": "ok"}}, "required": ["status"]}}}}}
               }
             },
+            "/openapi.json": {
+              "get": {
+                "operationId": "openapi", "summary": "This document", "security": [],
+                "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}
+              }
+            },
             "/v1/containers": {
               "post": {
                 "operationId": "createContainer", "summary": "Create a container (asynchronously)",
@@ -107,7 +113,7 @@ enum OpenAPIDocument {
             "/jrpc": {
               "post": {
                 "operationId": "jsonRPC", "summary": "JSON-RPC 2.0: ContainerService.Create, .Status, .List, .Stop, .Delete",
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {}}}},
+                "requestBody": {"required": false, "description": "A request object or a batch; anything else is answered with the specification's error (-32700, -32600), with status 200", "content": {"application/json": {"schema": {}}}},
                 "responses": {
                   "200": {"description": "A response object, or an array of them for a batch", "content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/RPCResponse"}, {"type": "array", "items": {"$ref": "#/components/schemas/RPCResponse"}, "minItems": 1}]}}}},
                   "204": {"description": "Only notifications: nothing to answer"},
@@ -126,18 +132,18 @@ enum OpenAPIDocument {
               "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
               "StringMap": {"type": "object", "additionalProperties": {"type": "string"}},
               "ContainerSpec": {
-                "type": "object", "required": ["image"],
+                "type": "object", "required": ["image"], "description": "A member given as null is as if absent.",
                 "properties": {
-                  "image": {"type": "string", "minLength": 1, "pattern": "^\\S+$"},
-                  "arguments": {"type": "array", "items": {"type": "string"}},
-                  "env": {"$ref": "#/components/schemas/StringMap"},
-                  "labels": {"$ref": "#/components/schemas/StringMap"},
-                  "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"},
-                  "cpus": {"type": "number", "minimum": 0, "maximum": 1024},
-                  "memory_bytes": {"type": "integer", "minimum": 0},
-                  "node_labels": {"$ref": "#/components/schemas/StringMap"},
-                  "runtime": {"type": "string"},
-                  "strategy": {"type": "string", "enum": ["spread", "binpack"]}
+                  "image": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,254}(?!\\n)$"},
+                  "arguments": {"type": ["array", "null"], "items": {"type": "string"}},
+                  "env": {"type": ["object", "null"], "additionalProperties": {"type": "string"}, "propertyNames": {"pattern": "^[^=]+$"}},
+                  "labels": {"type": ["object", "null"], "additionalProperties": {"type": "string"}, "propertyNames": {"pattern": "^(?!corral\\.)|^corral\\.class(?!\\n)$"}, "description": "corral.* labels are Corral's own; only corral.class may be set"},
+                  "name": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}(?!\\n)$"},
+                  "cpus": {"type": ["number", "null"], "minimum": 0, "maximum": 1024},
+                  "memory_bytes": {"type": ["integer", "null"], "minimum": 0, "maximum": 9223372036854775807},
+                  "node_labels": {"type": ["object", "null"], "additionalProperties": {"type": "string"}},
+                  "runtime": {"type": ["string", "null"]},
+                  "strategy": {"enum": ["spread", "binpack", null]}
                 }
               },
               "ActualState": {"type": "string", "enum": ["pending", "running", "stopped", "exited", "lost"]},

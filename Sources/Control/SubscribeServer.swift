@@ -24,11 +24,12 @@ public struct SubscribeServer: Sendable {
 
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
-        router.add(middleware: ErrorMiddleware())
+        let routes = RouteTable()
+        router.add(middleware: ErrorMiddleware(routes: routes))
         router.add(middleware: BearerAuth(token: token, open: ["/healthz"]))
-        router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
+        routes.add(router, .get, "/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
 
-        router.post("/v1/agent/register") { request, _ in
+        routes.add(router, .post, "/v1/agent/register") { request, _ in
             let registration = try await request.decodeJSON(Registration.self, limit: 16 << 20)
             guard !registration.node.isEmpty, registration.secret.utf8.count >= 16 else {
                 throw APIError.badRequest("a registration needs a node id and a secret of at least 16 characters")
@@ -39,13 +40,13 @@ public struct SubscribeServer: Sendable {
             }
             return JSONResponse.make(try value(outcome))
         }
-        router.post("/v1/agent/nodes/:node/heartbeat") { request, context in
+        routes.add(router, .post, "/v1/agent/nodes/{node}/heartbeat") { request, context in
             let (node, secret) = try identity(request, context)
             let beat = try await request.decodeJSON(Heartbeat.self)
             let state = try value(try await call { try await store.heartbeat(node: node, secret: secret, beat, now: AdminServer.now()) })
             return JSONResponse.make(["state": state.rawValue])
         }
-        router.get("/v1/agent/nodes/:node/orders") { request, context in
+        routes.add(router, .get, "/v1/agent/nodes/{node}/orders") { request, context in
             let (node, secret) = try identity(request, context)
             let wait = min(max(request.uri.queryParameters.get("wait", as: Double.self) ?? 0, 0), settings.longPollSeconds)
             let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
@@ -55,14 +56,14 @@ public struct SubscribeServer: Sendable {
                 try await Task.sleep(for: Self.pollInterval)
             }
         }
-        router.post("/v1/agent/nodes/:node/acks") { request, context in
+        routes.add(router, .post, "/v1/agent/nodes/{node}/acks") { request, context in
             let (node, secret) = try identity(request, context)
             let ack = try await request.decodeJSON(Acknowledgement.self)
             let taken = try value(
                 try await call { try await store.acknowledge(node: node, secret: secret, jobs: ack.jobIDs, now: AdminServer.now()) })
             return JSONResponse.make(["taken": taken])
         }
-        router.post("/v1/agent/nodes/:node/reports") { request, context in
+        routes.add(router, .post, "/v1/agent/nodes/{node}/reports") { request, context in
             let (node, secret) = try identity(request, context)
             let report = try await request.decodeJSON(AgentReport.self, limit: 16 << 20)
             try value(try await call { try await store.report(node: node, secret: secret, report, now: AdminServer.now()) })

@@ -61,17 +61,21 @@ public struct ContainerSpec: Sendable, Codable, Equatable {
 
     /// The first thing wrong with this spec, in words, or nil.
     public func problem() -> String? {
-        if image.isEmpty || image.contains(where: \.isWhitespace) { return "image must be a non-empty image reference without spaces" }
+        if !ContainerSpec.isValidImage(image) {
+            return "image must be an image reference: a letter or digit, then up to 254 of letters, digits and ._/:@+-"
+        }
         if let name, !ContainerSpec.isValidName(name) {
             return "name must be 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit"
         }
-        if let key = labels.keys.sorted().first(where: { $0.hasPrefix("corral.") && $0 != "corral.class" }) {
+        if let key = labels.keys.sorted().first(where: { $0.utf8.starts(with: "corral.".utf8) && $0 != "corral.class" }) {
             return "label \(key) is Corral's own; only corral.class may be set"
         }
         if let cpus, !(cpus.isFinite && cpus >= 0 && cpus <= 1024) { return "cpus must be between 0 and 1024" }
         if let memoryBytes, memoryBytes < 0 { return "memory_bytes must not be negative" }
         if let strategy, PlacementStrategy(rawValue: strategy) == nil { return "strategy must be spread or binpack" }
-        if env.keys.contains(where: { $0.isEmpty || $0.contains("=") }) { return "env names must be non-empty and contain no '='" }
+        if env.keys.contains(where: { $0.isEmpty || $0.utf8.contains(UInt8(ascii: "=")) }) {
+            return "env names must be non-empty and contain no '='"
+        }
         return nil
     }
 
@@ -79,6 +83,12 @@ public struct ContainerSpec: Sendable, Codable, Equatable {
         let bytes = Array(name.utf8)
         guard (1...63).contains(bytes.count), let first = bytes.first, isAlphanumeric(first) else { return false }
         return bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+    }
+
+    static func isValidImage(_ image: String) -> Bool {
+        let bytes = Array(image.utf8)
+        guard (1...255).contains(bytes.count), let first = bytes.first, isAlphanumeric(first) else { return false }
+        return bytes.allSatisfy { isAlphanumeric($0) || "._/:@+-".utf8.contains($0) }
     }
 
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {
