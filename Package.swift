@@ -216,6 +216,8 @@ let package = Package(
                 "Settings",
                 "Reports",
                 "Enforcer",
+                "ControlAPI",
+                "ControlClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -51,9 +51,9 @@ public final class SchedulingLoop: Service, Sendable {
                 let events = try await store.schedule(
                     strategy: settings.strategy, placementTimeoutMs: Int64(settings.placementTimeoutSeconds * 1000), now: AdminServer.now())
                 for event in events { log(event) }
-                // A full batch may have more behind it; waiting jobs alone do not.
-                let progressed = events.contains { if case .waiting = $0 { return false } else { return true } }
-                if events.count < 256 || !progressed { return }
+                // A full batch may have more behind it (jobs that wait are
+                // not looked at again for a second, so this ends).
+                if events.count < 256 { return }
             } catch {
                 logger.error("scheduling failed", metadata: ["error": "\(error)"])
                 return

@@ -98,7 +98,7 @@ extension ControlStore {
 
     /// The orders waiting for `node` (scheduled, not yet acknowledged), oldest first.
     public func orders(node: String, secret: String) async throws(StoreError) -> AgentOutcome<[Order]> {
-        try await transaction("read the orders of \(node)") { db in
+        try await read("read the orders of \(node)") { db in
             let check = try await authenticate(db, node: node, secret: secret)
             guard case .ok(let row) = check else { return check.map { _ in [] } }
             guard row.alive else { return .down(node: node) }
@@ -202,8 +202,7 @@ extension ControlStore {
                 )
                 .first().map(Rows.container)
             else {
-                try await finish(
-                    db, job: job.id, succeeded: job.kind == .delete, reason: "the container no longer exists", now: Clock.nowMilliseconds())
+                // Its container is gone: nothing to deliver (scheduling finishes such jobs).
                 continue
             }
             orders.append(Order(jobID: job.id, kind: job.kind, container: container))

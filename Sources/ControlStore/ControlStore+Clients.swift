@@ -75,13 +75,13 @@ extension ControlStore {
     }
 
     public func job(_ id: String) async throws(StoreError) -> Job? {
-        try await transaction("read job \(id)") { db in
+        try await read("read job \(id)") { db in
             try await db.raw("SELECT \(unsafeRaw: Rows.jobColumns) FROM jobs WHERE id = \(bind: id)").first().map(Rows.job)
         }
     }
 
     public func container(_ id: String) async throws(StoreError) -> ContainerRecord? {
-        try await transaction("read container \(id)") { db in
+        try await read("read container \(id)") { db in
             try await db.raw("SELECT \(unsafeRaw: Rows.containerColumns) FROM containers WHERE id = \(bind: id) OR name = \(bind: id)")
                 .first()
                 .map(Rows.container)
@@ -90,7 +90,7 @@ extension ControlStore {
 
     /// Containers matching `filter`, oldest first.
     public func containers(_ filter: ContainerFilter = ContainerFilter()) async throws(StoreError) -> [ContainerRecord] {
-        try await transaction("list containers") { db in
+        try await read("list containers") { db in
             var query = SQLQueryString("SELECT \(unsafeRaw: Rows.containerColumns) FROM containers WHERE 1 = 1")
             if let node = filter.node { query += " AND node_id = \(bind: node)" }
             if let state = filter.state { query += " AND actual = \(bind: state.rawValue)" }
@@ -101,7 +101,7 @@ extension ControlStore {
 
     /// Every node with what is placed on it, by id.
     public func nodes() async throws(StoreError) -> [NodeRecord] {
-        try await transaction("list nodes") { db in
+        try await read("list nodes") { db in
             let allocations = try await allocations(db)
             return try await db.raw("SELECT \(unsafeRaw: Rows.nodeColumns) FROM nodes ORDER BY id").all().map(Rows.node).map {
                 $0.record(allocated: allocations[$0.id] ?? .zero)
@@ -123,7 +123,7 @@ extension ControlStore {
 
     /// Jobs waiting to be scheduled.
     public func receivedCount() async throws(StoreError) -> Int {
-        try await transaction("count waiting jobs") { db in try await receivedCount(db) }
+        try await read("count waiting jobs") { db in try await receivedCount(db) }
     }
 
     // MARK: - Inside transactions
@@ -145,9 +145,10 @@ extension ControlStore {
     ) async throws {
         try await db.raw(
             """
-            INSERT INTO jobs (id, kind, container_id, state, reason, node_id, attempts, idempotency_key, request, created_at_ms, updated_at_ms)
+            INSERT INTO jobs (id, kind, container_id, state, reason, node_id, attempts, idempotency_key, request, next_attempt_ms,
+            created_at_ms, updated_at_ms)
             VALUES (\(bind: id), \(bind: kind.rawValue), \(bind: container), \(bind: JobState.received.rawValue), NULL, NULL, 0,
-            \(bind: key), \(bind: request), \(bind: now), \(bind: now))
+            \(bind: key), \(bind: request), 0, \(bind: now), \(bind: now))
             """
         ).run()
     }

@@ -22,11 +22,21 @@ extension ControlStore {
     public func schedule(
         limit: Int = 256, strategy defaultStrategy: PlacementStrategy, placementTimeoutMs: Int64, now: Int64
     ) async throws(StoreError) -> [SchedulingEvent] {
-        try await transaction("schedule waiting jobs") { db in
+        // Most passes find nothing new: look without the write lock first.
+        // A job that waits for a node is looked at again a second later.
+        let waiting = try await read("look for waiting jobs") { db in
+            try await db.raw(
+                """
+                SELECT COUNT(*) AS n FROM jobs WHERE state = \(bind: JobState.received.rawValue) AND next_attempt_ms <= \(bind: now)
+                """
+            ).first(decodingColumn: "n", as: Int.self) ?? 0
+        }
+        guard waiting > 0 else { return [] }
+        return try await transaction("schedule waiting jobs") { db in
             let jobs = try await db.raw(
                 """
                 SELECT \(unsafeRaw: Rows.jobColumns) FROM jobs WHERE state = \(bind: JobState.received.rawValue)
-                ORDER BY created_at_ms, id LIMIT \(literal: limit)
+                AND next_attempt_ms <= \(bind: now) ORDER BY created_at_ms, id LIMIT \(literal: limit)
                 """
             ).all().map(Rows.job)
             guard !jobs.isEmpty else { return [] }
@@ -117,7 +127,11 @@ extension ControlStore {
             }
             let reason = "waiting for a node: \(why)"
             if job.reason != reason {
-                try await db.raw("UPDATE jobs SET reason = \(bind: reason), updated_at_ms = \(bind: now) WHERE id = \(bind: job.id)").run()
+                try await db.raw(
+                    "UPDATE jobs SET reason = \(bind: reason), updated_at_ms = \(bind: now), next_attempt_ms = \(bind: now + 1000) WHERE id = \(bind: job.id)"
+                ).run()
+            } else {
+                try await db.raw("UPDATE jobs SET next_attempt_ms = \(bind: now + 1000) WHERE id = \(bind: job.id)").run()
             }
             return .waiting(job: job.id, reason: reason)
         }

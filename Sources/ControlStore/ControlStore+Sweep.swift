@@ -35,7 +35,7 @@ extension ControlStore {
                     let container = try row.decode(column: "container_id", as: String.self)
                     try await db.raw(
                         """
-                        UPDATE jobs SET state = \(bind: JobState.received.rawValue), node_id = NULL,
+                        UPDATE jobs SET state = \(bind: JobState.received.rawValue), node_id = NULL, next_attempt_ms = 0,
                         reason = \(bind: "node \(node) went down before taking it; placing it again"), updated_at_ms = \(bind: now)
                         WHERE id = \(bind: job)
                         """

@@ -54,7 +54,7 @@ public final class ControlStore: Sendable {
 
     /// The schema version the file is at.
     public func schemaVersion() async throws(StoreError) -> Int {
-        try await transaction("read the schema version") { db in
+        try await read("read the schema version") { db in
             try await db.raw("SELECT MAX(version) AS version FROM schema_migrations").first(decodingColumn: "version", as: Int?.self) ?? 0
         } ?? 0
     }
@@ -90,9 +90,21 @@ public final class ControlStore: Sendable {
     /// whole when it throws. One at a time in this process; SQLite's lock
     /// (and its busy timeout) orders this process against the other.
     func transaction<T: Sendable>(_ operation: String, _ body: (any SQLDatabase) async throws -> T) async throws(StoreError) -> T {
+        try await run(operation, begin: "BEGIN IMMEDIATE", body)
+    }
+
+    /// A transaction that only reads: it takes no write lock, so it neither
+    /// waits for the other process's writes nor holds them up (WAL).
+    func read<T: Sendable>(_ operation: String, _ body: (any SQLDatabase) async throws -> T) async throws(StoreError) -> T {
+        try await run(operation, begin: "BEGIN", body)
+    }
+
+    private func run<T: Sendable>(_ operation: String, begin: String, _ body: (any SQLDatabase) async throws -> T) async throws(StoreError)
+        -> T
+    {
         await gate.enter()
         do {
-            try await database.raw("BEGIN IMMEDIATE").run()
+            try await database.raw(SQLQueryString(begin)).run()
         } catch {
             await gate.leave()
             throw .query(operation: operation, message: "\(error)")

@@ -61,12 +61,14 @@ enum Migrations {
                     attempts BIGINT NOT NULL,
                     idempotency_key TEXT,
                     request TEXT,
+                    next_attempt_ms BIGINT NOT NULL,
                     created_at_ms BIGINT NOT NULL,
                     updated_at_ms BIGINT NOT NULL
                 )
                 """,
                 "CREATE UNIQUE INDEX jobs_idempotency_key ON jobs (idempotency_key)",
                 "CREATE INDEX jobs_state_node ON jobs (state, node_id)",
+                "CREATE INDEX jobs_state_attempt ON jobs (state, next_attempt_ms)",
                 "CREATE INDEX jobs_container ON jobs (container_id)",
             ])
     ]

@@ -30,13 +30,25 @@ struct Bench: AsyncParsableCommand {
               store    the collector on --store-days of a deployed host's logs: start,
                        RSS at rest, the shutdown graphs' render time and peak RSS,
                        against the enforcer's 60 s wait and a 256 MiB bound.
+              control  the control plane: create -> 202 p50 and p99 over --creates creates
+                       (aim: p99 <= 20 ms); create -> running p50 through an agent
+                       against `docker run -d` of the same image (--runs each; aim:
+                       within 1.5x); a killed agent's node down at the default 5 s TTL
+                       (against Swarm's documented ~15 s); scheduler placements over
+                       1,000 simulated nodes (aim: >= 10,000/s).
             Each row runs --trials times per side and reports the medians.
             Needs the real daemon and the stress images (make images).
             """
     )
 
     @Option(help: "Rows to run, comma-separated.")
-    var rows: String = "remove,inspect,snapshot,cycle,rest,store"
+    var rows: String = "remove,inspect,snapshot,cycle,rest,store,control"
+
+    @Option(help: "Creates for the control row's create -> 202 latency.")
+    var creates: Int = 1000
+
+    @Option(help: "Containers each side of the control row's create -> running.")
+    var runs: Int = 20
 
     @Option(help: "Simulated days of logs for the store row.")
     var storeDays: Int = 30
@@ -64,7 +76,7 @@ struct Bench: AsyncParsableCommand {
 
     func validate() throws {
         guard count >= 1, width >= 1, trials >= 1 else { throw ValidationError("--count, --width and --trials must be at least 1") }
-        let known: Set<String> = ["remove", "inspect", "snapshot", "cycle", "rest", "store"]
+        let known: Set<String> = ["remove", "inspect", "snapshot", "cycle", "rest", "store", "control"]
         guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }) else {
             throw ValidationError("--snapshot-counts wants numbers such as 10,100,300")
         }
@@ -96,6 +108,11 @@ struct Bench: AsyncParsableCommand {
                 for row in try await RestBench(docker: docker, count: 200, seconds: restSeconds, width: width, corral: corral).run() {
                     table.add(row)
                 }
+            }
+            if wanted.contains("control") {
+                let corral = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("corral")
+                    .path
+                for row in try await ControlBench(docker: docker, corral: corral, creates: creates, runs: runs).run() { table.add(row) }
             }
             if wanted.contains("snapshot") {
                 for row in try await SnapshotBench(docker: docker, counts: counts, statsAt: statsAt, trials: trials, width: width).run() {

@@ -32,7 +32,8 @@ struct ResultTable {
         let body = rows.map { row in
             [
                 row.name, format(row.corral, row.unit), format(row.baseline, row.unit), String(format: "%.2fx", row.ratio),
-                row.aim.map { String(format: ">= %.0fx %@", $0, row.ratio >= $0 ? "met" : "MISSED") } ?? "-", row.baselineName,
+                row.aim.map { String(format: $0 == $0.rounded() ? ">= %.0fx %@" : ">= %.2fx %@", $0, row.ratio >= $0 ? "met" : "MISSED") }
+                    ?? "-", row.baselineName,
             ]
         }
         return TextTable(header: header, rows: body).render()

@@ -11,7 +11,8 @@ public enum Scheduler {
     /// the fullest of the node's dimensions (containers, CPU, memory).
     public static func place(_ request: PlacementRequest, on nodes: [SchedulableNode]) -> Placement {
         var best: (index: Int, score: Double)?
-        for index in nodes.indices where rejection(of: nodes[index], for: request) == nil {
+        let labels = request.nodeLabels.sorted { $0.key < $1.key }
+        for index in nodes.indices where rejection(of: nodes[index], for: request, labels: labels) == nil {
             let score = usage(of: nodes[index], after: request.resources)
             guard let current = best else {
                 best = (index, score)
@@ -49,9 +50,17 @@ public enum Scheduler {
 
     /// Why `node` cannot take `request`, or nil when it can.
     public static func rejection(of node: SchedulableNode, for request: PlacementRequest) -> NoPlacement.Reason? {
+        rejection(of: node, for: request, labels: request.nodeLabels.sorted { $0.key < $1.key })
+    }
+
+    /// `labels` are the request's node labels sorted by key, sorted once per
+    /// placement rather than once per node.
+    static func rejection(of node: SchedulableNode, for request: PlacementRequest, labels: [(key: String, value: String)]) -> NoPlacement
+        .Reason?
+    {
         guard node.accepting else { return .notAccepting }
         if let runtime = request.runtime, runtime != node.runtime { return .runtime(wanted: runtime, has: node.runtime) }
-        for (key, wanted) in request.nodeLabels.sorted(by: { $0.key < $1.key }) where node.labels[key] != wanted {
+        for (key, wanted) in labels where node.labels[key] != wanted {
             return .label(key: key, wanted: wanted, has: node.labels[key])
         }
         let free = node.free
