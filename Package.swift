@@ -149,7 +149,7 @@ let package = Package(
         .target(
             name: "Control",
             dependencies: [
-                "ControlAPI", "ControlStore", "CorralCore",
+                "ControlAPI", "ControlStore", "CorralCore", "Settings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -177,7 +177,7 @@ let package = Package(
         .target(
             name: "Agent",
             dependencies: [
-                "ControlAPI", "ControlClient", "ContainerRuntime", "CorralCore", "Probe",
+                "ControlAPI", "ControlClient", "ContainerRuntime", "CorralCore", "Probe", "Settings",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -262,7 +262,7 @@ let package = Package(
         .testTarget(
             name: "ControlTests",
             dependencies: [
-                "ControlAPI", "ControlStore", "Control", "Agent", "CorralCore", "ContainerRuntime", "CorralTestSupport",
+                "ControlAPI", "ControlStore", "Control", "Agent", "CorralCore", "ContainerRuntime", "CorralTestSupport", "Settings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -2,7 +2,9 @@
 // beats, takes work orders by long poll, acknowledges each at once, acts
 // through a ContainerRuntime and reports; after a restart it reconciles.
 
+import ControlAPI
 import CorralCore
+import Settings
 
 /// Who the agent is and how it reaches the control plane.
 public struct AgentSettings: Sendable, Equatable {
@@ -43,5 +45,43 @@ public struct AgentSettings: Sendable, Equatable {
     /// The labels that mark a runtime container as this node's own.
     public var ownLabels: [String: String] {
         [CorralLabel.managed: CorralLabel.trueValue, CorralLabel.node: nodeID]
+    }
+}
+
+extension AgentSettings {
+    /// The settings a `[agent]` section holds (the file's, with the flags
+    /// laid over it), with the defaults for what it lacks and the token read
+    /// from its file: the one place an agent's setting becomes a value.
+    public static func resolve(
+        _ section: SettingsFile.Agent, source: String, defaultNodeID: String, readToken: (String) throws -> String?
+    ) throws(ConfigError) -> AgentSettings {
+        func fail(_ key: SettingsFile.Agent.CodingKeys, _ reason: String) -> ConfigError {
+            ConfigError(file: source, key: "agent.\(key.rawValue)", reason: reason)
+        }
+        guard let url = section.controlURL else { throw fail(.controlURL, "is required: subscribe's URL (--control)") }
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw fail(.controlURL, "wants an http:// URL, not '\(url)'") }
+        guard let tokenFile = section.tokenFile else {
+            throw fail(.tokenFile, "is required: the control plane's agent.token (--token-file)")
+        }
+        let token: String?
+        do {
+            token = try readToken(tokenFile)
+        } catch {
+            throw fail(.tokenFile, "\(error)")
+        }
+        guard let token else { throw fail(.tokenFile, "\(tokenFile) does not exist") }
+        let runtime = section.runtime ?? "docker"
+        guard runtime == "docker" else { throw fail(.runtime, "only docker is available, not '\(runtime)'") }
+        let workers = section.workers ?? 8
+        guard (1...256).contains(workers) else { throw fail(.workers, "must be from 1 to 256, not \(workers)") }
+        let maxContainers = section.maxContainers ?? 100
+        guard maxContainers >= 1 else { throw fail(.maxContainers, "must be at least 1, not \(maxContainers)") }
+        let node = section.nodeID ?? defaultNodeID
+        guard ContainerSpec.isValidNodeID(node) else {
+            throw fail(.nodeID, "must be 1 to 63 letters, digits, '.', '_' or '-', not '\(node)'")
+        }
+        return AgentSettings(
+            controlURL: url, token: token, nodeID: node, stateDirectory: section.stateDir ?? "/var/lib/corral/agent", runtime: runtime,
+            labels: section.labels ?? [:], maxContainers: Int64(maxContainers), workers: workers)
     }
 }

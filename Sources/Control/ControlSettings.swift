@@ -1,4 +1,5 @@
 import CorralCore
+import Settings
 
 /// The control plane's settings: every one defined here once, with its default.
 public struct ControlSettings: Sendable, Equatable {
@@ -63,4 +64,36 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     public var url: String { "http://\(description)" }
+}
+
+extension ControlSettings {
+    /// These settings with every key of a `[control]` section (from the
+    /// file, or the flags as an overlay) applied, then checked: the one
+    /// place a control-plane setting becomes a value.
+    public func applying(_ section: SettingsFile.Control?, source: String) throws(ConfigError) -> ControlSettings {
+        guard let section else { return self }
+        func fail(_ key: SettingsFile.Control.CodingKeys, _ reason: String) -> ConfigError {
+            ConfigError(file: source, key: "control.\(key.rawValue)", reason: reason)
+        }
+        var settings = self
+        if let value = section.stateDir { settings.stateDirectory = value }
+        if let value = section.adminListen {
+            guard let address = ListenAddress(parsing: value) else { throw fail(.adminListen, "wants ADDR:PORT, not '\(value)'") }
+            settings.adminListen = address
+        }
+        if let value = section.subscribeListen {
+            guard let address = ListenAddress(parsing: value) else { throw fail(.subscribeListen, "wants ADDR:PORT, not '\(value)'") }
+            settings.subscribeListen = address
+        }
+        if let value = section.heartbeatSeconds { settings.heartbeatSeconds = value.value }
+        if let value = section.nodeTTLSeconds { settings.nodeTTLSeconds = value.value }
+        if let value = section.queueLimit { settings.queueLimit = value }
+        if let value = section.strategy {
+            guard let strategy = PlacementStrategy(rawValue: value) else { throw fail(.strategy, "is spread or binpack, not '\(value)'") }
+            settings.strategy = strategy
+        }
+        if let value = section.placementTimeoutSeconds { settings.placementTimeoutSeconds = value.value }
+        if let problem = settings.problem() { throw ConfigError(file: source, key: "control", reason: problem) }
+        return settings
+    }
 }

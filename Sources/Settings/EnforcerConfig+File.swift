@@ -5,18 +5,8 @@ extension EnforcerConfig {
     /// Reads `path` over the defaults. A missing file at the default path means
     /// "use the defaults"; a missing file that was asked for is an error.
     public static func load(path: String, required: Bool) throws(ConfigError) -> EnforcerConfig {
-        guard FileManager.default.fileExists(atPath: path) else {
-            if required { throw ConfigError(file: path, key: nil, reason: "no such file") }
-            return EnforcerConfig()
-        }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ConfigError(file: path, key: nil, reason: "cannot open it for reading")
-        }
-        defer { try? handle.close() }
-        guard let data = try? handle.readToEnd() ?? Data(), let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(file: path, key: nil, reason: "cannot read it as UTF-8 text")
-        }
-        return try parse(text, file: path)
+        guard let settings = try SettingsFile.load(path: path, required: required) else { return EnforcerConfig() }
+        return try EnforcerConfig().applying(settings, source: path).validated(source: path)
     }
 
     /// A config file's text over the defaults, validated.

@@ -34,6 +34,8 @@ public struct SettingsFile: Codable, Equatable, Sendable {
     public var cgroupRoot: String?
     public var cgroupParent: String?
     public var journalSocket: String?
+    public var control: Control?
+    public var agent: Agent?
 
     public init() {}
 
@@ -56,6 +58,7 @@ public struct SettingsFile: Codable, Equatable, Sendable {
         case cgroupRoot = "cgroup_root"
         case cgroupParent = "cgroup_parent"
         case journalSocket = "journal_socket"
+        case control, agent
     }
 
     /// `[thresholds]`: at or above either, a container without a class label is high.
@@ -160,6 +163,56 @@ public struct SettingsFile: Codable, Equatable, Sendable {
         }
     }
 
+    /// `[control]`: `corral control`, the control plane.
+    public struct Control: Codable, Equatable, Sendable {
+        public var stateDir: String?
+        public var adminListen: String?
+        public var subscribeListen: String?
+        public var heartbeatSeconds: Number?
+        public var nodeTTLSeconds: Number?
+        public var queueLimit: Int?
+        public var strategy: String?
+        public var placementTimeoutSeconds: Number?
+
+        public init() {}
+
+        public enum CodingKeys: String, CodingKey, CaseIterable {
+            case stateDir = "state_dir"
+            case adminListen = "admin_listen"
+            case subscribeListen = "subscribe_listen"
+            case heartbeatSeconds = "heartbeat_seconds"
+            case nodeTTLSeconds = "node_ttl_seconds"
+            case queueLimit = "queue_limit"
+            case strategy
+            case placementTimeoutSeconds = "placement_timeout_seconds"
+        }
+    }
+
+    /// `[agent]`: `corral agent`, a host's agent.
+    public struct Agent: Codable, Equatable, Sendable {
+        public var controlURL: String?
+        public var tokenFile: String?
+        public var nodeID: String?
+        public var stateDir: String?
+        public var runtime: String?
+        public var labels: [String: String]?
+        public var maxContainers: Int?
+        public var workers: Int?
+        public var enforce: Bool?
+
+        public init() {}
+
+        public enum CodingKeys: String, CodingKey, CaseIterable {
+            case controlURL = "control_url"
+            case tokenFile = "token_file"
+            case nodeID = "node_id"
+            case stateDir = "state_dir"
+            case runtime, labels
+            case maxContainers = "max_containers"
+            case workers, enforce
+        }
+    }
+
     /// A number in the file: TOML's integers and floats alike (`10` and `10.0`).
     public struct Number: Codable, Equatable, Sendable, ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral {
         public var value: Double
@@ -193,6 +246,8 @@ public struct SettingsFile: Codable, Equatable, Sendable {
             case .resolution: return Resolution.CodingKeys.allCases.map { "\(section).\($0.rawValue)" }
             case .scaleUpImages: return ScaleUpImages.CodingKeys.allCases.map { "\(section).\($0.rawValue)" }
             case .collector: return Collector.CodingKeys.allCases.map { "\(section).\($0.rawValue)" }
+            case .control: return Control.CodingKeys.allCases.map { "\(section).\($0.rawValue)" }
+            case .agent: return Agent.CodingKeys.allCases.map { "\(section).\($0.rawValue)" }
             default: return [section]
             }
         }
@@ -206,8 +261,26 @@ public struct SettingsFile: Codable, Equatable, Sendable {
         case CodingKeys.resolution.rawValue?: return Resolution.CodingKeys.allCases.map(\.rawValue)
         case CodingKeys.scaleUpImages.rawValue?: return ScaleUpImages.CodingKeys.allCases.map(\.rawValue)
         case CodingKeys.collector.rawValue?: return Collector.CodingKeys.allCases.map(\.rawValue)
+        case CodingKeys.control.rawValue?: return Control.CodingKeys.allCases.map(\.rawValue)
+        case CodingKeys.agent.rawValue?: return Agent.CodingKeys.allCases.map(\.rawValue)
         default: return []
         }
+    }
+
+    /// The file at `path`, decoded; nil when it does not exist and is not `required`.
+    public static func load(path: String, required: Bool) throws(ConfigError) -> SettingsFile? {
+        guard FileManager.default.fileExists(atPath: path) else {
+            if required { throw ConfigError(file: path, key: nil, reason: "no such file") }
+            return nil
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ConfigError(file: path, key: nil, reason: "cannot open it for reading")
+        }
+        defer { try? handle.close() }
+        guard let data = try? handle.readToEnd() ?? Data(), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, key: nil, reason: "cannot read it as UTF-8 text")
+        }
+        return try decode(text, file: path)
     }
 
     /// The file's text, decoded; every failure names the file and the key.

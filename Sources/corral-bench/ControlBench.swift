@@ -31,7 +31,8 @@ struct ControlBench {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: corral)
         process.arguments = [
-            "control", "--state", directory, "--admin-listen", "127.0.0.1:0", "--subscribe-listen", "127.0.0.1:0", "--queue-limit",
+            "control", "--config", "/dev/null", "--state", directory, "--admin-listen", "127.0.0.1:0", "--subscribe-listen", "127.0.0.1:0",
+            "--queue-limit",
             "1000000",
             "--node-ttl", "\(ttl)", "--heartbeat", "\(heartbeat)",
         ]
@@ -62,7 +63,8 @@ struct ControlBench {
         let agent = Process()
         agent.executableURL = URL(fileURLWithPath: corral)
         agent.arguments = [
-            "agent", "--control", subscribe, "--token-file", directory + "/agent.token", "--node-id", node, "--state",
+            "agent", "--config", "/dev/null", "--control", subscribe, "--token-file", directory + "/agent.token", "--node-id", node,
+            "--state",
             directory + "/agent-\(node)",
         ]
         agent.standardOutput = FileHandle.nullDevice

@@ -2,6 +2,7 @@ import Agent
 import ArgumentParser
 import ContainerRuntime
 import Control
+import CorralCore
 import DockerRuntime
 import Enforcer
 import Foundation
@@ -29,56 +30,63 @@ struct AgentCommand: AsyncParsableCommand {
             With --enforce the enforcer runs in the same process on this node's
             containers (corral.node=<id>), with the settings of --config.
 
+            Settings come from the [agent] section of --config (default
+            /etc/corral/corral.toml, when present); a flag wins over the file.
+
             Example:
               corral agent --control http://10.0.0.1:7481 \\
                 --token-file /var/lib/corral/control/agent.token --label zone=eu
             """
     )
 
-    @Option(help: ArgumentHelp("The control plane's subscribe URL.", valueName: "url"))
-    var control: String
+    @Option(help: ArgumentHelp("The control plane's subscribe URL (required here or in [agent] control_url).", valueName: "url"))
+    var control: String?
 
-    @Option(help: ArgumentHelp("File holding the agents' token (the control plane's agent.token).", valueName: "path"))
-    var tokenFile: String
+    @Option(help: ArgumentHelp("File holding the agents' token: the control plane's agent.token.", valueName: "path"))
+    var tokenFile: String?
 
     @Option(help: ArgumentHelp("The runtime containers are made with (docker).", valueName: "kind"))
-    var runtime: String = "docker"
+    var runtime: String?
 
     @Option(help: ArgumentHelp("This node's id (default: the host name).", valueName: "id"))
     var nodeID: String?
 
     @Option(help: ArgumentHelp("State directory: the node's secret (default /var/lib/corral/agent).", valueName: "dir"))
-    var state: String = "/var/lib/corral/agent"
+    var state: String?
 
     @Option(help: ArgumentHelp("A label of this node, for placement constraints (repeatable).", valueName: "key=value"))
     var label: [String] = []
 
     @Option(help: ArgumentHelp("Containers this node takes (default 100).", valueName: "n"))
-    var maxContainers: Int64 = 100
+    var maxContainers: Int?
 
     @Option(help: ArgumentHelp("Orders acted on at once (default 8).", valueName: "n"))
-    var workers: Int = 8
+    var workers: Int?
 
-    @Flag(help: "Also run the enforcer on this node's containers.")
+    @Flag(help: "Also run the enforcer on this node's containers (its settings: the rest of --config).")
     var enforce = false
 
-    @Option(name: .customLong("config"), help: ArgumentHelp("The enforcer's TOML config, with --enforce.", valueName: "path"))
+    @Option(
+        name: .customLong("config"),
+        help: ArgumentHelp(
+            "The TOML config file: its [agent] section, and the enforcer's settings with --enforce.",
+            discussion: "Default \(EnforcerConfig.defaultPath), used when present.", valueName: "path"))
     var configPath: String?
 
     @OptionGroup var engine: EngineOptions
 
-    func validate() throws {
-        guard runtime == "docker" else { throw ValidationError("--runtime: only docker is available, not '\(runtime)'") }
-        guard workers >= 1 && workers <= 256 else { throw ValidationError("--workers must be from 1 to 256") }
-        guard maxContainers >= 1 else { throw ValidationError("--max-containers must be at least 1") }
-        guard control.hasPrefix("http://") || control.hasPrefix("https://") else { throw ValidationError("--control wants an http:// URL") }
-    }
-
-    func run() async throws {
-        var logger = Logger(label: "corral-agent")
-        logger.logLevel = .info
-        do {
-            guard let token = try Tokens.read(tokenFile) else { throw ValidationError("--token-file \(tokenFile) does not exist") }
+    /// The flags, as the [agent] section a file would hold: the overlay.
+    func flags() throws -> SettingsFile.Agent {
+        var section = SettingsFile.Agent()
+        section.controlURL = control
+        section.tokenFile = tokenFile
+        section.runtime = runtime
+        section.nodeID = nodeID
+        section.stateDir = state
+        section.maxContainers = maxContainers
+        section.workers = workers
+        if enforce { section.enforce = true }
+        if !label.isEmpty {
             var labels: [String: String] = [:]
             for pair in label {
                 guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
@@ -86,14 +94,41 @@ struct AgentCommand: AsyncParsableCommand {
                 }
                 labels[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
             }
-            let node = nodeID ?? ProcessInfo.processInfo.hostName
-            let settings = AgentSettings(
-                controlURL: control, token: token, nodeID: node, stateDirectory: state, runtime: runtime, labels: labels,
-                maxContainers: maxContainers, workers: workers)
-            logger[metadataKey: "node"] = "\(node)"
-            let connector = DockerConnector(socketPath: engine.socketPath, maxConnections: max(workers, 4), logger: logger)
+            section.labels = labels
+        }
+        return section
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "corral-agent")
+        logger.logLevel = .info
+        let path = configPath ?? EnforcerConfig.defaultPath
+        let settings: AgentSettings
+        let file: SettingsFile?
+        do {
+            file = try SettingsFile.load(path: path, required: configPath != nil)
+            var section = file?.agent ?? SettingsFile.Agent()
+            let overlay = try flags()
+            // A flag wins over the file, key by key.
+            section.controlURL = overlay.controlURL ?? section.controlURL
+            section.tokenFile = overlay.tokenFile ?? section.tokenFile
+            section.runtime = overlay.runtime ?? section.runtime
+            section.nodeID = overlay.nodeID ?? section.nodeID
+            section.stateDir = overlay.stateDir ?? section.stateDir
+            section.maxContainers = overlay.maxContainers ?? section.maxContainers
+            section.workers = overlay.workers ?? section.workers
+            section.enforce = overlay.enforce ?? section.enforce
+            section.labels = overlay.labels ?? section.labels
+            settings = try AgentSettings.resolve(
+                section, source: configPath == nil && control != nil ? "the command line" : path,
+                defaultNodeID: ProcessInfo.processInfo.hostName,
+                readToken: { try Tokens.read($0) })
+            logger[metadataKey: "node"] = "\(settings.nodeID)"
+            let enforce = section.enforce ?? false
+            let enforcer = enforce ? try EnforcerConfig.load(path: path, required: configPath != nil) : nil
+            let connector = DockerConnector(socketPath: engine.socketPath, maxConnections: max(settings.workers, 4), logger: logger)
             try await connector.withRuntime { runtime in
-                try await runAgent(settings: settings, runtime: runtime, connector: connector, logger: logger)
+                try await runAgent(settings: settings, runtime: runtime, connector: connector, enforcer: enforcer, logger: logger)
             }
         } catch let error as ValidationError {
             throw error
@@ -102,15 +137,17 @@ struct AgentCommand: AsyncParsableCommand {
         }
     }
 
-    private func runAgent(settings: AgentSettings, runtime: any ContainerRuntime, connector: DockerConnector, logger: Logger) async throws {
-        let node = settings.nodeID
+    private func runAgent(
+        settings: AgentSettings, runtime: any ContainerRuntime, connector: DockerConnector, enforcer: EnforcerConfig?, logger: Logger
+    ) async throws {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: try AgentService(settings: settings, runtime: runtime, logger: logger))
         ]
-        if enforce {
-            var config = try EnforcerConfig.load(path: configPath ?? EnforcerConfig.defaultPath, required: configPath != nil)
-            config.selector["corral.node"] = node
-            config.spoolPath = state + "/spool"
+        if var config = enforcer {
+            // The enforcer keeps the mix among this node's containers only,
+            // with a spool of its own beside the agent's state.
+            config.selector[CorralLabel.node] = settings.nodeID
+            config.spoolPath = settings.stateDirectory + "/spool"
             services.append(
                 .init(
                     service: EnforcerService(

@@ -5,6 +5,7 @@ import CorralCore
 import Foundation
 import Logging
 import ServiceLifecycle
+import Settings
 
 struct ControlCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,6 +25,9 @@ struct ControlCommand: AsyncParsableCommand {
             "subscribe: http://...", and writes that URL to <state>/admin.url and
             <state>/subscribe.url.
 
+            Settings come from the [control] section of --config (default
+            /etc/corral/corral.toml, when present); a flag wins over the file.
+
             Examples:
               corral control
               corral control --state /tmp/cp --admin-listen 127.0.0.1:7480 \\
@@ -33,58 +37,68 @@ struct ControlCommand: AsyncParsableCommand {
             """
     )
 
+    @Option(
+        name: .customLong("config"),
+        help: ArgumentHelp(
+            "The TOML config file; its [control] section.", discussion: "Default \(EnforcerConfig.defaultPath), used when present.",
+            valueName: "path"))
+    var configPath: String?
+
     @Option(help: ArgumentHelp("State directory: store, tokens, URLs (default /var/lib/corral/control).", valueName: "dir"))
-    var state: String = ControlSettings().stateDirectory
+    var state: String?
 
     @Option(help: ArgumentHelp("Where admin listens (default 127.0.0.1:7480; port 0 picks one).", valueName: "addr:port"))
-    var adminListen: String = ControlSettings().adminListen.description
+    var adminListen: String?
 
     @Option(help: ArgumentHelp("Where subscribe listens (default 127.0.0.1:7481; port 0 picks one).", valueName: "addr:port"))
-    var subscribeListen: String = ControlSettings().subscribeListen.description
+    var subscribeListen: String?
 
     @Option(help: ArgumentHelp("Seconds between an agent's heartbeats (default 1).", valueName: "seconds"))
-    var heartbeat: Double = ControlSettings().heartbeatSeconds
+    var heartbeat: Double?
 
     @Option(help: ArgumentHelp("Seconds of silence after which a node is down (default 5).", valueName: "seconds"))
-    var nodeTTL: Double = ControlSettings().nodeTTLSeconds
+    var nodeTTL: Double?
 
     @Option(help: ArgumentHelp("Jobs waiting to be scheduled before creates answer 429 (default 1000).", valueName: "n"))
-    var queueLimit: Int = ControlSettings().queueLimit
+    var queueLimit: Int?
 
     @Option(help: ArgumentHelp("Placement: spread (default) or binpack.", valueName: "spread|binpack"))
-    var strategy: String = ControlSettings().strategy.rawValue
+    var strategy: String?
 
     @Option(help: ArgumentHelp("Seconds a create may wait for a node before it fails (default 60).", valueName: "seconds"))
-    var placementTimeout: Double = ControlSettings().placementTimeoutSeconds
+    var placementTimeout: Double?
 
     @Option(help: .hidden) var role: String?
     @Option(help: .hidden) var parentPid: Int32?
 
-    func settings() throws -> ControlSettings {
-        var settings = ControlSettings()
-        settings.stateDirectory = state
-        guard let admin = ListenAddress(parsing: adminListen) else {
-            throw ValidationError("--admin-listen wants ADDR:PORT, not '\(adminListen)'")
-        }
-        guard let subscribe = ListenAddress(parsing: subscribeListen) else {
-            throw ValidationError("--subscribe-listen wants ADDR:PORT, not '\(subscribeListen)'")
-        }
-        settings.adminListen = admin
-        settings.subscribeListen = subscribe
-        settings.heartbeatSeconds = heartbeat
-        settings.nodeTTLSeconds = nodeTTL
-        settings.queueLimit = queueLimit
-        guard let placement = PlacementStrategy(rawValue: strategy) else {
-            throw ValidationError("--strategy is spread or binpack, not '\(strategy)'")
-        }
-        settings.strategy = placement
-        settings.placementTimeoutSeconds = placementTimeout
-        if let problem = settings.problem() { throw ValidationError(problem) }
-        return settings
+    /// The flags, as the [control] section a file would hold: the overlay.
+    var flags: SettingsFile.Control {
+        var section = SettingsFile.Control()
+        section.stateDir = state
+        section.adminListen = adminListen
+        section.subscribeListen = subscribeListen
+        section.heartbeatSeconds = heartbeat.map { SettingsFile.Number($0) }
+        section.nodeTTLSeconds = nodeTTL.map { SettingsFile.Number($0) }
+        section.queueLimit = queueLimit
+        section.strategy = strategy
+        section.placementTimeoutSeconds = placementTimeout.map { SettingsFile.Number($0) }
+        return section
+    }
+
+    /// The defaults, then the file's [control], then the flags.
+    func settings() throws(ConfigError) -> ControlSettings {
+        let path = configPath ?? EnforcerConfig.defaultPath
+        let file = try SettingsFile.load(path: path, required: configPath != nil)
+        return try ControlSettings().applying(file?.control, source: path).applying(flags, source: "the command line")
     }
 
     func run() async throws {
-        let settings = try settings()
+        let settings: ControlSettings
+        do {
+            settings = try self.settings()
+        } catch {
+            throw report(error)
+        }
         var logger = Logger(label: "corral-control")
         logger.logLevel = .info
         if let role {
@@ -118,20 +132,24 @@ struct ControlCommand: AsyncParsableCommand {
         }
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let parent = getpid()
-        let base = self
+        let configPath = self.configPath
         let supervisor = Supervisor(executable: executable, settings: settings, logger: logger) { role in
-            var listen = role == .admin ? settings.adminListen : settings.subscribeListen
+            var child = settings
             // Port 0 picks a port once; a restarted process keeps it.
-            if listen.port == 0,
+            if (role == .admin ? child.adminListen : child.subscribeListen).port == 0,
                 let text = try? String(contentsOfFile: settings.stateDirectory + "/\(role.rawValue).url", encoding: .utf8),
                 let bound = ListenAddress(parsing: String(text.trimmingCharacters(in: .whitespacesAndNewlines).dropFirst("http://".count)))
             {
-                listen = bound
+                if role == .admin { child.adminListen = bound } else { child.subscribeListen = bound }
             }
+            // The child reads what this process read, and is told exactly
+            // the settings it resolved, so the two cannot disagree.
             return [
-                "control", "--role", role.rawValue, "--parent-pid", "\(parent)", "--state", settings.stateDirectory,
-                "--\(role.rawValue)-listen", listen.description, "--heartbeat", "\(base.heartbeat)", "--node-ttl", "\(base.nodeTTL)",
-                "--queue-limit", "\(base.queueLimit)", "--strategy", base.strategy, "--placement-timeout", "\(base.placementTimeout)",
+                "control", "--role", role.rawValue, "--parent-pid", "\(parent)", "--config", configPath ?? "/dev/null",
+                "--state", child.stateDirectory, "--admin-listen", child.adminListen.description,
+                "--subscribe-listen", child.subscribeListen.description, "--heartbeat", "\(child.heartbeatSeconds)",
+                "--node-ttl", "\(child.nodeTTLSeconds)", "--queue-limit", "\(child.queueLimit)", "--strategy", child.strategy.rawValue,
+                "--placement-timeout", "\(child.placementTimeoutSeconds)",
             ]
         }
         let group = ServiceGroup(

@@ -79,6 +79,9 @@ public struct ContainerSpec: Sendable, Codable, Equatable {
         return nil
     }
 
+    /// A node id has the shape of a container name (it goes into labels and paths).
+    public static func isValidNodeID(_ id: String) -> Bool { isValidName(id) }
+
     static func isValidName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard (1...63).contains(bytes.count), let first = bytes.first, isAlphanumeric(first) else { return false }

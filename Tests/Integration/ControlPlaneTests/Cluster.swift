@@ -80,7 +80,8 @@ final class Cluster: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: corral)
         process.arguments = [
-            "control", "--state", directory + "/control", "--admin-listen", "127.0.0.1:0", "--subscribe-listen", "\(bridgeAddress):0",
+            "control", "--config", "/dev/null", "--state", directory + "/control", "--admin-listen", "127.0.0.1:0", "--subscribe-listen",
+            "\(bridgeAddress):0",
             "--node-ttl", "\(ttl)", "--heartbeat", "\(heartbeat)",
         ]
         process.standardOutput = try logFile("control")
@@ -103,7 +104,8 @@ final class Cluster: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
         process.arguments = [
-            "netns", "exec", node, corral, "agent", "--control", subscribeURL, "--token-file", directory + "/control/agent.token",
+            "netns", "exec", node, corral, "agent", "--config", "/dev/null", "--control", subscribeURL, "--token-file",
+            directory + "/control/agent.token",
             "--node-id", node, "--state", directory + "/agent-\(node)", "--max-containers", "\(maxContainers)",
         ]
         process.standardOutput = try logFile("agent-\(node)")

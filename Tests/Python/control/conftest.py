@@ -33,7 +33,7 @@ def control():
         state = pathlib.Path(directory) / "state"
         log = open(pathlib.Path(directory) / "control.log", "w")
         process = subprocess.Popen(
-            [BINARY, "control", "--state", str(state), "--admin-listen", "127.0.0.1:0", "--subscribe-listen", "127.0.0.1:0"],
+            [BINARY, "control", "--config", "/dev/null", "--state", str(state), "--admin-listen", "127.0.0.1:0", "--subscribe-listen", "127.0.0.1:0"],
             stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 30

@@ -1,0 +1,67 @@
+import CorralTestSupport
+import Foundation
+import Settings
+import Testing
+
+@testable import Agent
+@testable import Control
+
+@Suite("The service's settings")
+struct ControlSettingsTests {
+    @Test("the shipped config's [control] is exactly the defaults")
+    func shipped() throws {
+        let path = repositoryRoot.appendingPathComponent("deploy/config/corral.toml").path
+        let file = try #require(try SettingsFile.load(path: path, required: true))
+        #expect(try ControlSettings().applying(file.control, source: path) == ControlSettings())
+    }
+
+    @Test("a flag wins over the file; bad values name the key")
+    func overlay() throws {
+        let file = try SettingsFile.decode(
+            """
+            [control]
+            admin_listen = "0.0.0.0:9000"
+            strategy = "binpack"
+            """, file: "c.toml")
+        var flags = SettingsFile.Control()
+        flags.strategy = "spread"
+        let settings = try ControlSettings().applying(file.control, source: "c.toml").applying(flags, source: "the command line")
+        #expect(settings.adminListen == ListenAddress(host: "0.0.0.0", port: 9000))
+        #expect(settings.strategy == .spread)
+        let bad = try SettingsFile.decode("[control]\nsubscribe_listen = \"nowhere\"\n", file: "c.toml")
+        #expect(throws: ConfigError(file: "c.toml", key: "control.subscribe_listen", reason: "wants ADDR:PORT, not 'nowhere'")) {
+            try ControlSettings().applying(bad.control, source: "c.toml")
+        }
+        let ttl = try SettingsFile.decode("[control]\nnode_ttl_seconds = 1\n", file: "c.toml")
+        #expect(throws: ConfigError.self) { try ControlSettings().applying(ttl.control, source: "c.toml") }
+        #expect(throws: ConfigError.self) { try SettingsFile.decode("[control]\nttl = 3\n", file: "c.toml") }
+    }
+
+    @Test("an agent needs the control plane's URL and a token file that exists, and says which key is missing")
+    func agent() throws {
+        var section = SettingsFile.Agent()
+        #expect(throws: ConfigError(file: "a.toml", key: "agent.control_url", reason: "is required: subscribe's URL (--control)")) {
+            try AgentSettings.resolve(section, source: "a.toml", defaultNodeID: "h", readToken: { _ in "t" })
+        }
+        section.controlURL = "http://10.0.0.1:7481"
+        section.tokenFile = "/nowhere/agent.token"
+        #expect(throws: ConfigError(file: "a.toml", key: "agent.token_file", reason: "/nowhere/agent.token does not exist")) {
+            try AgentSettings.resolve(section, source: "a.toml", defaultNodeID: "h", readToken: { _ in nil })
+        }
+        section.labels = ["zone": "eu"]
+        let settings = try AgentSettings.resolve(section, source: "a.toml", defaultNodeID: "host-1", readToken: { _ in "secret" })
+        #expect(settings.nodeID == "host-1" && settings.token == "secret" && settings.labels == ["zone": "eu"] && settings.workers == 8)
+        section.nodeID = "bad id"
+        #expect(throws: ConfigError.self) {
+            try AgentSettings.resolve(section, source: "a.toml", defaultNodeID: "h", readToken: { _ in "t" })
+        }
+    }
+
+    @Test("listen addresses: host and port, IPv6 in brackets, nothing else")
+    func listen() {
+        #expect(ListenAddress(parsing: "127.0.0.1:7480") == ListenAddress(host: "127.0.0.1", port: 7480))
+        #expect(ListenAddress(parsing: "[::1]:0") == ListenAddress(host: "::1", port: 0))
+        #expect(ListenAddress(host: "::1", port: 80).url == "http://[::1]:80")
+        for bad in ["7480", ":7480", "host:", "host:70000", "host:x"] { #expect(ListenAddress(parsing: bad) == nil, "\(bad)") }
+    }
+}
