@@ -143,7 +143,8 @@ public final class AgentService: Service, Sendable {
     }
 
     /// Reports the containers whose state changed on their own (a process
-    /// that exited), so the service's actual state stays true.
+    /// that exited, a container removed behind the service's back), so the
+    /// service's actual state stays true.
     private func sync(every seconds: Double) async throws {
         var last: [String: ContainerStatus] = [:]
         while !Task.isCancelled {
@@ -155,7 +156,16 @@ public final class AgentService: Service, Sendable {
                     containerID: id, actual: Self.actual(container.state), runtimeID: container.id, exitCode: Self.exitCode(container.state)
                 )
             }
-            let changed = statuses.filter { last[$0.containerID] != $0 }
+            var changed = statuses.filter { last[$0.containerID] != $0 }
+            // Gone without an order (the enforcer, or someone with the
+            // docker CLI, removed it): the service must not think it runs.
+            let present = Set(statuses.map(\.containerID))
+            for (id, before) in last where !present.contains(id) && before.actual != .exited {
+                changed.append(
+                    ContainerStatus(
+                        containerID: id, actual: .exited, runtimeID: before.runtimeID,
+                        reason: "removed from this node's runtime outside the service"))
+            }
             if !changed.isEmpty {
                 try await client.send(
                     .POST, "/v1/agent/nodes/\(settings.nodeID)/reports", body: AgentReport(containers: changed), headers: headers)

@@ -35,13 +35,15 @@ final class Cluster: @unchecked Sendable {
 
     /// Runs `body` with a cluster up (both agents registered), and tears it down.
     static func with(
-        ttl: Double = 3, heartbeat: Double = 0.5, maxContainers: Int64 = 100, _ body: (Cluster) async throws -> Void
+        ttl: Double = 3, heartbeat: Double = 0.5, maxContainers: Int64 = 100, agentArguments: [String] = [],
+        prepare: (String) throws -> Void = { _ in }, body: (Cluster) async throws -> Void
     ) async throws {
         let cluster = try Cluster(ttl: ttl, heartbeat: heartbeat)
         do {
+            try prepare(cluster.directory)
             try cluster.makeNetwork()
             try await cluster.startControl()
-            for node in cluster.nodes { try cluster.startAgent(node, maxContainers: maxContainers) }
+            for node in cluster.nodes { try cluster.startAgent(node, maxContainers: maxContainers, extra: agentArguments) }
             try await cluster.waitForNodes(cluster.nodes)
             try await body(cluster)
         } catch {
@@ -100,14 +102,15 @@ final class Cluster: @unchecked Sendable {
     }
 
     /// Starts (or starts again) the agent of `node` inside its namespace.
-    func startAgent(_ node: String, maxContainers: Int64 = 100) throws {
+    func startAgent(_ node: String, maxContainers: Int64 = 100, extra: [String] = []) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = [
-            "netns", "exec", node, corral, "agent", "--config", "/dev/null", "--control", subscribeURL, "--token-file",
-            directory + "/control/agent.token",
-            "--node-id", node, "--state", directory + "/agent-\(node)", "--max-containers", "\(maxContainers)",
-        ]
+        process.arguments =
+            [
+                "netns", "exec", node, corral, "agent", "--config", "/dev/null", "--control", subscribeURL, "--token-file",
+                directory + "/control/agent.token", "--node-id", node, "--state", directory + "/agent-\(node)", "--max-containers",
+                "\(maxContainers)",
+            ] + extra.map { $0.replacingOccurrences(of: "@DIR@", with: directory) }
         process.standardOutput = try logFile("agent-\(node)")
         process.standardError = try logFile("agent-\(node).err")
         try process.run()
@@ -152,6 +155,11 @@ final class Cluster: @unchecked Sendable {
         let token = try String(contentsOfFile: directory + "/control/admin.token", encoding: .utf8).trimmingCharacters(
             in: .whitespacesAndNewlines)
         return ControlClient(baseURL: adminURL, token: token)
+    }
+
+    /// `corral ctl` against this cluster's admin API.
+    func ctl(_ arguments: [String]) throws -> CommandResult {
+        try runCommand(corral, ["ctl", "--url", adminURL, "--token-file", directory + "/control/admin.token"] + arguments)
     }
 
     func agentToken() throws -> String {

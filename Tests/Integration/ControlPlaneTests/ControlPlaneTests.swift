@@ -239,6 +239,99 @@ struct ControlPlaneTests {
     }
 }
 
+extension ControlPlaneTests {
+    @Test("corral ctl: create --wait, ls, nodes ls and drain, stop and rm, as an operator types them")
+    func ctl() async throws {
+        try await Cluster.with { cluster in
+            let created = try cluster.ctl(["containers", "create", "corral/low-idle", "--name", "ctl-web", "--label", "app=web", "--wait"])
+            #expect(created.status == 0, "\(created.stderr)")
+            #expect(created.stdout.contains("succeeded on"))
+            let listed = try cluster.ctl(["containers", "ls", "--label", "app=web"])
+            #expect(listed.lines.count == 2 && listed.stdout.contains("ctl-web") && listed.stdout.contains("running"), "\(listed.stdout)")
+            let nodes = try cluster.ctl(["nodes", "ls"])
+            #expect(cluster.nodes.allSatisfy { nodes.stdout.contains($0) } && nodes.stdout.contains("ready"))
+            let drained = try cluster.ctl(["nodes", "drain", cluster.nodes[0]])
+            #expect(drained.stdout == "node \(cluster.nodes[0]) draining\n")
+            let second = try cluster.ctl(["containers", "create", "corral/low-idle", "--name", "ctl-two", "--wait", "--json"])
+            let job = try JSONDecoder().decode(Job.self, from: Data(second.stdout.utf8))
+            #expect(job.node == cluster.nodes[1], "nothing new on a drained node")
+            #expect(try cluster.ctl(["containers", "stop", "ctl-web", "--wait"]).status == 0)
+            #expect(try cluster.ctl(["containers", "get", "ctl-web"]).stdout.contains(#""actual" : "stopped""#))
+            for name in ["ctl-web", "ctl-two"] { #expect(try cluster.ctl(["containers", "rm", name, "--wait"]).status == 0) }
+            #expect(try await cluster.dockerContainers().values.joined().isEmpty)
+            let missing = try cluster.ctl(["containers", "rm", "nope"])
+            #expect(missing.status == 1 && missing.stderr.contains("no container nope"))
+            let unreachable = try runCommand(
+                cluster.corral,
+                ["ctl", "--url", "http://127.0.0.1:1", "--token-file", cluster.directory + "/control/admin.token", "nodes", "ls"])
+            #expect(unreachable.status == 69 && unreachable.stderr.contains("is corral control running"))
+        }
+    }
+
+    @Test("kill -9 of subscribe: the supervisor brings it back, agents reconnect, work goes on")
+    func subscribeDies() async throws {
+        try await Cluster.with { cluster in
+            let admin = try cluster.admin()
+            defer { Task { await admin.shutdown() } }
+            let pid = try #require(try cluster.childPID("subscribe"))
+            kill(pid, SIGKILL)
+            _ = try await poll("subscribe back", seconds: 30) { try cluster.childPID("subscribe").flatMap { $0 != pid ? true : nil } }
+            var jobs: [String] = []
+            for _ in 0..<4 {
+                jobs.append(
+                    try await admin.send(.POST, "/v1/containers", body: ContainerSpec(image: "corral/low-idle"), as: JobAccepted.self).jobID
+                )
+            }
+            try await waitForJobs(admin, jobs, cluster)
+            try await cluster.waitForNodes(cluster.nodes)
+            #expect(try await cluster.dockerContainers().values.joined().count == 4)
+        }
+    }
+
+    @Test("an agent with --enforce keeps its node's service containers in the policy's mix, and the service sees the ones it removed")
+    func agentEnforces() async throws {
+        let policy = """
+            interval_seconds = 2
+            high = 0
+            low = 2
+            scale_up = false
+            metrics_port = 0
+            generator = "none"
+            [collector]
+            enabled = false
+            """
+        try await Cluster.with(
+            agentArguments: ["--enforce", "--config", "@DIR@/enforce.toml"],
+            prepare: { try policy.write(toFile: $0 + "/enforce.toml", atomically: true, encoding: .utf8) },
+            body: { cluster in
+                let admin = try cluster.admin()
+                defer { Task { await admin.shutdown() } }
+                let a = cluster.nodes[0]
+                var jobs: [String] = []
+                for _ in 0..<5 {
+                    jobs.append(
+                        try await admin.send(
+                            .POST, "/v1/containers",
+                            body: ContainerSpec(
+                                image: "corral/low-idle", labels: ["corral.class": "low"], nodeLabels: [:], strategy: "binpack"),
+                            as: JobAccepted.self
+                        ).jobID)
+                }
+                try await waitForJobs(admin, jobs, cluster)
+                // Five low on one node, two kept: the enforcer in the agent removes three.
+                _ = try await poll("the mix on \(a)", seconds: 60) { () -> Bool? in
+                    let running = try await cluster.dockerContainers()[a]?.filter { $0.state == "running" }.count ?? 0
+                    return running == 2 ? true : nil
+                }
+                _ = try await poll("the service sees three gone", seconds: 30) { () -> Bool? in
+                    let records = try await admin.send(.GET, "/v1/containers?node=\(a)", as: ContainerList.self).containers
+                    return records.count(where: { $0.actual == .exited }) == 3 && records.count(where: { $0.actual == .running }) == 2
+                        ? true : nil
+                }
+            })
+    }
+}
+
 private actor Accepted {
     var jobs: [String] = []
     var retries = 0

@@ -196,6 +196,25 @@ struct ControlStoreTests {
         }
     }
 
+    @Test("a drained node keeps its containers and takes no new ones; undrained, it takes work again")
+    func drain() async throws {
+        try await StoreFixture.with { fixture in
+            try await fixture.register("a")
+            try await fixture.register("b")
+            let drained = try await fixture.store.setDraining("a", true, now: 1)
+            #expect(drained?.state == .draining)
+            _ = try await fixture.create(4)
+            _ = try await fixture.schedule()
+            #expect(try await fixture.orders("a").isEmpty)
+            #expect(try await fixture.orders("b").count == 4)
+            #expect(try await fixture.store.setDraining("a", false, now: 2)?.state == .ready)
+            _ = try await fixture.create(1)
+            _ = try await fixture.schedule()
+            #expect(try await fixture.orders("a").count == 1, "spread: the emptier node")
+            #expect(try await fixture.store.setDraining("nope", true, now: 3) == nil)
+        }
+    }
+
     @Test("a second agent claiming a node's id with another secret is refused")
     func impostor() async throws {
         try await StoreFixture.with { fixture in
