@@ -61,6 +61,9 @@ struct DeploymentTests {
             let state = "/var/lib/corral/\(run)"
             let port = try freeLoopbackPort()
             let metricsPort = try freeLoopbackPort()
+            let adminPort = try freeLoopbackPort()
+            let subscribePort = try freeLoopbackPort()
+            let node = "deploy-\(run)"
             let collector = "corral-collector-\(run)"
             await scratch.adopt(collector)
             try FileManager.default.createDirectory(atPath: state + "/logs", withIntermediateDirectories: true)
@@ -94,6 +97,15 @@ struct DeploymentTests {
 
                 [selector]
                 "\(Scratch.runLabel)" = "\(run)"
+
+                [control]
+                admin_listen = "127.0.0.1:\(adminPort)"
+                subscribe_listen = "127.0.0.1:\(subscribePort)"
+
+                [agent]
+                control_url = "http://127.0.0.1:\(subscribePort)"
+                token_file = "/var/lib/corral/control/agent.token"
+                node_id = "\(node)"
                 """,
             ]
             for (path, text) in files {
@@ -131,7 +143,8 @@ struct DeploymentTests {
                 [
                     "systemd-analyze", "verify", "/etc/systemd/system/corral-enforcer.service",
                     "/etc/systemd/system/corral-generator.service",
-                    "/etc/systemd/system/corral-generator.timer",
+                    "/etc/systemd/system/corral-generator.timer", "/etc/systemd/system/corral-control.service",
+                    "/etc/systemd/system/corral-agent.service",
                 ])
             #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
 
@@ -255,6 +268,38 @@ struct DeploymentTests {
                 let stored = try storedRecords("\(state)/logs", stream).compactMap { $0["id"] as? String }
                 #expect(!stored.isEmpty && stored == spooled, "\(stream): \(stored.count) stored, \(spooled.count) spooled")
             }
+
+            // The container service under its units, hardening and all: the
+            // control plane, then an agent with the token it wrote, then a
+            // container through `corral ctl`, as the README's walkthrough.
+            defer {
+                if let left = try? runCommand("/usr/bin/docker", ["ps", "-aq", "--filter", "label=corral.node=\(node)"]) {
+                    for id in left.lines { _ = try? runCommand("/usr/bin/docker", ["rm", "-f", id]) }
+                }
+            }
+            let control = try exec(name, ["systemctl", "enable", "--now", "corral-control.service"])
+            try #require(control.status == 0, "\(control.stderr)")
+            _ = try await poll("corral-control listening", seconds: 60, every: 0.5) { () -> Bool? in
+                try exec(name, ["test", "-e", "/var/lib/corral/control/admin.url"]).status == 0 ? true : nil
+            }
+            #expect(try exec(name, ["stat", "-c", "%a", "/var/lib/corral/control/admin.token"]).stdout == "600\n")
+            let agent = try exec(name, ["systemctl", "enable", "--now", "corral-agent.service"])
+            try #require(agent.status == 0, "\(agent.stderr)")
+            let ctl = ["corral", "ctl", "--url", "http://127.0.0.1:\(adminPort)", "--token-file", "/var/lib/corral/control/admin.token"]
+            _ = try await poll("the agent's node ready", seconds: 60, every: 0.5) { () -> Bool? in
+                try exec(name, ctl + ["nodes", "ls"]).stdout.contains("\(node)  ready") ? true : nil
+            }
+            let created = try exec(name, ctl + ["containers", "create", "corral/low-idle", "--name", "deployed-\(run)", "--wait"])
+            let agentLog = try exec(name, ["journalctl", "-u", "corral-agent", "--no-pager"]).stdout
+            #expect(created.status == 0, "\(created.stdout)\(created.stderr)\(agentLog)")
+            let running = try runCommand("/usr/bin/docker", ["ps", "-q", "--filter", "label=corral.node=\(node)"])
+            #expect(running.lines.count == 1, "the container runs on the host's engine")
+            let deleted = try exec(name, ctl + ["containers", "rm", "deployed-\(run)", "--wait"])
+            #expect(deleted.status == 0, "\(deleted.stdout)\(deleted.stderr)")
+            let stoppedService = try exec(name, ["systemctl", "stop", "corral-agent.service", "corral-control.service"])
+            #expect(stoppedService.status == 0, "\(stoppedService.stderr)")
+            let serviceLog = try exec(name, ["journalctl", "-u", "corral-control", "-u", "corral-agent", "-o", "cat", "--no-pager"]).stdout
+            #expect(!serviceLog.contains("Operation not permitted"), "the hardening denied something: \(serviceLog)")
 
             // Uninstall with the uninstaller install left behind (the images stay:
             // other tests use them): the units and the binary go, the logs stay.

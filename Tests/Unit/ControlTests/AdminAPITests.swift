@@ -110,7 +110,7 @@ struct AdminAPITests {
         }
     }
 
-    @Test("a full queue is 429 with Retry-After")
+    @Test("a full queue is 429 with Retry-After, and -32000 with retry_after_seconds over JSON-RPC")
     func queueFull() async throws {
         try await withAdmin(queueLimit: 1) { client, _ in
             try await client.execute(uri: "/v1/containers", method: .post, headers: authorized, body: json(#"{"image": "a"}"#)) {
@@ -121,6 +121,14 @@ struct AdminAPITests {
                 #expect(response.status == .tooManyRequests)
                 #expect(response.headers[.retryAfter] == "1")
                 #expect(errorCode(response) == "queue_full")
+            }
+            try await client.execute(
+                uri: "/jrpc", method: .post, headers: authorized,
+                body: json(#"{"jsonrpc": "2.0", "method": "ContainerService.Create", "params": [{"image": "a"}], "id": 9}"#)
+            ) { response in
+                let answer = try decode(JSONValue.self, response)
+                #expect(answer["error"]?["code"] == .int(-32000))
+                #expect(answer["error"]?["data"]?["retry_after_seconds"] == .int(1))
             }
         }
     }
