@@ -123,6 +123,8 @@ control-test: test-deps images build
 	@SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --filter ControlPlaneTests
 	@# A stock JSON-RPC client and schemathesis (PyPI) against the admin API.
 	@scripts/tests/control-api.sh
+	@# The Python SDK, pip-installed into a fresh virtual environment.
+	@scripts/tests/python-sdk.sh
 
 # The shell side: the generator's cap and crontab edits, the uninstaller's
 # refusals, make run's wrapper, the test pre-flight, and the systemd units'
