@@ -21,7 +21,9 @@ venv=$(mktemp -d /tmp/corral-sdk-venv.XXXXXX)
 trap 'rm -rf "$venv"' EXIT
 python3 -m venv "$venv"
 say "pip install ./clients/python into a fresh virtual environment"
-"$venv/bin/pip" install -q --disable-pip-version-check ./clients/python
+# From a copy, so setuptools' build/ and egg-info land outside the checkout.
+cp -r clients/python "$venv/source"
+"$venv/bin/pip" install -q --disable-pip-version-check "$venv/source"
 "$venv/bin/python" -c 'import corral_client; print("python-sdk: imported corral_client", corral_client.__all__[:3], "...")'
 "$venv/bin/pip" install -q --disable-pip-version-check 'pytest==9.0.3' 'mypy==2.4.1'
 say "mypy --strict"
