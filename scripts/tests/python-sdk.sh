@@ -28,4 +28,5 @@ cp -r clients/python "$venv/source"
 "$venv/bin/pip" install -q --disable-pip-version-check 'pytest==9.0.3' 'mypy==2.4.1'
 say "mypy --strict"
 "$venv/bin/mypy" --strict --config-file clients/python/pyproject.toml clients/python/src/corral_client
-exec "$venv/bin/python" -m pytest -q -p no:cacheprovider clients/python/tests "$@"
+# Not exec: the trap must still remove the environment afterwards.
+"$venv/bin/python" -m pytest -q -p no:cacheprovider clients/python/tests "$@"
