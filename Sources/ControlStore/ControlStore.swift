@@ -37,7 +37,7 @@ public final class ControlStore: Sendable {
             // instead of failing, and sync every commit, since a 202 promises
             // the job survives a crash of either process or of the host.
             try await store.database.raw("PRAGMA busy_timeout = 10000").run()
-            _ = try await store.database.raw("PRAGMA journal_mode = WAL").all()
+            try await store.enterWAL()
             try await store.database.raw("PRAGMA synchronous = FULL").run()
             try await store.migrate(logger: logger)
         } catch {
@@ -46,6 +46,25 @@ public final class ControlStore: Sendable {
             throw .open(path: path, message: "\(error)")
         }
         return store
+    }
+
+    /// Switches the file to WAL (kept in the file once done). Switching
+    /// needs the file to itself and SQLite does not wait for that (no busy
+    /// handler), so while another process opens it too this tries again, for
+    /// as long as the busy timeout.
+    private func enterWAL() async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            do {
+                let mode = try await database.raw("PRAGMA journal_mode = WAL").first(decodingColumn: "journal_mode", as: String.self)
+                if mode?.lowercased() == "wal" { return }
+                throw StoreError.open(path: path, message: "SQLite kept journal mode \(mode ?? "unknown") instead of WAL")
+            } catch let error as StoreError {
+                throw error
+            } catch  where ContinuousClock.now < deadline && "\(error)".contains("locked") {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
     }
 
     public func close() async {

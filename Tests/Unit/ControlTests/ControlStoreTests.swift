@@ -296,14 +296,31 @@ struct ControlStoreTests {
     func concurrentMigration() async throws {
         let directory = try scratchDirectory("corral-store")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let path = directory + "/control.sqlite"
-        async let first = ControlStore.open(path: path, logger: Logger(label: "one"))
-        async let second = ControlStore.open(path: path, logger: Logger(label: "two"))
-        let (one, two) = try await (first, second)
-        #expect(try await one.schemaVersion() == 1)
-        #expect(try await two.schemaVersion() == 1)
-        await one.close()
-        await two.close()
+        for round in 0..<20 {
+            let path = directory + "/control-\(round).sqlite"
+            // Each store that opened is closed, whatever became of the other.
+            let opened = await withTaskGroup(of: Result<ControlStore, any Error>.self) { group in
+                for name in ["one", "two"] {
+                    group.addTask {
+                        do {
+                            return .success(try await ControlStore.open(path: path, logger: Logger(label: name)))
+                        } catch {
+                            return .failure(error)
+                        }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            for result in opened {
+                switch result {
+                case .success(let store):
+                    #expect(try await store.schemaVersion() == 1)
+                    await store.close()
+                case .failure(let error):
+                    Issue.record("round \(round): \(error)")
+                }
+            }
+        }
     }
 
     @Test("a file that is not a database is refused with its path")
