@@ -1,4 +1,6 @@
+import ControlStore
 import CorralCore
+import Foundation
 import Settings
 
 /// The control plane's settings: every one defined here once, with its default.
@@ -18,10 +20,38 @@ public struct ControlSettings: Sendable, Equatable {
     public var placementTimeoutSeconds = 60.0
     /// The longest an agent's poll for orders is held open.
     public var longPollSeconds = 20.0
+    /// The store: a SQLite file path or a `postgresql://` URL; nil is
+    /// `<state>/control.sqlite`.
+    public var store: String?
+    /// A file holding the store's URL (a password stays out of the config
+    /// and of every command line); read at start.
+    public var storeFile: String?
 
     public init() {}
 
     public var storePath: String { stateDirectory + "/control.sqlite" }
+
+    /// Where the store is: `store`, or the URL in `storeFile`, or the
+    /// SQLite file in the state directory.
+    public func storeLocation(readFile: (String) throws -> String = { try String(contentsOfFile: $0, encoding: .utf8) }) throws(ConfigError)
+        -> StoreLocation
+    {
+        var text = store ?? storePath
+        var key = "control.store"
+        if let storeFile {
+            key = "control.store_file"
+            do {
+                text = try readFile(storeFile)
+            } catch {
+                throw ConfigError(file: storeFile, key: key, reason: "cannot be read: \(error)")
+            }
+        }
+        do {
+            return try StoreLocation(parsing: text)
+        } catch {
+            throw ConfigError(file: storeFile ?? "the settings", key: key, reason: error.description)
+        }
+    }
     public var adminTokenPath: String { stateDirectory + "/admin.token" }
     public var agentTokenPath: String { stateDirectory + "/agent.token" }
 
@@ -93,6 +123,21 @@ extension ControlSettings {
             settings.strategy = strategy
         }
         if let value = section.placementTimeoutSeconds { settings.placementTimeoutSeconds = value.value }
+        // The one given last wins: a flag over the file's, either spelling.
+        if let value = section.store {
+            do {
+                _ = try StoreLocation(parsing: value)
+            } catch {
+                throw fail(.store, error.reason)
+            }
+            settings.store = value
+            settings.storeFile = nil
+        }
+        if let value = section.storeFile {
+            guard value.hasPrefix("/") else { throw fail(.storeFile, "must be an absolute path, not '\(value)'") }
+            settings.storeFile = value
+            settings.store = nil
+        }
         if let problem = settings.problem() { throw ConfigError(file: source, key: "control", reason: problem) }
         return settings
     }

@@ -1,51 +1,146 @@
 // ControlStore: the control plane's one store, shared by its admin and
-// subscribe processes and by nothing else. SQLite in WAL mode through SQLKit;
-// the SQL is kept portable so PostgreSQL can stand behind the same calls.
+// subscribe processes (and, on PostgreSQL, by every replica) and by nothing
+// else. The same SQL, schema and migrations on both engines, through SQLKit.
 
 import Foundation
 import Logging
+import PostgresKit
+import NIOSSL
+import PostgresNIO
 import SQLKit
 import SQLiteKit
 
 /// The store: nodes, containers and jobs. Every operation that changes state
 /// is one transaction, so a crash leaves each change whole or absent, and a
 /// job is acknowledged to a client only once its transaction committed.
+/// Writers go one at a time on either engine (SQLite's write lock; on
+/// PostgreSQL one advisory lock every writing transaction takes first), so
+/// each reads what the one before it committed, whichever replica ran it.
 public final class ControlStore: Sendable {
-    let database: any SQLDatabase
-    private let connection: SQLiteConnection
-    private let gate = TransactionGate()
-    public let path: String
+    private let backend: Backend
+    public let location: StoreLocation
 
-    private init(connection: SQLiteConnection, path: String) {
-        self.connection = connection
-        self.database = connection.sql(queryLogLevel: nil)
-        self.path = path
+    enum Backend: Sendable {
+        /// One connection, one transaction at a time in this process.
+        case sqlite(SQLiteConnection, any SQLDatabase, TransactionGate)
+        /// A pool; `runner` is the pool's own task, ended by close().
+        case postgres(PostgresClient, runner: Task<Void, Never>)
     }
 
-    /// Opens (creating it if need be) the SQLite file at `path`, in WAL mode
-    /// with every commit synced, and brings its schema up to date.
+    /// The advisory lock every writing transaction takes on PostgreSQL.
+    static let writeLock: Int64 = 0x636f_7272_616c  // "corral"
+
+    private init(backend: Backend, location: StoreLocation) {
+        self.backend = backend
+        self.location = location
+    }
+
+    /// Where the store is, safe to print (no password).
+    public var path: String { location.description }
+
+    /// Opens (creating it if need be) the SQLite file at `path`.
     public static func open(path: String, logger: Logger) async throws(StoreError) -> ControlStore {
+        try await open(.sqlite(path: path), logger: logger)
+    }
+
+    /// Opens the store and brings its schema up to date: a SQLite file in
+    /// WAL mode with every commit synced, or a pool of connections to a
+    /// PostgreSQL database.
+    public static func open(_ location: StoreLocation, logger: Logger) async throws(StoreError) -> ControlStore {
+        let store: ControlStore
+        switch location {
+        case .sqlite(let path): store = try await openSQLite(path: path, logger: logger)
+        case .postgres(let address):
+            // One plain connection first: a server that is not there, a
+            // wrong password or a missing database is said at once, in the
+            // server's words, rather than after the pool gives up.
+            try await probe(address, logger: logger)
+            store = openPostgres(address, logger: logger)
+        }
+        do {
+            try await store.migrate(logger: logger)
+        } catch {
+            await store.close()
+            if let error = error as? StoreError, case .newerSchema = error { throw error }
+            throw .open(path: location.description, message: "\(error)")
+        }
+        return store
+    }
+
+    private static func openSQLite(path: String, logger: Logger) async throws(StoreError) -> ControlStore {
         let connection: SQLiteConnection
         do {
             connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         } catch {
             throw .open(path: path, message: "\(error)")
         }
-        let store = ControlStore(connection: connection, path: path)
+        let store = ControlStore(
+            backend: .sqlite(connection, connection.sql(queryLogLevel: nil), TransactionGate()), location: .sqlite(path: path))
         do {
             // Two processes share the file: wait for the other's write
             // instead of failing, and sync every commit, since a 202 promises
             // the job survives a crash of either process or of the host.
-            try await store.database.raw("PRAGMA busy_timeout = 10000").run()
+            try await store.sqlite("PRAGMA busy_timeout = 10000")
             try await store.enterWAL()
-            try await store.database.raw("PRAGMA synchronous = FULL").run()
-            try await store.migrate(logger: logger)
+            try await store.sqlite("PRAGMA synchronous = FULL")
         } catch {
-            try? await connection.close()
+            await store.close()
             if let error = error as? StoreError { throw error }
             throw .open(path: path, message: "\(error)")
         }
         return store
+    }
+
+    private static func openPostgres(_ address: PostgresAddress, logger: Logger) -> ControlStore {
+        var configuration: PostgresClient.Configuration
+        if let socket = address.socketPath {
+            configuration = .init(unixSocketPath: socket, username: address.user, password: address.password, database: address.database)
+        } else {
+            let tls: PostgresClient.Configuration.TLS
+            switch address.tls {
+            case .disable: tls = .disable
+            case .prefer: tls = .prefer(.makeClientConfiguration())
+            case .require: tls = .require(.makeClientConfiguration())
+            }
+            configuration = .init(
+                host: address.host, port: address.port, username: address.user, password: address.password, database: address.database,
+                tls: tls)
+        }
+        configuration.options.maximumConnections = 16
+        configuration.options.connectTimeout = .seconds(5)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let runner = Task { await client.run() }
+        return ControlStore(backend: .postgres(client, runner: runner), location: .postgres(address))
+    }
+
+    private static func probe(_ address: PostgresAddress, logger: Logger) async throws(StoreError) {
+        do {
+            var configuration: PostgresConnection.Configuration
+            if let socket = address.socketPath {
+                configuration = .init(unixSocketPath: socket, username: address.user, password: address.password, database: address.database)
+            } else {
+                let tls: PostgresConnection.Configuration.TLS
+                switch address.tls {
+                case .disable: tls = .disable
+                case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                }
+                configuration = .init(
+                    host: address.host, port: address.port, username: address.user, password: address.password, database: address.database,
+                    tls: tls)
+            }
+            configuration.options.connectTimeout = .seconds(10)
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try await connection.close()
+        } catch {
+            throw .open(path: address.description, message: describe(error))
+        }
+    }
+
+    /// One statement on the SQLite connection, outside any transaction.
+    private func sqlite(_ statement: String) async throws {
+        guard case .sqlite(_, let database, _) = backend else { return }
+        try await database.raw(SQLQueryString(statement)).run()
     }
 
     /// Switches the file to WAL (kept in the file once done). Switching
@@ -56,19 +151,25 @@ public final class ControlStore: Sendable {
         let deadline = ContinuousClock.now + .seconds(10)
         while true {
             do {
+                guard case .sqlite(_, let database, _) = backend else { return }
                 let mode = try await database.raw("PRAGMA journal_mode = WAL").first(decodingColumn: "journal_mode", as: String.self)
                 if mode?.lowercased() == "wal" { return }
                 throw StoreError.open(path: path, message: "SQLite kept journal mode \(mode ?? "unknown") instead of WAL")
             } catch let error as StoreError {
                 throw error
-            } catch  where ContinuousClock.now < deadline && "\(error)".contains("locked") {
+            } catch where ContinuousClock.now < deadline && "\(error)".contains("locked") {
                 try await Task.sleep(for: .milliseconds(20))
             }
         }
     }
 
     public func close() async {
-        try? await connection.close()
+        switch backend {
+        case .sqlite(let connection, _, _): try? await connection.close()
+        case .postgres(_, let runner):
+            runner.cancel()
+            await runner.value
+        }
     }
 
     /// The schema version the file is at.
@@ -106,40 +207,76 @@ public final class ControlStore: Sendable {
     }
 
     /// Runs `body` as one transaction: committed whole, or rolled back
-    /// whole when it throws. One at a time in this process; SQLite's lock
-    /// (and its busy timeout) orders this process against the other.
+    /// whole when it throws, after every earlier writer's commit and before
+    /// any later one's.
     func transaction<T: Sendable>(_ operation: String, _ body: (any SQLDatabase) async throws -> T) async throws(StoreError) -> T {
-        try await run(operation, begin: "BEGIN IMMEDIATE", body)
+        try await run(operation, writes: true, body)
     }
 
-    /// A transaction that only reads: it takes no write lock, so it neither
-    /// waits for the other process's writes nor holds them up (WAL).
+    /// A transaction that only reads one consistent moment: it takes no
+    /// write lock, so it neither waits for writers nor holds them up.
     func read<T: Sendable>(_ operation: String, _ body: (any SQLDatabase) async throws -> T) async throws(StoreError) -> T {
-        try await run(operation, begin: "BEGIN", body)
+        try await run(operation, writes: false, body)
     }
 
-    private func run<T: Sendable>(_ operation: String, begin: String, _ body: (any SQLDatabase) async throws -> T) async throws(StoreError)
-        -> T
-    {
-        await gate.enter()
+    private func run<T: Sendable>(
+        _ operation: String, writes: Bool, isolation: isolated (any Actor)? = #isolation, _ body: (any SQLDatabase) async throws -> T
+    ) async throws(StoreError) -> T {
         do {
-            try await database.raw(SQLQueryString(begin)).run()
+            switch backend {
+            case .sqlite(_, let database, let gate):
+                // One at a time in this process; SQLite's lock (and its busy
+                // timeout) orders this process against the other.
+                await gate.enter()
+                let outcome: Result<T, any Error>
+                do {
+                    outcome = .success(try await Self.inTransaction(database, begin: writes ? "BEGIN IMMEDIATE" : "BEGIN", lock: false, body))
+                } catch {
+                    outcome = .failure(error)
+                }
+                await gate.leave()
+                return try outcome.get()
+            case .postgres(let client, _):
+                return try await client.withConnection(isolation: isolation) { connection in
+                    try await Self.inTransaction(
+                        connection.sql(queryLogLevel: nil),
+                        begin: writes ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", lock: writes, body)
+                }
+            }
+        } catch let refusal as Refusal {
+            throw .refused(refusal.message)
+        } catch let error as StoreError {
+            throw error
         } catch {
-            await gate.leave()
-            throw .query(operation: operation, message: "\(error)")
+            throw .query(operation: operation, message: Self.describe(error))
         }
+    }
+
+    private static func inTransaction<T: Sendable>(
+        _ database: any SQLDatabase, begin: String, lock: Bool, isolation: isolated (any Actor)? = #isolation,
+        _ body: (any SQLDatabase) async throws -> T
+    ) async throws -> T {
+        try await database.raw(SQLQueryString(begin)).run()
         do {
+            if lock { try await database.raw("SELECT pg_advisory_xact_lock(\(bind: writeLock))").run() }
             let result = try await body(database)
             try await database.raw("COMMIT").run()
-            await gate.leave()
             return result
         } catch {
             try? await database.raw("ROLLBACK").run()
-            await gate.leave()
-            if let refusal = error as? Refusal { throw .refused(refusal.message) }
-            if let error = error as? StoreError { throw error }
-            throw .query(operation: operation, message: "\(error)")
+            throw error
         }
+    }
+
+    /// The database's own words: PostgreSQL's message rather than the
+    /// driver's redacted summary.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+            return "\(error.code)"
+        }
+        return "\(error)"
     }
 }
 

@@ -70,7 +70,22 @@ enum Migrations {
                 "CREATE INDEX jobs_state_node ON jobs (state, node_id)",
                 "CREATE INDEX jobs_state_attempt ON jobs (state, next_attempt_ms)",
                 "CREATE INDEX jobs_container ON jobs (container_id)",
-            ])
+            ]),
+        Step(
+            version: 2, name: "the singleton lease and shared secrets, for replicas",
+            statements: [
+                """
+                CREATE TABLE leases (
+                    name TEXT PRIMARY KEY,
+                    holder TEXT NOT NULL,
+                    expires_ms BIGINT NOT NULL,
+                    acquired_at_ms BIGINT NOT NULL,
+                    renewed_at_ms BIGINT NOT NULL
+                )
+                """,
+                "INSERT INTO leases (name, holder, expires_ms, acquired_at_ms, renewed_at_ms) VALUES ('sweeper', '', 0, 0, 0)",
+                "CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            ]),
     ]
 
     static var latest: Int { steps.last?.version ?? 0 }

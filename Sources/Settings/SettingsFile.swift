@@ -173,6 +173,8 @@ public struct SettingsFile: Codable, Equatable, Sendable {
         public var queueLimit: Int?
         public var strategy: String?
         public var placementTimeoutSeconds: Number?
+        public var store: String?
+        public var storeFile: String?
 
         public init() {}
 
@@ -185,6 +187,8 @@ public struct SettingsFile: Codable, Equatable, Sendable {
             case queueLimit = "queue_limit"
             case strategy
             case placementTimeoutSeconds = "placement_timeout_seconds"
+            case store
+            case storeFile = "store_file"
         }
     }
 

@@ -8,9 +8,9 @@ import Testing
 
 @Suite("The control store")
 struct ControlStoreTests {
-    @Test("a create is stored as a received job and a pending container, and answers only after the commit")
-    func createIsReceived() async throws {
-        try await StoreFixture.with { fixture in
+    @Test("a create is stored as a received job and a pending container, and answers only after the commit", arguments: StoreBackend.available)
+    func createIsReceived(_ backend: StoreBackend) async throws {
+        try await StoreFixture.with(backend) { fixture in
             let store = fixture.store
             let accepted = try #require(try await fixture.create(1).first)
             #expect(accepted.state == .received)
@@ -19,15 +19,15 @@ struct ControlStoreTests {
             let container = try #require(try await store.container(accepted.containerID))
             #expect(container.desired == .running && container.actual == .pending && container.node == nil)
             // Another connection (another process) sees it at once.
-            let other = try await ControlStore.open(path: store.path, logger: Logger(label: "other"))
+            let other = try await fixture.another()
             #expect(try await other.job(accepted.jobID)?.state == .received)
             await other.close()
         }
     }
 
-    @Test("the same idempotency key and body give the same job; another body is a conflict")
-    func idempotency() async throws {
-        try await StoreFixture.with { fixture in
+    @Test("the same idempotency key and body give the same job; another body is a conflict", arguments: StoreBackend.available)
+    func idempotency(_ backend: StoreBackend) async throws {
+        try await StoreFixture.with(backend) { fixture in
             let spec = ContainerSpec(image: "corral/low-idle", env: ["A": "1"])
             let first = try await fixture.store.submitCreate(spec, idempotencyKey: "k1", queueLimit: 10, now: 0, ids: fixture.ids)
             let again = try await fixture.store.submitCreate(spec, idempotencyKey: "k1", queueLimit: 10, now: 5, ids: fixture.ids)
@@ -45,9 +45,9 @@ struct ControlStoreTests {
         }
     }
 
-    @Test("a full queue refuses creates with a retry hint, and stores nothing")
-    func queueFull() async throws {
-        try await StoreFixture.with { fixture in
+    @Test("a full queue refuses creates with a retry hint, and stores nothing", arguments: StoreBackend.available)
+    func queueFull(_ backend: StoreBackend) async throws {
+        try await StoreFixture.with(backend) { fixture in
             for _ in 0..<3 {
                 _ = try await fixture.store.submitCreate(
                     ContainerSpec(image: "x"), idempotencyKey: nil, queueLimit: 3, now: 0, ids: fixture.ids)
@@ -59,9 +59,9 @@ struct ControlStoreTests {
         }
     }
 
-    @Test("names are unique")
-    func names() async throws {
-        try await StoreFixture.with { fixture in
+    @Test("names are unique", arguments: StoreBackend.available)
+    func names(_ backend: StoreBackend) async throws {
+        try await StoreFixture.with(backend) { fixture in
             let spec = ContainerSpec(image: "x", name: "web")
             _ = try await fixture.store.submitCreate(spec, idempotencyKey: nil, queueLimit: 10, now: 0, ids: fixture.ids)
             #expect(
@@ -86,9 +86,9 @@ struct ControlStoreTests {
         }
     }
 
-    @Test("a create no node can take waits with the reason, then fails after the timeout")
-    func noPlacement() async throws {
-        try await StoreFixture.with { fixture in
+    @Test("a create no node can take waits with the reason, then fails after the timeout", arguments: StoreBackend.available)
+    func noPlacement(_ backend: StoreBackend) async throws {
+        try await StoreFixture.with(backend) { fixture in
             let job = try #require(try await fixture.create(1).first)
             #expect(
                 try await fixture.schedule(now: 10) == [.waiting(job: job.jobID, reason: "waiting for a node: no nodes are registered")])
@@ -99,9 +99,9 @@ struct ControlStoreTests {
         }
     }
 
-    @Test("an agent acknowledges, reports, and the job and container follow; stop and delete go to the container's node")
-    func lifecycle() async throws {
-        try await StoreFixture.with { fixture in
+    @Test("an agent acknowledges, reports, and the job and container follow; stop and delete go to the container's node", arguments: StoreBackend.available)
+    func lifecycle(_ backend: StoreBackend) async throws {
+        try await StoreFixture.with(backend) { fixture in
             let store = fixture.store
             try await fixture.register("a")
             let job = try #require(try await fixture.create(1).first)
@@ -160,9 +160,9 @@ struct ControlStoreTests {
         }
     }
 
-    @Test("an agent may not acknowledge or report another node's work: refused whole, nothing kept")
-    func otherNodes() async throws {
-        try await StoreFixture.with { fixture in
+    @Test("an agent may not acknowledge or report another node's work: refused whole, nothing kept", arguments: StoreBackend.available)
+    func otherNodes(_ backend: StoreBackend) async throws {
+        try await StoreFixture.with(backend) { fixture in
             let store = fixture.store
             try await fixture.register("a", containers: 1)
             try await fixture.register("b", containers: 1)
@@ -196,9 +196,9 @@ struct ControlStoreTests {
         }
     }
 
-    @Test("a drained node keeps its containers and takes no new ones; undrained, it takes work again")
-    func drain() async throws {
-        try await StoreFixture.with { fixture in
+    @Test("a drained node keeps its containers and takes no new ones; undrained, it takes work again", arguments: StoreBackend.available)
+    func drain(_ backend: StoreBackend) async throws {
+        try await StoreFixture.with(backend) { fixture in
             try await fixture.register("a")
             try await fixture.register("b")
             let drained = try await fixture.store.setDraining("a", true, now: 1)
@@ -215,9 +215,9 @@ struct ControlStoreTests {
         }
     }
 
-    @Test("a second agent claiming a node's id with another secret is refused")
-    func impostor() async throws {
-        try await StoreFixture.with { fixture in
+    @Test("a second agent claiming a node's id with another secret is refused", arguments: StoreBackend.available)
+    func impostor(_ backend: StoreBackend) async throws {
+        try await StoreFixture.with(backend) { fixture in
             try await fixture.register("a")
             let outcome = try await fixture.store.register(
                 Registration(node: "a", secret: "someone-else-entirely", runtime: "docker", labels: [:], capacity: .zero, inventory: []),
@@ -230,9 +230,9 @@ struct ControlStoreTests {
         }
     }
 
-    @Test("a silent node is down: its containers lost, its untaken creates placed elsewhere; back, it reconciles")
-    func nodeDown() async throws {
-        try await StoreFixture.with { fixture in
+    @Test("a silent node is down: its containers lost, its untaken creates placed elsewhere; back, it reconciles", arguments: StoreBackend.available)
+    func nodeDown(_ backend: StoreBackend) async throws {
+        try await StoreFixture.with(backend) { fixture in
             let store = fixture.store
             try await fixture.register("a", now: 0)
             try await fixture.register("b", now: 0)
@@ -250,8 +250,8 @@ struct ControlStoreTests {
                     containers: [ContainerStatus(containerID: taken.container.id, actual: .running, runtimeID: "rt-a1")]), now: 100)
             // b keeps beating; a falls silent.
             _ = try await store.heartbeat(node: "b", secret: fixture.secret("b"), Heartbeat(running: 0), now: 5_000)
-            #expect(try await store.sweep(now: 5_500, ttlMs: 5_000).down == ["a"])
-            let result = try await store.sweep(now: 5_600, ttlMs: 5_000)
+            #expect(try await store.sweep(now: 5_500, ttlMs: 5_000)?.down == ["a"])
+            let result = try #require(try await store.sweep(now: 5_600, ttlMs: 5_000))
             #expect(result.down.isEmpty, "marked down once")
             #expect(try await store.nodes().first { $0.id == "a" }?.state == .down)
             #expect(try await store.container(taken.container.id)?.actual == .lost)
@@ -280,9 +280,9 @@ struct ControlStoreTests {
         }
     }
 
-    @Test("an order acknowledged but unfinished is delivered again at registration, so a restarted agent finishes it")
-    func restartedAgent() async throws {
-        try await StoreFixture.with { fixture in
+    @Test("an order acknowledged but unfinished is delivered again at registration, so a restarted agent finishes it", arguments: StoreBackend.available)
+    func restartedAgent(_ backend: StoreBackend) async throws {
+        try await StoreFixture.with(backend) { fixture in
             try await fixture.register("a")
             let job = try #require(try await fixture.create(1).first)
             _ = try await fixture.schedule()
@@ -292,18 +292,26 @@ struct ControlStoreTests {
         }
     }
 
-    @Test("two stores opening one new file together migrate it once")
-    func concurrentMigration() async throws {
+    @Test("two processes (or replicas) opening one new store together migrate it once", arguments: StoreBackend.available)
+    func concurrentMigration(_ backend: StoreBackend) async throws {
         let directory = try scratchDirectory("corral-store")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        for round in 0..<20 {
-            let path = directory + "/control-\(round).sqlite"
+        for round in 0..<(backend == .sqlite ? 20 : 4) {
+            let location: StoreLocation
+            var database: String?
+            switch backend {
+            case .sqlite: location = .sqlite(path: directory + "/control-\(round).sqlite")
+            case .postgres:
+                let url = try await PostgresServer.makeDatabase()
+                database = url
+                location = try StoreLocation(parsing: url)
+            }
             // Each store that opened is closed, whatever became of the other.
             let opened = await withTaskGroup(of: Result<ControlStore, any Error>.self) { group in
                 for name in ["one", "two"] {
                     group.addTask {
                         do {
-                            return .success(try await ControlStore.open(path: path, logger: Logger(label: name)))
+                            return .success(try await ControlStore.open(location, logger: Logger(label: name)))
                         } catch {
                             return .failure(error)
                         }
@@ -314,12 +322,71 @@ struct ControlStoreTests {
             for result in opened {
                 switch result {
                 case .success(let store):
-                    #expect(try await store.schemaVersion() == 1)
+                    #expect(try await store.schemaVersion() == 2)
                     await store.close()
                 case .failure(let error):
                     Issue.record("round \(round): \(error)")
                 }
             }
+            if let database { await PostgresServer.dropDatabase(database) }
+        }
+    }
+
+    @Test("only the replica holding the sweeper lease sweeps; another takes the lease once it ran out", arguments: StoreBackend.available)
+    func sweeperLease(_ backend: StoreBackend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let replicaB = try await fixture.another("replica-b")
+            do {
+                let a = LeaseClaim(holder: "replica-a", ttlMs: 2_000)
+                let b = LeaseClaim(holder: "replica-b", ttlMs: 2_000)
+                try await fixture.register("n", now: 0)
+                let first = try #require(try await fixture.store.sweep(now: 100, ttlMs: 5_000, lease: a))
+                #expect(first.tookOver)
+                #expect(try await replicaB.sweep(now: 200, ttlMs: 5_000, lease: b) == nil, "a holds it")
+                // a renews while it sweeps.
+                #expect(try await fixture.store.sweep(now: 1_900, ttlMs: 5_000, lease: a)?.tookOver == false)
+                #expect(try await replicaB.sweep(now: 3_800, ttlMs: 5_000, lease: b) == nil, "renewed at 1.9 s, so a's until 3.9 s")
+                // a dies: b takes over after the lease ran out, and sweeps:
+                // the node silent since 0 is down at 5 s.
+                let takeover = try #require(try await replicaB.sweep(now: 5_100, ttlMs: 5_000, lease: b))
+                #expect(takeover.tookOver && takeover.down == ["n"])
+                #expect(try await fixture.store.sweep(now: 5_200, ttlMs: 5_000, lease: a) == nil, "a, back, is no longer the holder")
+                let lease = try await fixture.store.sweeperLease()
+                #expect(lease.holder == "replica-b" && lease.acquiredAtMs == 5_100 && lease.expiresMs == 7_100)
+            } catch {
+                await replicaB.close()
+                throw error
+            }
+            await replicaB.close()
+        }
+    }
+
+    @Test("the first replica's tokens are every replica's", arguments: StoreBackend.available)
+    func sharedSecrets(_ backend: StoreBackend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let replicaB = try await fixture.another("replica-b")
+            #expect(try await fixture.store.sharedSecret("admin.token", proposing: "from-a") == "from-a")
+            #expect(try await replicaB.sharedSecret("admin.token", proposing: "from-b") == "from-a")
+            #expect(try await replicaB.sharedSecret("agent.token", proposing: "from-b") == "from-b")
+            await replicaB.close()
+        }
+    }
+
+    @Test("a store URL that is not one, or a server that is not there, is refused naming it (without its password)")
+    func badPostgres() async throws {
+        #expect(throws: StoreLocationError.self) { try StoreLocation(parsing: "postgresql://127.0.0.1/corral") }
+        #expect(throws: StoreLocationError.self) { try StoreLocation(parsing: "postgresql://corral@127.0.0.1/") }
+        #expect(throws: StoreLocationError.self) { try StoreLocation(parsing: "mysql://corral@127.0.0.1/corral") }
+        #expect(throws: StoreLocationError.self) { try StoreLocation(parsing: "relative/control.sqlite") }
+        let location = try StoreLocation(parsing: "postgresql://corral:hunter2@127.0.0.1:1/corral?sslmode=disable")
+        #expect(location.description == "postgresql://corral@127.0.0.1:1/corral")
+        let socket = try StoreLocation(parsing: "postgresql://corral@/corral?host=/run/postgresql")
+        guard case .postgres(let address) = socket else { throw FixtureError(description: "not postgres: \(socket)") }
+        #expect(address.socketPath == "/run/postgresql/.s.PGSQL.5432" && address.tls == .disable)
+        await #expect {
+            try await ControlStore.open(location, logger: Logger(label: "bad"))
+        } throws: { error in
+            "\(error)".contains("postgresql://corral@127.0.0.1:1/corral") && !"\(error)".contains("hunter2")
         }
     }
 

@@ -4,7 +4,53 @@ import CorralCore
 import CorralTestSupport
 import Foundation
 import Logging
+import PostgresNIO
 import Synchronization
+import Testing
+
+/// The engines the store suite runs on: SQLite always, PostgreSQL when a
+/// server was started for the tests (scripts/tests/with-postgres.sh sets
+/// CORRAL_TEST_POSTGRES; `make test` does). Each test gets its own database.
+enum StoreBackend: String, Sendable, CaseIterable, CustomTestStringConvertible {
+    case sqlite, postgres
+
+    static var available: [StoreBackend] { PostgresServer.url == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+    var testDescription: String { rawValue }
+}
+
+/// The test server's databases: one made per test, dropped after it.
+enum PostgresServer {
+    static var url: String? { ProcessInfo.processInfo.environment["CORRAL_TEST_POSTGRES"] }
+
+    /// A new, empty database; its URL.
+    static func makeDatabase() async throws -> String {
+        guard let url else { throw FixtureError(description: "CORRAL_TEST_POSTGRES is not set: run under scripts/tests/with-postgres.sh") }
+        let name = "corral_t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        try await administer(url, "CREATE DATABASE \(name)")
+        return "\(url)/\(name)?sslmode=disable"
+    }
+
+    /// Drops the database at `databaseURL`, cutting whatever is still connected.
+    static func dropDatabase(_ databaseURL: String) async {
+        guard let url, let name = databaseURL.split(separator: "/").last?.split(separator: "?").first else { return }
+        try? await administer(url, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    }
+
+    private static func administer(_ url: String, _ statement: String) async throws {
+        guard let parts = URLComponents(string: url), let host = parts.host else { throw FixtureError(description: "bad CORRAL_TEST_POSTGRES: \(url)") }
+        let configuration = PostgresConnection.Configuration(
+            host: host, port: parts.port ?? 5432, username: parts.user ?? "corral", password: nil, database: "postgres", tls: .disable)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test-postgres"))
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Logger(label: "test-postgres"))
+        } catch {
+            try? await connection.close()
+            throw FixtureError(description: "\(statement): \(String(reflecting: error))")
+        }
+        try await connection.close()
+    }
+}
 
 /// A store in its own temporary directory, removed afterwards, with
 /// counted ids so tests can name what they expect.
@@ -12,23 +58,43 @@ final class StoreFixture: Sendable {
     let directory: String
     let store: ControlStore
     let ids: IdentifierSource
+    /// The store's location, for a second store on the same data (another
+    /// process, another replica).
+    let location: StoreLocation
+    private let database: String?
 
-    private init(directory: String, store: ControlStore) {
+    private init(directory: String, store: ControlStore, location: StoreLocation, database: String?) {
         self.directory = directory
         self.store = store
+        self.location = location
+        self.database = database
         let counter = Counter()
         ids = IdentifierSource(jobID: { "job-\(counter.next())" }, containerID: { "ctr-\(counter.next())" })
     }
 
-    static func make() async throws -> StoreFixture {
+    static func make(_ backend: StoreBackend = .sqlite) async throws -> StoreFixture {
         let directory = try scratchDirectory("corral-store")
-        let store = try await ControlStore.open(path: directory + "/control.sqlite", logger: Logger(label: "test"))
-        return StoreFixture(directory: directory, store: store)
+        var database: String?
+        let location: StoreLocation
+        switch backend {
+        case .sqlite: location = .sqlite(path: directory + "/control.sqlite")
+        case .postgres:
+            let url = try await PostgresServer.makeDatabase()
+            database = url
+            location = try StoreLocation(parsing: url)
+        }
+        let store = try await ControlStore.open(location, logger: Logger(label: "test"))
+        return StoreFixture(directory: directory, store: store, location: location, database: database)
+    }
+
+    /// Another store on the same data: another process, or another replica.
+    func another(_ label: String = "other") async throws -> ControlStore {
+        try await ControlStore.open(location, logger: Logger(label: label))
     }
 
     /// Runs `body` with a fresh store, and removes it afterwards whatever happens.
-    static func with(_ body: (StoreFixture) async throws -> Void) async throws {
-        let fixture = try await make()
+    static func with(_ backend: StoreBackend = .sqlite, _ body: (StoreFixture) async throws -> Void) async throws {
+        let fixture = try await make(backend)
         do {
             try await body(fixture)
         } catch {
@@ -40,6 +106,7 @@ final class StoreFixture: Sendable {
 
     func close() async {
         await store.close()
+        if let database { await PostgresServer.dropDatabase(database) }
         try? FileManager.default.removeItem(atPath: directory)
     }
 
