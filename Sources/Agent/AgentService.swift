@@ -27,7 +27,7 @@ public final class AgentService: Service, Sendable {
         self.runtime = runtime
         self.logger = logger
         secret = try NodeSecret.ensure(directory: settings.stateDirectory)
-        let client = ControlClient(baseURL: settings.controlURL, token: settings.token)
+        let client = ControlClient(baseURLs: settings.controlURLs, token: settings.token)
         self.client = client
         let path = "/v1/agent/nodes/\(settings.nodeID)/reports"
         let secret = secret

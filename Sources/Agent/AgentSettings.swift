@@ -3,13 +3,15 @@
 // through a ContainerRuntime and reports; after a restart it reconciles.
 
 import ControlAPI
+import Foundation
 import CorralCore
 import Settings
 
 /// Who the agent is and how it reaches the control plane.
 public struct AgentSettings: Sendable, Equatable {
-    /// `subscribe`'s URL.
-    public var controlURL: String
+    /// `subscribe`'s URL, or every replica's: the agent uses one and moves
+    /// to the next when it cannot reach it.
+    public var controlURLs: [String]
     /// The agents' bearer token (the control plane's agent.token).
     public var token: String
     /// This node's id: the host name unless given.
@@ -27,11 +29,11 @@ public struct AgentSettings: Sendable, Equatable {
     public var stopGrace: Duration
 
     public init(
-        controlURL: String, token: String, nodeID: String, stateDirectory: String, runtime: String = "docker",
+        controlURLs: [String], token: String, nodeID: String, stateDirectory: String, runtime: String = "docker",
         labels: [String: String] = [:],
         maxContainers: Int64 = 100, workers: Int = 8, stopGrace: Duration = .seconds(10)
     ) {
-        self.controlURL = controlURL
+        self.controlURLs = controlURLs
         self.token = token
         self.nodeID = nodeID
         self.stateDirectory = stateDirectory
@@ -58,8 +60,12 @@ extension AgentSettings {
         func fail(_ key: SettingsFile.Agent.CodingKeys, _ reason: String) -> ConfigError {
             ConfigError(file: source, key: "agent.\(key.rawValue)", reason: reason)
         }
-        guard let url = section.controlURL else { throw fail(.controlURL, "is required: subscribe's URL (--control)") }
-        guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw fail(.controlURL, "wants an http:// URL, not '\(url)'") }
+        guard let list = section.controlURL else { throw fail(.controlURL, "is required: subscribe's URL (--control)") }
+        let urls = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !urls.isEmpty else { throw fail(.controlURL, "is required: subscribe's URL (--control)") }
+        for url in urls where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw fail(.controlURL, "wants http:// URLs (several separated by commas), not '\(url)'")
+        }
         guard let tokenFile = section.tokenFile else {
             throw fail(.tokenFile, "is required: the control plane's agent.token (--token-file)")
         }
@@ -81,7 +87,7 @@ extension AgentSettings {
             throw fail(.nodeID, "must be 1 to 63 letters, digits, '.', '_' or '-', not '\(node)'")
         }
         return AgentSettings(
-            controlURL: url, token: token, nodeID: node, stateDirectory: section.stateDir ?? "/var/lib/corral/agent", runtime: runtime,
+            controlURLs: urls, token: token, nodeID: node, stateDirectory: section.stateDir ?? "/var/lib/corral/agent", runtime: runtime,
             labels: section.labels ?? [:], maxContainers: Int64(maxContainers), workers: workers)
     }
 }

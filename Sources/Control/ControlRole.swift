@@ -25,7 +25,7 @@ public enum ControlRole: String, Sendable, CaseIterable {
     /// (`parent`) is gone. Prints `admin: http://...` (or `subscribe: ...`)
     /// when it listens, and writes that URL to `<state>/<role>.url`.
     public func run(settings: ControlSettings, parent: Int32?, logger: Logger) async throws {
-        let store = try await ControlStore.open(path: settings.storePath, logger: logger)
+        let store = try await ControlStore.open(settings.storeLocation(), logger: logger)
         do {
             try await serve(store: store, settings: settings, parent: parent, logger: logger)
         } catch {

@@ -23,6 +23,20 @@ public enum Tokens {
         return token
     }
 
+    /// Writes `token` to `path` (0600), replacing what was there in one step.
+    public static func replace(at path: String, with token: String) throws(TokenError) {
+        let temporary = path + ".new"
+        do {
+            _ = try? FileManager.default.removeItem(atPath: temporary)
+            let fd = try FileDescriptor.open(
+                FilePath(temporary), .writeOnly, options: [.create, .exclusiveCreate], permissions: [.ownerReadWrite])
+            try fd.closeAfter { _ = try fd.writeAll(Array((token + "\n").utf8)) }
+            guard rename(temporary, path) == 0 else { throw Errno(rawValue: errno) }
+        } catch {
+            throw .unwritable(path: path, reason: "\(error)")
+        }
+    }
+
     /// The token in `path`, or nil when there is no such file.
     public static func read(_ path: String) throws(TokenError) -> String? {
         let fd: FileDescriptor

@@ -8,15 +8,25 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import Synchronization
 
-/// One control-plane API at `baseURL` (admin's or subscribe's).
+/// One control-plane API (admin's or subscribe's), at one URL or at several
+/// replicas' URLs: a request that finds its replica unreachable goes to the
+/// next, which the client then keeps using.
 public final class ControlClient: Sendable {
-    public let baseURL: String
+    public let baseURLs: [String]
+    private let current = Mutex(0)
     private let token: String
     private let http: HTTPClient
 
-    public init(baseURL: String, token: String) {
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+    public convenience init(baseURL: String, token: String) {
+        self.init(baseURLs: [baseURL], token: token)
+    }
+
+    /// `baseURLs` must not be empty.
+    public init(baseURLs: [String], token: String) {
+        precondition(!baseURLs.isEmpty, "a control client needs at least one URL")
+        self.baseURLs = baseURLs.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.token = token
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(3), read: .seconds(60))
@@ -25,6 +35,9 @@ public final class ControlClient: Sendable {
         configuration.connectionPool.retryConnectionEstablishment = false
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
+
+    /// The URL requests go to now.
+    public var baseURL: String { baseURLs[current.withLock { $0 }] }
 
     public func shutdown() async {
         try? await http.shutdown()
@@ -52,11 +65,27 @@ public final class ControlClient: Sendable {
         _ = try await exchange(method, path, body: body, headers: headers, timeout: timeout)
     }
 
-    /// The status and body of a 2xx answer; anything else as an error.
+    /// The status and body of a 2xx answer; anything else as an error. An
+    /// unreachable replica's request goes to the next one, each tried once.
     public func exchange(
         _ method: HTTPMethod, _ path: String, body: (any Encodable)?, headers: [(String, String)], timeout: Duration
     ) async throws(ControlClientError) -> (Int, Data) {
-        let url = baseURL + path
+        var attempts = 0
+        while true {
+            let index = current.withLock { $0 }
+            do {
+                return try await exchange(baseURLs[index] + path, method, body: body, headers: headers, timeout: timeout)
+            } catch .unreachable(let url, let message) {
+                attempts += 1
+                guard attempts < baseURLs.count else { throw .unreachable(url: url, message: message) }
+                current.withLock { if $0 == index { $0 = (index + 1) % baseURLs.count } }
+            }
+        }
+    }
+
+    private func exchange(
+        _ url: String, _ method: HTTPMethod, body: (any Encodable)?, headers: [(String, String)], timeout: Duration
+    ) async throws(ControlClientError) -> (Int, Data) {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token)")

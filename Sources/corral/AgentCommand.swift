@@ -36,10 +36,15 @@ struct AgentCommand: AsyncParsableCommand {
             Example:
               corral agent --control http://10.0.0.1:7481 \\
                 --token-file /var/lib/corral/control/agent.token --label zone=eu
+              corral agent --control http://10.0.0.1:7481,http://10.0.0.2:7481 \\
+                --token-file /etc/corral/agent.token   # replicas: fails over
             """
     )
 
-    @Option(help: ArgumentHelp("The control plane's subscribe URL (required here or in [agent] control_url).", valueName: "url"))
+    @Option(
+        help: ArgumentHelp(
+            "The control plane's subscribe URL, or every replica's separated by commas (required here or in [agent] control_url).",
+            valueName: "url[,url...]"))
     var control: String?
 
     @Option(help: ArgumentHelp("File holding the agents' token: the control plane's agent.token.", valueName: "path"))

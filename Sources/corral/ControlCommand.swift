@@ -19,6 +19,12 @@ struct ControlCommand: AsyncParsableCommand {
             serving; this supervisor starts a dead one again. A create answers 202 with a
             job id once the job is stored: it survives a crash of either process.
 
+            Replicas: with --store postgresql://... (or store_file, a file holding the
+            URL) any number of `corral control` on any hosts are one service: what one
+            stores every other answers, agents may use any, and one at a time (chosen
+            through the database, taken over within the node TTL) runs the node-down
+            sweep. The first replica's tokens are every replica's.
+
             At first start it writes <state>/admin.token (for clients: corral ctl, the
             SDK, curl) and <state>/agent.token (for agents), mode 0600. Each process
             prints one line when it listens, "admin: http://..." and
@@ -32,6 +38,7 @@ struct ControlCommand: AsyncParsableCommand {
               corral control
               corral control --state /tmp/cp --admin-listen 127.0.0.1:7480 \\
                 --subscribe-listen 10.0.0.1:7481
+              corral control --store-file /etc/corral/database-url   # a replica
               curl -H "Authorization: Bearer $(cat /var/lib/corral/control/admin.token)" \\
                 http://127.0.0.1:7480/v1/nodes
             """
@@ -68,6 +75,15 @@ struct ControlCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds a create may wait for a node before it fails (default 60).", valueName: "seconds"))
     var placementTimeout: Double?
 
+    @Option(
+        help: ArgumentHelp(
+            "The store: a SQLite file, or postgresql://USER@HOST[:PORT]/DB for replicas (default <state>/control.sqlite).",
+            valueName: "path|url"))
+    var store: String?
+
+    @Option(help: ArgumentHelp("A file holding the store's URL (keeps a password off the command line).", valueName: "path"))
+    var storeFile: String?
+
     @Option(help: .hidden) var role: String?
     @Option(help: .hidden) var parentPid: Int32?
 
@@ -82,6 +98,8 @@ struct ControlCommand: AsyncParsableCommand {
         section.queueLimit = queueLimit
         section.strategy = strategy
         section.placementTimeoutSeconds = placementTimeout.map { SettingsFile.Number($0) }
+        section.store = store
+        section.storeFile = storeFile
         return section
     }
 
@@ -118,12 +136,24 @@ struct ControlCommand: AsyncParsableCommand {
         do {
             try FileManager.default.createDirectory(
                 atPath: settings.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            _ = try Tokens.ensure(at: settings.adminTokenPath)
-            _ = try Tokens.ensure(at: settings.agentTokenPath)
             // Migrate once here, so a store that cannot be opened stops the
             // service at once instead of in a restart loop.
-            let store = try await ControlStore.open(path: settings.storePath, logger: logger)
+            let location = try settings.storeLocation()
+            let store = try await ControlStore.open(location, logger: logger)
+            do {
+                // Replicas share one pair of tokens: the first to start
+                // keeps its own in the store, the others take them.
+                for path in [settings.adminTokenPath, settings.agentTokenPath] {
+                    let local = try Tokens.ensure(at: path)
+                    let shared = try await store.sharedSecret(URL(fileURLWithPath: path).lastPathComponent, proposing: local)
+                    if shared != local { try Tokens.replace(at: path, with: shared) }
+                }
+            } catch {
+                await store.close()
+                throw error
+            }
             await store.close()
+            logger.info("control store ready", metadata: ["store": "\(location)"])
             for role in ControlRole.allCases {
                 try? FileManager.default.removeItem(atPath: settings.stateDirectory + "/\(role.rawValue).url")
             }
@@ -150,7 +180,7 @@ struct ControlCommand: AsyncParsableCommand {
                 "--subscribe-listen", child.subscribeListen.description, "--heartbeat", "\(child.heartbeatSeconds)",
                 "--node-ttl", "\(child.nodeTTLSeconds)", "--queue-limit", "\(child.queueLimit)", "--strategy", child.strategy.rawValue,
                 "--placement-timeout", "\(child.placementTimeoutSeconds)",
-            ]
+            ] + (child.storeFile.map { ["--store-file", $0] } ?? child.store.map { ["--store", $0] } ?? [])
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

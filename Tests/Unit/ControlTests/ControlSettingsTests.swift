@@ -37,6 +37,24 @@ struct ControlSettingsTests {
         #expect(throws: ConfigError.self) { try SettingsFile.decode("[control]\nttl = 3\n", file: "c.toml") }
     }
 
+    @Test("the store: the state directory's SQLite file by default, a postgresql:// URL, or a file holding one; a flag wins")
+    func store() throws {
+        #expect(try ControlSettings().storeLocation() == .sqlite(path: "/var/lib/corral/control/control.sqlite"))
+        let file = try SettingsFile.decode("[control]\nstore = \"postgresql://corral@db.example:5433/corral\"\n", file: "c.toml")
+        let fromFile = try ControlSettings().applying(file.control, source: "c.toml")
+        guard case .postgres(let address) = try fromFile.storeLocation() else { throw FixtureError(description: "not postgres") }
+        #expect(address.host == "db.example" && address.port == 5433 && address.database == "corral")
+        var flags = SettingsFile.Control()
+        flags.storeFile = "/etc/corral/database-url"
+        let withFile = try fromFile.applying(flags, source: "the command line")
+        #expect(withFile.store == nil && withFile.storeFile == "/etc/corral/database-url")
+        let read = try withFile.storeLocation(readFile: { _ in "postgresql://corral:secret@10.0.0.9/corral\n" })
+        #expect(read.description == "postgresql://corral@10.0.0.9:5432/corral")
+        #expect(throws: ConfigError.self) { try withFile.storeLocation(readFile: { _ in "sqlite:relative" }) }
+        let bad = try SettingsFile.decode("[control]\nstore = \"postgresql://nobody/\"\n", file: "c.toml")
+        #expect(throws: ConfigError.self) { try ControlSettings().applying(bad.control, source: "c.toml") }
+    }
+
     @Test("an agent needs the control plane's URL and a token file that exists, and says which key is missing")
     func agent() throws {
         var section = SettingsFile.Agent()
@@ -51,6 +69,19 @@ struct ControlSettingsTests {
         section.labels = ["zone": "eu"]
         let settings = try AgentSettings.resolve(section, source: "a.toml", defaultNodeID: "host-1", readToken: { _ in "secret" })
         #expect(settings.nodeID == "host-1" && settings.token == "secret" && settings.labels == ["zone": "eu"] && settings.workers == 8)
+        #expect(settings.controlURLs == ["http://10.0.0.1:7481"])
+        section.controlURL = "http://10.0.0.1:7481, http://10.0.0.2:7481"
+        #expect(try AgentSettings.resolve(section, source: "a.toml", defaultNodeID: "h", readToken: { _ in "t" }).controlURLs == [
+            "http://10.0.0.1:7481", "http://10.0.0.2:7481",
+        ])
+        section.controlURL = "http://10.0.0.1:7481,10.0.0.2:7481"
+        #expect(
+            throws: ConfigError(
+                file: "a.toml", key: "agent.control_url", reason: "wants http:// URLs (several separated by commas), not '10.0.0.2:7481'")
+        ) {
+            try AgentSettings.resolve(section, source: "a.toml", defaultNodeID: "h", readToken: { _ in "t" })
+        }
+        section.controlURL = "http://10.0.0.1:7481"
         section.nodeID = "bad id"
         #expect(throws: ConfigError.self) {
             try AgentSettings.resolve(section, source: "a.toml", defaultNodeID: "h", readToken: { _ in "t" })

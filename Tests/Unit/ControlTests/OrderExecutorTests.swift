@@ -7,7 +7,7 @@ import Testing
 
 @testable import Agent
 
-private let settings = AgentSettings(controlURL: "http://127.0.0.1:1", token: "t", nodeID: "node-a", stateDirectory: "/nonexistent")
+private let settings = AgentSettings(controlURLs: ["http://127.0.0.1:1"], token: "t", nodeID: "node-a", stateDirectory: "/nonexistent")
 
 private func order(_ kind: JobKind, _ container: String, job: String? = nil, image: String = "corral/low-idle") -> Order {
     Order(
