@@ -14,35 +14,52 @@ final class Cluster: @unchecked Sendable {
     let run = String(UUID().uuidString.lowercased().filter { $0 != "-" }.prefix(6))
     let directory: String
     let subnet: Int
-    var control: Process?
+    /// Each replica's `corral control` (one unless asked for more).
+    var controls: [Process?] = []
     var agents: [String: Process] = [:]
-    var adminURL = ""
-    var subscribeURL = ""
+    var adminURLs: [String] = []
+    var subscribeURLs: [String] = []
     let corral = repositoryRoot.path + "/.build/debug/corral"
     let ttl: Double
     let heartbeat: Double
+    /// The PostgreSQL database the replicas share, or nil for SQLite.
+    let store: String?
+
+    var control: Process? { controls.first ?? nil }
+    var adminURL: String { adminURLs.first ?? "" }
+    var subscribeURL: String { subscribeURLs.first ?? "" }
 
     var bridge: String { "cpb\(run)" }
     var nodes: [String] { ["cp\(run)a", "cp\(run)b"] }
     var bridgeAddress: String { "10.213.\(subnet).1" }
 
-    private init(ttl: Double, heartbeat: Double) throws {
+    private init(ttl: Double, heartbeat: Double, store: String?) throws {
         directory = try scratchDirectory("corral-cluster")
         subnet = Int.random(in: 10...250)
         self.ttl = ttl
         self.heartbeat = heartbeat
+        self.store = store
+    }
+
+    /// Where replica `replica` keeps its tokens and URL files.
+    func stateDirectory(_ replica: Int = 0) -> String {
+        directory + (replica == 0 ? "/control" : "/control-\(replica)")
     }
 
     /// Runs `body` with a cluster up (both agents registered), and tears it down.
+    /// With `replicas` above one, that many `corral control` share a
+    /// PostgreSQL database of their own on the tests' server, and each agent
+    /// is given every replica's subscribe URL, the first replica's first.
     static func with(
-        ttl: Double = 3, heartbeat: Double = 0.5, maxContainers: Int64 = 100, agentArguments: [String] = [],
+        ttl: Double = 3, heartbeat: Double = 0.5, maxContainers: Int64 = 100, agentArguments: [String] = [], replicas: Int = 1,
         prepare: (String) throws -> Void = { _ in }, body: (Cluster) async throws -> Void
     ) async throws {
-        let cluster = try Cluster(ttl: ttl, heartbeat: heartbeat)
+        let store = replicas > 1 ? try PostgresDatabase.make() : nil
+        let cluster = try Cluster(ttl: ttl, heartbeat: heartbeat, store: store)
         do {
             try prepare(cluster.directory)
             try cluster.makeNetwork()
-            try await cluster.startControl()
+            for replica in 0..<replicas { try await cluster.startControl(replica: replica) }
             for node in cluster.nodes { try cluster.startAgent(node, maxContainers: maxContainers, extra: agentArguments) }
             try await cluster.waitForNodes(cluster.nodes)
             try await body(cluster)
@@ -78,27 +95,50 @@ final class Cluster: @unchecked Sendable {
         }
     }
 
-    func startControl() async throws {
+    func startControl(replica: Int = 0) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: corral)
-        process.arguments = [
-            "control", "--config", "/dev/null", "--state", directory + "/control", "--admin-listen", "127.0.0.1:0", "--subscribe-listen",
-            "\(bridgeAddress):0",
-            "--node-ttl", "\(ttl)", "--heartbeat", "\(heartbeat)",
-        ]
-        process.standardOutput = try logFile("control")
-        process.standardError = try logFile("control.err")
+        let state = stateDirectory(replica)
+        // A replica started again keeps its ports (its URL files say them),
+        // as agents know it by them.
+        let admin = replica < adminURLs.count ? String(adminURLs[replica].dropFirst("http://".count)) : "127.0.0.1:0"
+        let subscribe = replica < subscribeURLs.count ? String(subscribeURLs[replica].dropFirst("http://".count)) : "\(bridgeAddress):0"
+        process.arguments =
+            [
+                "control", "--config", "/dev/null", "--state", state, "--admin-listen", admin, "--subscribe-listen", subscribe,
+                "--node-ttl", "\(ttl)", "--heartbeat", "\(heartbeat)",
+            ] + (store.map { ["--store", $0] } ?? [])
+        let name = replica == 0 ? "control" : "control-\(replica)"
+        process.standardOutput = try logFile(name)
+        process.standardError = try logFile(name + ".err")
         try process.run()
-        control = process
-        adminURL = try await urlFile("admin")
-        subscribeURL = try await urlFile("subscribe")
+        let adminURL = try await urlFile("admin", replica: replica)
+        let subscribeURL = try await urlFile("subscribe", replica: replica)
+        if replica < controls.count {
+            controls[replica] = process
+        } else {
+            controls.append(process)
+            adminURLs.append(adminURL)
+            subscribeURLs.append(subscribeURL)
+        }
     }
 
-    private func urlFile(_ role: String) async throws -> String {
+    private func urlFile(_ role: String, replica: Int) async throws -> String {
         try await poll("corral control's \(role) listening", seconds: 30) { () -> String? in
-            guard let text = try? String(contentsOfFile: directory + "/control/\(role).url", encoding: .utf8) else { return nil }
+            guard let text = try? String(contentsOfFile: stateDirectory(replica) + "/\(role).url", encoding: .utf8) else { return nil }
             return text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
+    }
+
+    /// kill -9 of a whole replica, as a crash of its host would: the
+    /// supervisor and both its processes at once.
+    func killReplica(_ replica: Int) throws {
+        guard replica < controls.count, let process = controls[replica] else { return }
+        let children = [try childPID("admin", replica: replica), try childPID("subscribe", replica: replica)].compactMap { $0 }
+        kill(process.processIdentifier, SIGKILL)
+        for child in children { kill(child, SIGKILL) }
+        process.waitUntilExit()
+        controls[replica] = nil
     }
 
     /// Starts (or starts again) the agent of `node` inside its namespace.
@@ -107,7 +147,8 @@ final class Cluster: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
         process.arguments =
             [
-                "netns", "exec", node, corral, "agent", "--config", "/dev/null", "--control", subscribeURL, "--token-file",
+                "netns", "exec", node, corral, "agent", "--config", "/dev/null", "--control", subscribeURLs.joined(separator: ","),
+                "--token-file",
                 directory + "/control/agent.token", "--node-id", node, "--state", directory + "/agent-\(node)", "--max-containers",
                 "\(maxContainers)",
             ] + extra.map { $0.replacingOccurrences(of: "@DIR@", with: directory) }
@@ -126,8 +167,8 @@ final class Cluster: @unchecked Sendable {
     }
 
     /// The pid of the control plane's `admin` (or `subscribe`) process.
-    func childPID(_ role: String) throws -> Int32? {
-        guard let control else { return nil }
+    func childPID(_ role: String, replica: Int = 0) throws -> Int32? {
+        guard replica < controls.count, let control = controls[replica] else { return nil }
         // Children are listed under the thread that started them.
         let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(control.processIdentifier)/task")
         let children = tasks.compactMap {
@@ -141,8 +182,8 @@ final class Cluster: @unchecked Sendable {
         return nil
     }
 
-    func waitForNodes(_ expected: [String], state: NodeState = .ready) async throws {
-        let admin = try self.admin()
+    func waitForNodes(_ expected: [String], state: NodeState = .ready, replica: Int = 0) async throws {
+        let admin = try self.admin(replica: replica)
         defer { Task { await admin.shutdown() } }
         _ = try await poll("nodes \(expected) \(state.rawValue)", seconds: 30) { () -> Bool? in
             let nodes = try? await admin.send(.GET, "/v1/nodes", as: NodeList.self)
@@ -151,10 +192,11 @@ final class Cluster: @unchecked Sendable {
         }
     }
 
-    func admin() throws -> ControlClient {
-        let token = try String(contentsOfFile: directory + "/control/admin.token", encoding: .utf8).trimmingCharacters(
+    /// A client of replica `replica`'s admin API, with that replica's token.
+    func admin(replica: Int = 0) throws -> ControlClient {
+        let token = try String(contentsOfFile: stateDirectory(replica) + "/admin.token", encoding: .utf8).trimmingCharacters(
             in: .whitespacesAndNewlines)
-        return ControlClient(baseURL: adminURL, token: token)
+        return ControlClient(baseURL: adminURLs[replica], token: token)
     }
 
     /// `corral ctl` against this cluster's admin API.
@@ -204,10 +246,11 @@ final class Cluster: @unchecked Sendable {
             agent.terminate()
             agent.waitUntilExit()
         }
-        if let control, control.isRunning {
+        for case let control? in controls where control.isRunning {
             control.terminate()
             control.waitUntilExit()
         }
+        if let store { PostgresDatabase.drop(store) }
         _ = try? await withDocker { docker in
             for node in nodes {
                 for container in try await docker.listContainers(all: true, filters: ContainerFilters.label("corral.node", node)) {
@@ -218,6 +261,40 @@ final class Cluster: @unchecked Sendable {
         for node in nodes { _ = try? runCommand("/usr/sbin/ip", ["netns", "del", node]) }
         _ = try? runCommand("/usr/sbin/ip", ["link", "del", bridge])
         try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// Databases on the tests' PostgreSQL server (scripts/tests/with-postgres.sh,
+/// which `make control-test` runs these tests under), made and dropped with
+/// Debian's psql.
+enum PostgresDatabase {
+    static func server() throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["CORRAL_TEST_POSTGRES"] else {
+            throw ClusterError(description: "CORRAL_TEST_POSTGRES is not set: run under scripts/tests/with-postgres.sh (make control-test does)")
+        }
+        return url
+    }
+
+    /// A new database; its URL.
+    static func make() throws -> String {
+        let server = try server()
+        let name = "corral_c_" + UUID().uuidString.lowercased().filter { $0 != "-" }.prefix(12)
+        let result = try runCommand("/usr/bin/psql", [server + "/postgres", "-v", "ON_ERROR_STOP=1", "-qc", "CREATE DATABASE \(name)"])
+        guard result.status == 0 else { throw ClusterError(description: "psql CREATE DATABASE: \(result.stderr)") }
+        return "\(server)/\(name)?sslmode=disable"
+    }
+
+    /// One value from a query on `database`.
+    static func value(_ database: String, _ query: String) throws -> String {
+        let url = database.replacingOccurrences(of: "?sslmode=disable", with: "")
+        let result = try runCommand("/usr/bin/psql", [url, "-v", "ON_ERROR_STOP=1", "-tAqc", query])
+        guard result.status == 0 else { throw ClusterError(description: "psql \(query): \(result.stderr)") }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func drop(_ database: String) {
+        guard let server = try? server(), let name = database.split(separator: "/").last?.split(separator: "?").first else { return }
+        _ = try? runCommand("/usr/bin/psql", [server + "/postgres", "-qc", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"])
     }
 }
 
