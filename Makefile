@@ -37,7 +37,7 @@ build-deps:
 
 # The kernel module's proof needs Debian's kernel, its headers and qemu.
 test-deps:
-	@scripts/install-deps.sh base kernel metrics
+	@scripts/install-deps.sh base kernel metrics postgres
 
 engine: deps
 	@scripts/engine.sh
@@ -103,7 +103,8 @@ run: images cron journald build
 # group, so make test leaves none behind.
 test: test-deps images cron journald build lint
 	@scripts/test-host.sh check
-	@CORRAL_MAX_MANAGED=0 SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --skip ReliabilityTests --skip SystemdTests --skip ControlPlaneTests || status=$$?; \
+	@# The store suite runs on SQLite and on a PostgreSQL of its own.
+	@CORRAL_MAX_MANAGED=0 SWIFT=$(SWIFT) scripts/tests/with-postgres.sh scripts/swift-test.sh $(SWIFT_FLAGS) --skip ReliabilityTests --skip SystemdTests --skip ControlPlaneTests || status=$$?; \
 		scripts/test-host.sh clean; exit $${status:-0}
 	@# The unit tier again, proven to need no daemon, no root and no network.
 	@scripts/tests/unit-tier.sh
@@ -120,11 +121,12 @@ test: test-deps images cron journald build lint
 # namespace on a bridge the test makes, creating 100+ containers on the shared
 # dockerd: alone, so the enforcer suites' CPU measurements are not disturbed.
 control-test: test-deps images build
-	@SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --filter ControlPlaneTests
+	@SWIFT=$(SWIFT) scripts/tests/with-postgres.sh scripts/swift-test.sh $(SWIFT_FLAGS) --filter ControlPlaneTests
 	@# A stock JSON-RPC client and schemathesis (PyPI) against the admin API.
 	@scripts/tests/control-api.sh
-	@# The Python SDK, pip-installed into a fresh virtual environment.
-	@scripts/tests/python-sdk.sh
+	@# The Python SDK, pip-installed into a fresh virtual environment; its load
+	@# test drives two replicas on a PostgreSQL of its own.
+	@scripts/tests/with-postgres.sh scripts/tests/python-sdk.sh
 
 # The shell side: the generator's cap and crontab edits, the uninstaller's
 # refusals, make run's wrapper, the test pre-flight, and the systemd units'

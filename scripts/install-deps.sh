@@ -19,6 +19,8 @@ installed. Groups (default: base):
   kernel   linux headers and image, qemu, cpio (the kernel module's qemu proof)
   metrics  promtool (checks the enforcer's /metrics), taken from Debian's
            prometheus package without installing or starting the server
+  postgres PostgreSQL 15 server and client, for the tests and benchmarks that
+           start one of their own (no system cluster is made or started)
   all      every group
 Must run as root.
 TXT
@@ -29,6 +31,7 @@ declare -A groups=(
 	[base]="docker.io iproute2 libcgroup-dev libsystemd-dev busybox-static build-essential pkg-config cron shellcheck curl jq procps ca-certificates debootstrap python3-jsonschema python3-pytest systemd"
 	[kernel]="linux-headers-amd64 linux-image-amd64 qemu-system-x86 cpio kmod"
 	[metrics]=""
+	[postgres]="postgresql-15 postgresql-client-15"
 )
 
 # promtool alone: the prometheus package would also install (and, where
@@ -89,6 +92,13 @@ fi
 
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# The tests start PostgreSQL themselves (scripts/tests/with-postgres.sh): the
+# package must not make (and start) a system cluster of its own.
+if [[ " ${missing[*]} " == *" postgresql-15 "* ]]; then
+	mkdir -p /etc/postgresql-common
+	grep -qs '^create_main_cluster' /etc/postgresql-common/createcluster.conf ||
+		echo 'create_main_cluster = false' >>/etc/postgresql-common/createcluster.conf
+fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then

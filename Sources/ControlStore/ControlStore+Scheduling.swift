@@ -33,25 +33,32 @@ extension ControlStore {
         }
         guard waiting > 0 else { return [] }
         return try await transaction("schedule waiting jobs") { db in
-            let jobs = try await db.raw(
+            // Few statements a pass, whatever its size: on PostgreSQL each is
+            // a round trip made while every other writer waits.
+            let rows = try await db.raw(
                 """
                 SELECT \(unsafeRaw: Rows.jobColumns) FROM jobs WHERE state = \(bind: JobState.received.rawValue)
                 AND next_attempt_ms <= \(bind: now) ORDER BY created_at_ms, id LIMIT \(literal: limit)
                 """
-            ).all().map(Rows.job)
-            guard !jobs.isEmpty else { return [] }
+            ).all()
+            guard !rows.isEmpty else { return [] }
+            let jobs = try rows.map { (job: try Rows.job($0), createdAtMs: try $0.decode(column: "created_at_ms", as: Int64.self)) }
+            let containerIDs = Array(Set(jobs.map(\.job.containerID))).sorted()
+            var containers: [String: ContainerRecord] = [:]
+            for record in try await db.raw(
+                "SELECT \(unsafeRaw: Rows.containerColumns) FROM containers WHERE id IN (\(binds: containerIDs))"
+            ).all().map(Rows.container) {
+                containers[record.id] = record
+            }
             let allocations = try await allocations(db)
             var nodes = try await db.raw("SELECT \(unsafeRaw: Rows.nodeColumns) FROM nodes ORDER BY id").all().map(Rows.node).map {
                 $0.schedulable(allocated: allocations[$0.id] ?? .zero)
             }
             var events: [SchedulingEvent] = []
-            for job in jobs {
-                guard
-                    let container = try await db.raw(
-                        "SELECT \(unsafeRaw: Rows.containerColumns) FROM containers WHERE id = \(bind: job.containerID)"
-                    )
-                    .first().map(Rows.container)
-                else {
+            // Jobs that wait, by the reason they wait for: one update each.
+            var waiting: [String: [String]] = [:]
+            for (job, createdAtMs) in jobs {
+                guard let container = containers[job.containerID] else {
                     try await finish(db, job: job.id, succeeded: job.kind == .delete, reason: "the container no longer exists", now: now)
                     events.append(
                         job.kind == .delete ? .completed(job: job.id) : .failed(job: job.id, reason: "the container no longer exists"))
@@ -59,8 +66,10 @@ extension ControlStore {
                 }
                 switch job.kind {
                 case .create:
-                    events.append(
-                        try await place(db, job: job, container: container, nodes: &nodes, defaultStrategy, placementTimeoutMs, now))
+                    let event = try await place(
+                        db, job: job, createdAtMs: createdAtMs, container: container, nodes: &nodes, defaultStrategy, placementTimeoutMs, now)
+                    if case .waiting(_, let reason) = event { waiting[reason, default: []].append(job.id) }
+                    events.append(event)
                 case .stop, .delete:
                     if let node = container.node {
                         try await route(db, job: job.id, to: node, now: now)
@@ -79,12 +88,24 @@ extension ControlStore {
                     }
                 }
             }
+            // A job that waits is looked at again a second later.
+            for (reason, ids) in waiting.sorted(by: { $0.key < $1.key }) {
+                try await db.raw(
+                    """
+                    UPDATE jobs SET reason = \(bind: reason), next_attempt_ms = \(bind: now + 1000),
+                    updated_at_ms = CASE WHEN reason = \(bind: reason) THEN updated_at_ms ELSE \(bind: now) END
+                    WHERE id IN (\(binds: ids))
+                    """
+                ).run()
+            }
             return events
         }
     }
 
+    /// Places one create, or fails it after the timeout; a create that
+    /// waits is answered `.waiting` and written by the caller with the rest.
     private func place(
-        _ db: any SQLDatabase, job: Job, container: ContainerRecord, nodes: inout [SchedulableNode], _ defaultStrategy: PlacementStrategy,
+        _ db: any SQLDatabase, job: Job, createdAtMs: Int64, container: ContainerRecord, nodes: inout [SchedulableNode], _ defaultStrategy: PlacementStrategy,
         _ placementTimeoutMs: Int64, _ now: Int64
     ) async throws -> SchedulingEvent {
         guard container.desired == .running else {
@@ -116,7 +137,7 @@ extension ControlStore {
             ).run()
             return .placed(job: job.id, container: container.id, node: node)
         case .none(let why):
-            let waitedMs = now - (try await createdAtMs(db, job: job.id))
+            let waitedMs = now - createdAtMs
             if waitedMs >= placementTimeoutMs {
                 let reason = "no node could take it within \(placementTimeoutMs / 1000) s: \(why)"
                 try await finish(db, job: job.id, succeeded: false, reason: reason, now: now)
@@ -125,15 +146,7 @@ extension ControlStore {
                 ).run()
                 return .failed(job: job.id, reason: reason)
             }
-            let reason = "waiting for a node: \(why)"
-            if job.reason != reason {
-                try await db.raw(
-                    "UPDATE jobs SET reason = \(bind: reason), updated_at_ms = \(bind: now), next_attempt_ms = \(bind: now + 1000) WHERE id = \(bind: job.id)"
-                ).run()
-            } else {
-                try await db.raw("UPDATE jobs SET next_attempt_ms = \(bind: now + 1000) WHERE id = \(bind: job.id)").run()
-            }
-            return .waiting(job: job.id, reason: reason)
+            return .waiting(job: job.id, reason: "waiting for a node: \(why)")
         }
     }
 
@@ -144,11 +157,6 @@ extension ControlStore {
             updated_at_ms = \(bind: now) WHERE id = \(bind: job)
             """
         ).run()
-    }
-
-    private func createdAtMs(_ db: any SQLDatabase, job: String) async throws -> Int64 {
-        try await db.raw("SELECT created_at_ms FROM jobs WHERE id = \(bind: job)").first(decodingColumn: "created_at_ms", as: Int64.self)
-            ?? 0
     }
 
     func finish(_ db: any SQLDatabase, job: String, succeeded: Bool, reason: String?, now: Int64) async throws {

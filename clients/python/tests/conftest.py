@@ -18,9 +18,13 @@ BINARY = os.environ.get("CORRAL_BINARY", str(ROOT / ".build" / "debug" / "corral
 
 
 class Service:
-    def __init__(self, state: pathlib.Path, node: str) -> None:
+    """A control plane and two agents: `node` (labelled zone=eu) and
+    `other` (zone=us)."""
+
+    def __init__(self, state: pathlib.Path, node: str, other: str) -> None:
         self.state = state
         self.node = node
+        self.other = other
         self.url = (state / "admin.url").read_text().strip()
         self.token = (state / "admin.token").read_text().strip()
 
@@ -42,11 +46,78 @@ def _stop(process: "subprocess.Popen[bytes]") -> None:
         process.wait()
 
 
+def remove_containers_of(nodes: List[str]) -> None:
+    """Whatever the tests left on the engine, by these nodes' label."""
+    for node in nodes:
+        left = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=corral.node={node}"], capture_output=True, text=True)
+        if left.stdout.split():
+            subprocess.run(["xargs", "-r", "-P", "16", "-n", "16", "docker", "rm", "-f"], input=left.stdout, capture_output=True,
+                           text=True)
+
+
+class Replicas:
+    """Two control-plane replicas on one PostgreSQL database, and two agents
+    given both replicas' URLs."""
+
+    def __init__(self, states: List[pathlib.Path], nodes: List[str]) -> None:
+        self.urls = [(state / "admin.url").read_text().strip() for state in states]
+        self.token = (states[0] / "admin.token").read_text().strip()
+        self.nodes = nodes
+
+
+def _psql(database: str, statement: str) -> None:
+    subprocess.run(["psql", database, "-v", "ON_ERROR_STOP=1", "-qc", statement], check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def replicas() -> Iterator[Replicas]:
+    server = os.environ.get("CORRAL_TEST_POSTGRES")
+    if not server:
+        pytest.fail("CORRAL_TEST_POSTGRES is not set: run under scripts/tests/with-postgres.sh (make control-test does)")
+    if not os.access(BINARY, os.X_OK):
+        pytest.fail(f"no corral binary at {BINARY}: run 'swift build' (or set CORRAL_BINARY)")
+    run = uuid.uuid4().hex[:8]
+    database = f"corral_sdk_{run}"
+    _psql(f"{server}/postgres", f"CREATE DATABASE {database}")
+    nodes = [f"load-{run}-a", f"load-{run}-b"]
+    processes: List["subprocess.Popen[bytes]"] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="corral-sdk-load-") as directory:
+            root = pathlib.Path(directory)
+            states = [root / "control-a", root / "control-b"]
+            with open(root / "processes.log", "wb") as log:
+                try:
+                    for state in states:
+                        control = subprocess.Popen(
+                            [BINARY, "control", "--config", "/dev/null", "--state", str(state), "--admin-listen", "127.0.0.1:0",
+                             "--subscribe-listen", "127.0.0.1:0", "--store", f"{server}/{database}?sslmode=disable",
+                             "--placement-timeout", "30"],
+                            stdout=log, stderr=subprocess.STDOUT)
+                        processes.append(control)
+                        _wait_for(state / "subscribe.url", control, root / "processes.log")
+                        _wait_for(state / "admin.url", control, root / "processes.log")
+                    subscribe = ",".join((state / "subscribe.url").read_text().strip() for state in states)
+                    for node in nodes:
+                        processes.append(subprocess.Popen(
+                            [BINARY, "agent", "--config", "/dev/null", "--control", subscribe, "--token-file",
+                             str(states[0] / "agent.token"), "--node-id", node, "--state", str(root / f"agent-{node}"),
+                             "--max-containers", "150", "--workers", "16"],
+                            stdout=log, stderr=subprocess.STDOUT))
+                    yield Replicas(states, nodes)
+                finally:
+                    for process in reversed(processes):
+                        _stop(process)
+                    remove_containers_of(nodes)
+    finally:
+        _psql(f"{server}/postgres", f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
 @pytest.fixture(scope="session")
 def service() -> Iterator[Service]:
     if not os.access(BINARY, os.X_OK):
         pytest.fail(f"no corral binary at {BINARY}: run 'swift build' (or set CORRAL_BINARY)")
     node = "sdk-" + uuid.uuid4().hex[:8]
+    other = node + "-b"
     with tempfile.TemporaryDirectory(prefix="corral-sdk-") as directory:
         root = pathlib.Path(directory)
         state = root / "control"
@@ -60,16 +131,14 @@ def service() -> Iterator[Service]:
                 processes.append(control)
                 _wait_for(state / "subscribe.url", control, root / "control.log")
                 _wait_for(state / "admin.url", control, root / "control.log")
-                agent = subprocess.Popen(
-                    [BINARY, "agent", "--config", "/dev/null", "--control", (state / "subscribe.url").read_text().strip(),
-                     "--token-file", str(state / "agent.token"), "--node-id", node, "--state", str(root / "agent")],
-                    stdout=agent_log, stderr=subprocess.STDOUT)
-                processes.append(agent)
-                yield Service(state, node)
+                for name, zone in ((node, "eu"), (other, "us")):
+                    processes.append(subprocess.Popen(
+                        [BINARY, "agent", "--config", "/dev/null", "--control", (state / "subscribe.url").read_text().strip(),
+                         "--token-file", str(state / "agent.token"), "--node-id", name, "--state", str(root / f"agent-{name}"),
+                         "--label", f"zone={zone}"],
+                        stdout=agent_log, stderr=subprocess.STDOUT))
+                yield Service(state, node, other)
             finally:
                 for process in reversed(processes):
                     _stop(process)
-                # Whatever a failed test left on the engine, by this node's label.
-                left = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=corral.node={node}"], capture_output=True, text=True)
-                for container in left.stdout.split():
-                    subprocess.run(["docker", "rm", "-f", container], capture_output=True)
+                remove_containers_of([node, other])

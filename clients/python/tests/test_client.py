@@ -34,7 +34,7 @@ def wait_for_node(client: Client, node: str) -> None:
 def test_a_container_created_runs_and_is_listed_stopped_and_deleted(service) -> None:
     with Client(service.url, service.token) as corral:
         wait_for_node(corral, service.node)
-        accepted = corral.containers.create("corral/low-idle", name="sdk-web", labels={"app": "sdk"})
+        accepted = corral.containers.create("corral/low-idle", name="sdk-web", labels={"app": "sdk"}, node_labels={"zone": "eu"})
         assert accepted.state == JobState.RECEIVED
         job = corral.jobs.wait(accepted, timeout=60)
         assert job.state == JobState.SUCCEEDED and job.node == service.node
@@ -93,6 +93,21 @@ def test_errors_carry_the_servers_status_and_message(service) -> None:
         assert denied.value.status == 401
 
 
+def test_the_admin_chooses_between_two_agents(service) -> None:
+    with Client(service.url, service.token) as corral:
+        wait_for_node(corral, service.node)
+        wait_for_node(corral, service.other)
+        # Spread: four creates land two on each node.
+        spread = [corral.containers.create("corral/low-idle", labels={"test": "choose"}) for _ in range(4)]
+        nodes = [corral.jobs.wait(job, timeout=90).node for job in spread]
+        assert sorted(nodes) == sorted([service.node, service.node, service.other, service.other])
+        # A node label chooses: zone=us is only the other agent.
+        chosen = corral.jobs.wait(corral.containers.create("corral/low-idle", node_labels={"zone": "us"}), timeout=90)
+        assert chosen.node == service.other
+        for job in spread + [chosen]:
+            corral.jobs.wait(corral.containers.delete(job.container_id), timeout=60)
+
+
 def test_nodes_list_and_drain(service) -> None:
     with Client(service.url, service.token) as corral:
         wait_for_node(corral, service.node)
@@ -103,10 +118,12 @@ def test_nodes_list_and_drain(service) -> None:
 
 
 def test_429_is_retried_with_back_off_then_raised_with_the_hint(service) -> None:
-    # The fixture's queue holds 3 jobs; the node drained, creates pile up.
+    # The fixture's queue holds 3 jobs; the nodes drained, creates pile up.
     with Client(service.url, service.token, retries=2, backoff=0.05) as corral:
         wait_for_node(corral, service.node)
+        wait_for_node(corral, service.other)
         corral.nodes.drain(service.node)
+        corral.nodes.drain(service.other)
         accepted = []
         try:
             with pytest.raises(QueueFull) as full:
@@ -116,6 +133,7 @@ def test_429_is_retried_with_back_off_then_raised_with_the_hint(service) -> None
             assert len(accepted) == 3
         finally:
             corral.nodes.drain(service.node, enabled=False)
+            corral.nodes.drain(service.other, enabled=False)
             for job in accepted:
                 corral.jobs.wait(job, timeout=90)
                 corral.jobs.wait(corral.containers.delete(job.container_id), timeout=60)
