@@ -68,9 +68,9 @@ public final class AgentService: Service, Sendable {
                 break
             } catch {
                 failures += 1
-                let delay = Self.backoff(afterFailures: failures)
-                logger.warning("control plane unreachable; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(delay)"])
-                try? await Task.sleep(for: .milliseconds(Int64(delay * 1000)))
+                let delay = Self.backoff.delay(afterFailures: failures)
+                logger.warning("control plane unreachable; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                try? await Task.sleep(for: delay)
             }
         }
         // Orders in hand finish before the agent goes.
@@ -79,9 +79,7 @@ public final class AgentService: Service, Sendable {
 
     /// 0.2 s doubling to 10 s, each with up to half again of jitter, so
     /// agents that lost the control plane together do not return together.
-    static func backoff(afterFailures failures: Int, jitter: Double = Double.random(in: 0...0.5)) -> Double {
-        min(10, 0.2 * Double(1 << min(max(failures - 1, 0), 6))) * (1 + jitter)
-    }
+    static let backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(10), jitter: 0.5)
 
     private func register() async throws -> RegistrationReply {
         let inventory = try await ownContainers().compactMap { container -> InventoryItem? in
@@ -188,7 +186,7 @@ public final class AgentService: Service, Sendable {
                     return
                 }
                 failures += 1
-                try? await Task.sleep(for: .milliseconds(Int64(backoff(afterFailures: failures) * 1000)))
+                try? await Task.sleep(for: backoff.delay(afterFailures: failures))
             }
         }
     }

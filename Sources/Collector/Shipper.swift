@@ -1,3 +1,4 @@
+import CorralCore
 import Foundation
 
 /// Delivers the spool to the collector: each stream in spool order, in
@@ -86,14 +87,12 @@ public struct Shipper: Sendable {
 
     private mutating func noteFailure() {
         consecutiveFailures += 1
-        retryAt = ContinuousClock.now + Self.backoff(afterFailures: consecutiveFailures)
+        retryAt = ContinuousClock.now + Self.backoff.delay(afterFailures: consecutiveFailures)
     }
 
     /// How long rounds wait after `failures` failed rounds in a row: 2, 4,
     /// 8, 16, then 30 s for as long as the outage lasts.
-    public static func backoff(afterFailures failures: Int) -> Duration {
-        .seconds(min(1 << min(max(failures, 1), 5), 30))
-    }
+    public static let backoff = Backoff(initial: .seconds(2), maximum: .seconds(30))
 
     /// Posts a batch, retrying failures that may pass: twice within a round,
     /// or until the deadline when flushing.

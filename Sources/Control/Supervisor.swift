@@ -1,3 +1,4 @@
+import CorralCore
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -41,7 +42,7 @@ public struct Supervisor: Service {
             if Task.isShuttingDownGracefully || Task.isCancelled { return }
             // A child that ran a while before dying starts over at the shortest back-off.
             failures = ContinuousClock.now - started > .seconds(30) ? 1 : failures + 1
-            let delay = Self.backoff(afterFailures: failures)
+            let delay = Self.backoff.delay(afterFailures: failures)
             logger.error(
                 "\(role.rawValue) exited; starting it again",
                 metadata: [
@@ -53,9 +54,7 @@ public struct Supervisor: Service {
     }
 
     /// 100 ms, doubling, at most 5 s.
-    static func backoff(afterFailures failures: Int) -> Duration {
-        .milliseconds(min(5000, 100 << min(max(failures - 1, 0), 6)))
-    }
+    static let backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
 
     /// Starts the role's process and waits for it to end; on graceful
     /// shutdown sends it SIGTERM, then SIGKILL after the grace.

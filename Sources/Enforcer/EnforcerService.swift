@@ -159,15 +159,16 @@ public struct EnforcerService: Service {
     /// at start it waits with backoff (up to 10 s between tries) until it
     /// does or shutdown comes.
     private func withRuntime(_ body: (any ContainerRuntime) async throws -> Void) async throws {
-        var backoff = 0.5
+        let backoff = Backoff(initial: .milliseconds(500), maximum: .seconds(10))
+        var failures = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 return try await connector.withRuntime(body)
             } catch let error as RuntimeError where error.isUnavailable {
                 logger.warning("container runtime unavailable; retrying", metadata: ["error": "\(error)"])
-                let wait = backoff
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
-                backoff = min(backoff * 2, 10)
+                failures += 1
+                let wait = backoff.delay(afterFailures: failures)
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
             }
         }
     }

@@ -16,7 +16,7 @@ struct ShipperTests {
 
     @Test("after failed rounds in a row it waits 2, 4, 8, 16, then 30 s for as long as the outage lasts")
     func backoffSchedule() {
-        #expect((1...7).map { Shipper.backoff(afterFailures: $0) } == [2, 4, 8, 16, 30, 30, 30].map { .seconds($0) })
+        #expect((1...7).map { Shipper.backoff.delay(afterFailures: $0) } == [2, 4, 8, 16, 30, 30, 30].map { .seconds($0) })
     }
 
     @Test("two cycles arrive in order, in batches, each record once")

@@ -24,14 +24,16 @@ struct TokensAndBackoffTests {
 
     @Test("the agent's back-off: 0.2 s doubling to 10 s, with up to half again of jitter")
     func agentBackoff() {
-        #expect((1...8).map { AgentService.backoff(afterFailures: $0, jitter: 0) } == [0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 10, 10])
-        #expect(AgentService.backoff(afterFailures: 3, jitter: 0.5) == 1.2000000000000002)
+        #expect(
+            (1...8).map { AgentService.backoff.delay(afterFailures: $0, draw: 0) }
+                == [200, 400, 800, 1600, 3200, 6400, 10_000, 10_000].map(Duration.milliseconds))
+        #expect(AgentService.backoff.delay(afterFailures: 3, draw: 1) == .milliseconds(1200))
     }
 
     @Test("the supervisor's restart delay: 100 ms doubling to 5 s")
     func supervisorBackoff() {
         #expect(
-            (1...8).map { Supervisor.backoff(afterFailures: $0) }
+            (1...8).map { Supervisor.backoff.delay(afterFailures: $0) }
                 == [100, 200, 400, 800, 1600, 3200, 5000, 5000].map(Duration.milliseconds))
     }
 }
