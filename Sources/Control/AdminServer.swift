@@ -72,7 +72,7 @@ public struct AdminServer: Sendable {
         routes.add(router, .post, "/v1/nodes/{id}/drain") { request, context in
             let id = try context.parameters.require("id")
             let draining = request.uri.queryParameters.get("enabled").map { $0 != "false" } ?? true
-            guard let node = try await read({ try await store.setDraining(id, draining, now: Self.now()) }) else {
+            guard let node = try await read({ try await store.setDraining(id, draining, now: ControlStore.now()) }) else {
                 throw APIError.notFound("no node \(id)")
             }
             return JSONResponse.make(node)
@@ -90,14 +90,14 @@ public struct AdminServer: Sendable {
 
     func createJob(_ spec: ContainerSpec, key: String?) async throws -> JobAccepted {
         let outcome = try await read {
-            try await store.submitCreate(spec, idempotencyKey: key, queueLimit: settings.queueLimit, now: Self.now())
+            try await store.submitCreate(spec, idempotencyKey: key, queueLimit: settings.queueLimit, now: ControlStore.now())
         }
         return try accept(outcome)
     }
 
     func submit(_ kind: JobKind, _ container: String) async throws -> JobAccepted {
         let outcome = try await read {
-            try await store.submit(kind, container: container, queueLimit: settings.queueLimit, now: Self.now())
+            try await store.submit(kind, container: container, queueLimit: settings.queueLimit, now: ControlStore.now())
         }
         return try accept(outcome)
     }
@@ -163,5 +163,4 @@ public struct AdminServer: Sendable {
         }
     }
 
-    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 }

@@ -49,7 +49,8 @@ public final class SchedulingLoop: Service, Sendable {
         while true {
             do {
                 let events = try await store.schedule(
-                    strategy: settings.strategy, placementTimeoutMs: Int64(settings.placementTimeoutSeconds * 1000), now: AdminServer.now())
+                    strategy: settings.strategy, placementTimeoutMs: Int64(settings.placementTimeoutSeconds * 1000), now: ControlStore.now()
+                )
                 for event in events { log(event) }
                 // A full batch may have more behind it (jobs that wait are
                 // not looked at again for a second, so this ends).

@@ -36,14 +36,14 @@ public struct SubscribeServer: Sendable {
             }
             let outcome = try await call {
                 try await store.register(
-                    registration, now: AdminServer.now(), heartbeatSeconds: settings.heartbeatSeconds, ttlSeconds: settings.nodeTTLSeconds)
+                    registration, now: ControlStore.now(), heartbeatSeconds: settings.heartbeatSeconds, ttlSeconds: settings.nodeTTLSeconds)
             }
             return JSONResponse.make(try value(outcome))
         }
         routes.add(router, .post, "/v1/agent/nodes/{node}/heartbeat") { request, context in
             let (node, secret) = try identity(request, context)
             let beat = try await request.decodeJSON(Heartbeat.self)
-            let state = try value(try await call { try await store.heartbeat(node: node, secret: secret, beat, now: AdminServer.now()) })
+            let state = try value(try await call { try await store.heartbeat(node: node, secret: secret, beat, now: ControlStore.now()) })
             return JSONResponse.make(["state": state.rawValue])
         }
         routes.add(router, .get, "/v1/agent/nodes/{node}/orders") { request, context in
@@ -60,13 +60,13 @@ public struct SubscribeServer: Sendable {
             let (node, secret) = try identity(request, context)
             let ack = try await request.decodeJSON(Acknowledgement.self)
             let taken = try value(
-                try await call { try await store.acknowledge(node: node, secret: secret, jobs: ack.jobIDs, now: AdminServer.now()) })
+                try await call { try await store.acknowledge(node: node, secret: secret, jobs: ack.jobIDs, now: ControlStore.now()) })
             return JSONResponse.make(["taken": taken])
         }
         routes.add(router, .post, "/v1/agent/nodes/{node}/reports") { request, context in
             let (node, secret) = try identity(request, context)
             let report = try await request.decodeJSON(AgentReport.self, limit: 16 << 20)
-            try value(try await call { try await store.report(node: node, secret: secret, report, now: AdminServer.now()) })
+            try value(try await call { try await store.report(node: node, secret: secret, report, now: ControlStore.now()) })
             return Response(status: .noContent)
         }
         return router

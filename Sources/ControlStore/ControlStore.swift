@@ -4,8 +4,8 @@
 
 import Foundation
 import Logging
-import PostgresKit
 import NIOSSL
+import PostgresKit
 import PostgresNIO
 import SQLKit
 import SQLiteKit
@@ -117,7 +117,8 @@ public final class ControlStore: Sendable {
         do {
             var configuration: PostgresConnection.Configuration
             if let socket = address.socketPath {
-                configuration = .init(unixSocketPath: socket, username: address.user, password: address.password, database: address.database)
+                configuration = .init(
+                    unixSocketPath: socket, username: address.user, password: address.password, database: address.database)
             } else {
                 let tls: PostgresConnection.Configuration.TLS
                 switch address.tls {
@@ -157,7 +158,7 @@ public final class ControlStore: Sendable {
                 throw StoreError.open(path: path, message: "SQLite kept journal mode \(mode ?? "unknown") instead of WAL")
             } catch let error as StoreError {
                 throw error
-            } catch where ContinuousClock.now < deadline && "\(error)".contains("locked") {
+            } catch  where ContinuousClock.now < deadline && "\(error)".contains("locked") {
                 try await Task.sleep(for: .milliseconds(20))
             }
         }
@@ -196,7 +197,7 @@ public final class ControlStore: Sendable {
                 guard current < step.version else { return false }
                 for statement in step.statements { try await db.raw(SQLQueryString(statement)).run() }
                 try await db.raw(
-                    "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (\(bind: step.version), \(bind: step.name), \(bind: Clock.nowMilliseconds()))"
+                    "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (\(bind: step.version), \(bind: step.name), \(bind: ControlStore.now()))"
                 ).run()
                 return true
             }
@@ -230,7 +231,8 @@ public final class ControlStore: Sendable {
                 await gate.enter()
                 let outcome: Result<T, any Error>
                 do {
-                    outcome = .success(try await Self.inTransaction(database, begin: writes ? "BEGIN IMMEDIATE" : "BEGIN", lock: false, body))
+                    outcome = .success(
+                        try await Self.inTransaction(database, begin: writes ? "BEGIN IMMEDIATE" : "BEGIN", lock: false, body))
                 } catch {
                     outcome = .failure(error)
                 }
@@ -280,9 +282,10 @@ public final class ControlStore: Sendable {
     }
 }
 
-/// Milliseconds since the epoch: how the store keeps every moment.
-enum Clock {
-    static func nowMilliseconds() -> Int64 {
+extension ControlStore {
+    /// Milliseconds since the epoch: how the store keeps every moment, and
+    /// the `now` every caller of the control plane passes in.
+    public static func now() -> Int64 {
         Int64((Date().timeIntervalSince1970 * 1000).rounded())
     }
 }
