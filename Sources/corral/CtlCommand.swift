@@ -28,7 +28,10 @@ struct CtlCommand: AsyncParsableCommand {
     @OptionGroup var options: Options
 
     struct Options: ParsableArguments {
-        @Option(help: ArgumentHelp("The admin API (default http://127.0.0.1:7480).", valueName: "url"))
+        @Option(
+            help: ArgumentHelp(
+                "The admin API, or every replica's separated by commas: the next is tried when one cannot be reached (default http://127.0.0.1:7480).",
+                valueName: "url[,url...]"))
         var url: String = ControlSettings().adminListen.url
 
         @Option(help: ArgumentHelp("File holding the admin token (default /var/lib/corral/control/admin.token).", valueName: "path"))
@@ -44,7 +47,23 @@ struct CtlCommand: AsyncParsableCommand {
             guard let token else {
                 throw ValidationError("--token-file \(tokenFile) does not exist (corral control writes it at first start)")
             }
-            return ControlClient(baseURL: url, token: token)
+            let urls = url.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !urls.isEmpty else { throw ValidationError("--url wants the admin API's URL") }
+            return ControlClient(baseURLs: urls, token: token)
+        }
+
+        /// Runs `body` with a client of the admin API, shut down afterwards;
+        /// what fails is said as the command's error (an exit code passes).
+        func withClient(_ body: (ControlClient) async throws -> Void) async throws {
+            let client = try client()
+            defer { Task { await client.shutdown() } }
+            do {
+                try await body(client)
+            } catch let error as ExitCode {
+                throw error
+            } catch {
+                throw fail(error)
+            }
         }
     }
 
@@ -92,9 +111,7 @@ extension CtlCommand.Containers {
             spec.labels = try pairs(label, "--label")
             spec.nodeLabels = try pairs(nodeLabel, "--node-label")
             if let memory { spec.memoryBytes = try bytes(memory) }
-            let client = try options.client()
-            defer { Task { await client.shutdown() } }
-            do {
+            try await options.withClient { client in
                 let headers = idempotencyKey.map { [("Idempotency-Key", $0)] } ?? []
                 let accepted = try await client.send(.POST, "/v1/containers", body: spec, headers: headers, as: JobAccepted.self)
                 if wait {
@@ -102,8 +119,6 @@ extension CtlCommand.Containers {
                 } else {
                     print(json ? encode(accepted) : "job \(accepted.jobID) \(accepted.state.rawValue): container \(accepted.containerID)")
                 }
-            } catch {
-                throw fail(error)
             }
         }
     }
@@ -121,9 +136,7 @@ extension CtlCommand.Containers {
             if let node { query.append("node=\(escape(node))") }
             if let state { query.append("state=\(escape(state))") }
             query += label.map { "label=\(escape($0))" }
-            let client = try options.client()
-            defer { Task { await client.shutdown() } }
-            do {
+            try await options.withClient { client in
                 let list = try await client.send(
                     .GET, "/v1/containers" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")), as: ContainerList.self)
                 if json {
@@ -135,8 +148,6 @@ extension CtlCommand.Containers {
                 }
                 print(
                     TextTable(header: ["ID", "NAME", "IMAGE", "NODE", "DESIRED", "ACTUAL", "REASON"], rows: rows).render(), terminator: "")
-            } catch {
-                throw fail(error)
             }
         }
     }
@@ -147,12 +158,8 @@ extension CtlCommand.Containers {
         @Argument(help: "Its id or name.") var container: String
 
         func run() async throws {
-            let client = try options.client()
-            defer { Task { await client.shutdown() } }
-            do {
+            try await options.withClient { client in
                 print(encode(try await client.send(.GET, "/v1/containers/\(escape(container))", as: ContainerRecord.self)))
-            } catch {
-                throw fail(error)
             }
         }
     }
@@ -187,12 +194,8 @@ extension CtlCommand.Jobs {
         @Argument(help: "The job's id.") var job: String
 
         func run() async throws {
-            let client = try options.client()
-            defer { Task { await client.shutdown() } }
-            do {
+            try await options.withClient { client in
                 print(encode(try await client.send(.GET, "/v1/jobs/\(escape(job))", as: Job.self)))
-            } catch {
-                throw fail(error)
             }
         }
     }
@@ -204,14 +207,8 @@ extension CtlCommand.Jobs {
         @Argument(help: "The job's id.") var job: String
 
         func run() async throws {
-            let client = try options.client()
-            defer { Task { await client.shutdown() } }
-            do {
+            try await options.withClient { client in
                 try await follow(job, client: client, json: false)
-            } catch let error as ExitCode {
-                throw error
-            } catch {
-                throw fail(error)
             }
         }
     }
@@ -225,9 +222,7 @@ extension CtlCommand.Nodes {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let client = try options.client()
-            defer { Task { await client.shutdown() } }
-            do {
+            try await options.withClient { client in
                 let list = try await client.send(.GET, "/v1/nodes", as: ControlAPI.NodeList.self)
                 if json {
                     print(encode(list))
@@ -246,8 +241,6 @@ extension CtlCommand.Nodes {
                         header: ["NODE", "STATE", "RUNTIME", "PLACED", "CPUS", "MEMORY", "RUNNING", "LAST HEARTBEAT", "LABELS"], rows: rows
                     )
                     .render(), terminator: "")
-            } catch {
-                throw fail(error)
             }
         }
     }
@@ -259,14 +252,10 @@ extension CtlCommand.Nodes {
         @Flag(help: "Let it take new containers again.") var undo = false
 
         func run() async throws {
-            let client = try options.client()
-            defer { Task { await client.shutdown() } }
-            do {
+            try await options.withClient { client in
                 let record = try await client.send(
                     .POST, "/v1/nodes/\(escape(node))/drain\(undo ? "?enabled=false" : "")", as: NodeRecord.self)
                 print("node \(record.id) \(record.state.rawValue)")
-            } catch {
-                throw fail(error)
             }
         }
     }
@@ -275,19 +264,13 @@ extension CtlCommand.Nodes {
 // MARK: - Shared
 
 private func change(_ method: HTTPMethod, _ path: String, options: CtlCommand.Options, wait: Bool) async throws {
-    let client = try options.client()
-    defer { Task { await client.shutdown() } }
-    do {
+    try await options.withClient { client in
         let accepted = try await client.send(method, path, as: JobAccepted.self)
         if wait {
             try await follow(accepted.jobID, client: client, json: false)
         } else {
             print("job \(accepted.jobID) \(accepted.state.rawValue): container \(accepted.containerID)")
         }
-    } catch let error as ExitCode {
-        throw error
-    } catch {
-        throw fail(error)
     }
 }
 
