@@ -206,6 +206,22 @@ public struct SettingsFile: Codable, Equatable, Sendable {
 
         public init() {}
 
+        /// This section with every key `overlay` sets taken from it (the
+        /// flags over the file's): key by key, so a key added here is merged here.
+        public func overlaid(by overlay: Agent) -> Agent {
+            var merged = self
+            merged.controlURL = overlay.controlURL ?? controlURL
+            merged.tokenFile = overlay.tokenFile ?? tokenFile
+            merged.nodeID = overlay.nodeID ?? nodeID
+            merged.stateDir = overlay.stateDir ?? stateDir
+            merged.runtime = overlay.runtime ?? runtime
+            merged.labels = overlay.labels ?? labels
+            merged.maxContainers = overlay.maxContainers ?? maxContainers
+            merged.workers = overlay.workers ?? workers
+            merged.enforce = overlay.enforce ?? enforce
+            return merged
+        }
+
         public enum CodingKeys: String, CodingKey, CaseIterable {
             case controlURL = "control_url"
             case tokenFile = "token_file"

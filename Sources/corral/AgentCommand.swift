@@ -112,18 +112,7 @@ struct AgentCommand: AsyncParsableCommand {
         let file: SettingsFile?
         do {
             file = try SettingsFile.load(path: path, required: configPath != nil)
-            var section = file?.agent ?? SettingsFile.Agent()
-            let overlay = try flags()
-            // A flag wins over the file, key by key.
-            section.controlURL = overlay.controlURL ?? section.controlURL
-            section.tokenFile = overlay.tokenFile ?? section.tokenFile
-            section.runtime = overlay.runtime ?? section.runtime
-            section.nodeID = overlay.nodeID ?? section.nodeID
-            section.stateDir = overlay.stateDir ?? section.stateDir
-            section.maxContainers = overlay.maxContainers ?? section.maxContainers
-            section.workers = overlay.workers ?? section.workers
-            section.enforce = overlay.enforce ?? section.enforce
-            section.labels = overlay.labels ?? section.labels
+            let section = (file?.agent ?? SettingsFile.Agent()).overlaid(by: try flags())
             settings = try AgentSettings.resolve(
                 section, source: configPath == nil && control != nil ? "the command line" : path,
                 defaultNodeID: ProcessInfo.processInfo.hostName,

@@ -71,9 +71,10 @@ struct ControlSettingsTests {
         #expect(settings.nodeID == "host-1" && settings.token == "secret" && settings.labels == ["zone": "eu"] && settings.workers == 8)
         #expect(settings.controlURLs == ["http://10.0.0.1:7481"])
         section.controlURL = "http://10.0.0.1:7481, http://10.0.0.2:7481"
-        #expect(try AgentSettings.resolve(section, source: "a.toml", defaultNodeID: "h", readToken: { _ in "t" }).controlURLs == [
-            "http://10.0.0.1:7481", "http://10.0.0.2:7481",
-        ])
+        #expect(
+            try AgentSettings.resolve(section, source: "a.toml", defaultNodeID: "h", readToken: { _ in "t" }).controlURLs == [
+                "http://10.0.0.1:7481", "http://10.0.0.2:7481",
+            ])
         section.controlURL = "http://10.0.0.1:7481,10.0.0.2:7481"
         #expect(
             throws: ConfigError(
@@ -86,6 +87,18 @@ struct ControlSettingsTests {
         #expect(throws: ConfigError.self) {
             try AgentSettings.resolve(section, source: "a.toml", defaultNodeID: "h", readToken: { _ in "t" })
         }
+    }
+
+    @Test("an agent's flags win over its file's [agent], key by key")
+    func agentOverlay() throws {
+        let file = try SettingsFile.decode(
+            "[agent]\ncontrol_url = \"http://10.0.0.1:7481\"\nworkers = 4\n[agent.labels]\nzone = \"eu\"\n", file: "a.toml")
+        var flags = SettingsFile.Agent()
+        flags.workers = 16
+        flags.nodeID = "n1"
+        let merged = try #require(file.agent).overlaid(by: flags)
+        #expect(
+            merged.controlURL == "http://10.0.0.1:7481" && merged.workers == 16 && merged.nodeID == "n1" && merged.labels == ["zone": "eu"])
     }
 
     @Test("listen addresses: host and port, IPv6 in brackets, nothing else")
