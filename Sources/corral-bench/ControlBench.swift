@@ -26,37 +26,9 @@ struct ControlBench {
     private func withControl<T>(ttl: Double = 5, heartbeat: Double = 1, _ body: (ControlClient, String, String) async throws -> T)
         async throws -> T
     {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-bench-control-\(UUID().uuidString.prefix(8))")
-            .path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: corral)
-        process.arguments = [
-            "control", "--config", "/dev/null", "--state", directory, "--admin-listen", "127.0.0.1:0", "--subscribe-listen", "127.0.0.1:0",
-            "--queue-limit",
-            "1000000",
-            "--node-ttl", "\(ttl)", "--heartbeat", "\(heartbeat)",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-            try? FileManager.default.removeItem(atPath: directory)
-        }
-        let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: directory + "/subscribe.url")
-            || !FileManager.default.fileExists(atPath: directory + "/admin.url")
-        {
-            guard Date() < deadline else { throw BenchError("corral control did not start") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        func read(_ name: String) throws -> String {
-            try String(contentsOfFile: directory + "/" + name, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        let admin = ControlClient(baseURL: try read("admin.url"), token: try read("admin.token"))
-        defer { Task { await admin.shutdown() } }
-        return try await body(admin, try read("subscribe.url"), directory)
+        let control = try await ControlProcess(corral: corral, ttl: ttl, heartbeat: heartbeat)
+        defer { control.stop() }
+        return try await body(try control.client(), control.subscribeURL, control.directory)
     }
 
     private func startAgent(_ subscribe: String, _ directory: String, node: String) throws -> Process {
@@ -143,7 +115,7 @@ struct ControlBench {
         var dockerTimes: [Double] = []
         for _ in 0..<runs {
             let start = ContinuousClock.now
-            let result = try shell("/usr/bin/docker", ["run", "-d", "--network", "none", "--label", label, "corral/low-idle"])
+            let result = try runQuietly("/usr/bin/docker", ["run", "-d", "--network", "none", "--label", label, "corral/low-idle"])
             guard result == 0 else { throw BenchError("docker run -d failed (\(result))") }
             dockerTimes.append(milliseconds(ContinuousClock.now - start))
         }
@@ -203,29 +175,4 @@ struct ControlBench {
             name: "scheduler: one placement, 1,000 nodes (\(Int(1_000_000 / perPlacement))/s)", corral: perPlacement, baseline: 100,
             baselineName: "the aim: 10,000 placements/s", aim: 1, unit: "us")
     }
-
-    private func milliseconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-    }
-
-    private func percentile(_ sorted: [Double], _ p: Double) -> Double {
-        guard !sorted.isEmpty else { return 0 }
-        return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
-    }
-
-    private func shell(_ executable: String, _ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-}
-
-struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -23,7 +23,7 @@ struct CycleBench {
             var runner = CycleRunner(config: config, runtime: DockerRuntime(client: docker))
             let report = await runner.run(cycle: 1)
             guard report.error == nil, report.killedCount == count - 5 else {
-                throw BenchFailure("the cycle killed \(report.killedCount) of \(count - 5): \(report.error ?? "")")
+                throw BenchError("the cycle killed \(report.killedCount) of \(count - 5): \(report.error ?? "")")
             }
         }
         progress(String(format: "cycle: corral's cycle over %d containers took %.3f s", count, ours))
@@ -61,11 +61,3 @@ struct CycleBench {
 }
 
 /// Runs a shell command line, failing on a non-zero exit.
-func shell(_ script: String) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", script]
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw BenchFailure("`\(script)` exited \(process.terminationStatus)") }
-}

@@ -84,7 +84,7 @@ struct RestBench {
     /// CPU ticks used so far and resident KiB, from /proc.
     func usage(_ pid: Int32) throws -> (ticks: UInt64, rssKiB: Double) {
         let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
-        guard let close = stat.lastIndex(of: ")") else { throw BenchFailure("unreadable /proc/\(pid)/stat") }
+        guard let close = stat.lastIndex(of: ")") else { throw BenchError("unreadable /proc/\(pid)/stat") }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         let ticks = (UInt64(fields[11]) ?? 0) + (UInt64(fields[12]) ?? 0)
         return (ticks, try statusKiB(pid, "VmRSS:"))

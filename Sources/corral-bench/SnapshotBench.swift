@@ -71,7 +71,7 @@ struct SnapshotBench {
         var builder = SnapshotBuilder()
         let snapshot = builder.build(document: try ProcfsProbe().document(), metadata: metadata)
         let measured = snapshot.containers.filter { $0.processCount > 0 && $0.cgroup != nil }.count
-        guard measured == count else { throw BenchFailure("the snapshot measured \(measured) of \(count) containers") }
+        guard measured == count else { throw BenchError("the snapshot measured \(measured) of \(count) containers") }
     }
 
     func dockerStats(_ batch: String) throws {

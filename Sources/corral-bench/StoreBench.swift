@@ -27,7 +27,7 @@ struct StoreBench {
             if parts.count == 2, let value = Double(parts[1]) { figures[String(parts[0])] = value }
         }
         func figure(_ key: String) throws -> Double {
-            guard let value = figures[key] else { throw BenchFailure("the collector's bench printed no \(key)") }
+            guard let value = figures[key] else { throw BenchError("the collector's bench printed no \(key)") }
             return value
         }
         let month = "\(days)-day store"
