@@ -129,10 +129,12 @@ control-test: test-deps images build
 	@scripts/tests/with-postgres.sh scripts/tests/python-sdk.sh
 
 # The shell side: the generator's cap and crontab edits, the uninstaller's
-# refusals, make run's wrapper, the test pre-flight, and the systemd units'
-# lifecycle under a real systemd with a stand-in enforcer (about a minute).
+# refusals, the Kubernetes and Nomad manifests against corral's flags, make
+# run's wrapper, the test pre-flight, and the systemd units' lifecycle under a
+# real systemd with a stand-in enforcer (about a minute).
 scripts-test: images
 	@scripts/tests/host-scripts.sh
+	@scripts/tests/deploy-manifests.sh
 	@scripts/tests/run-wrapper.sh
 	@scripts/tests/systemd-units.sh
 
@@ -148,16 +150,17 @@ kernel-test: test-deps release
 # staged into a debootstrap'd Debian, the timer and the service enabled.
 # Alone, because its enforcer and timer run for minutes on the shared daemon.
 systemd-test: test-deps images journald release
-	@SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --filter SystemdTests || status=$$?; \
+	@SWIFT=$(SWIFT) scripts/tests/with-postgres.sh scripts/swift-test.sh $(SWIFT_FLAGS) --filter SystemdTests || status=$$?; \
 		scripts/test-host.sh clean; exit $${status:-0}
 
 # The deployed system for 10 minutes (CORRAL_SOAK_SECONDS): the enforcer's RSS,
 # exactly-once delivery, the mix after every minute. Not part of make test.
 soak: test-deps images journald release
-	@CORRAL_SOAK_SECONDS=$${CORRAL_SOAK_SECONDS:-600} SWIFT=$(SWIFT) scripts/swift-test.sh $(SWIFT_FLAGS) --filter SystemdTests
+	@CORRAL_SOAK_SECONDS=$${CORRAL_SOAK_SECONDS:-600} SWIFT=$(SWIFT) scripts/tests/with-postgres.sh scripts/swift-test.sh $(SWIFT_FLAGS) --filter SystemdTests
 
 bench: images release
-	@$(RELEASE_BIN)/corral-bench
+	@scripts/install-deps.sh postgres
+	@scripts/tests/with-postgres.sh $(RELEASE_BIN)/corral-bench
 
 # Operators' install: see README, "Running in production".
 PREFIX ?= /usr/local

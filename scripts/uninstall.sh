@@ -17,7 +17,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/install-paths.sh"
 PURGE=${PURGE:-0}
 KEEP_IMAGES=${KEEP_IMAGES:-0}
-UNITS=(corral-enforcer.service corral-generator.timer corral-generator.service corral-control.service corral-agent.service)
+UNITS=(corral-enforcer.service corral-generator.timer corral-generator.service corral-control.service corral-control-replica.service corral-agent.service)
 # What install.sh puts in Corral's directories.
 LIBEXEC_FILES=(generator.sh uninstall.sh install-paths.sh)
 DOC_FILES=(README.md)
@@ -64,7 +64,7 @@ for unit in "${UNITS[@]}"; do remove_file "$root$UNITDIR/$unit"; done
 # Enablement links (systemctl enable, or --root on a staged tree), by name.
 for link in multi-user.target.wants/corral-enforcer.service timers.target.wants/corral-generator.timer \
 	corral-enforcer.service.wants/corral-generator.timer multi-user.target.wants/corral-control.service \
-	multi-user.target.wants/corral-agent.service; do
+	multi-user.target.wants/corral-control-replica.service multi-user.target.wants/corral-agent.service; do
 	if [ -L "$root$UNITDIR/$link" ]; then rm -f -- "$root$UNITDIR/$link"; fi
 done
 if [ -d "$root$UNITDIR/corral-enforcer.service.wants" ]; then

@@ -3,8 +3,8 @@
 // through a ContainerRuntime and reports; after a restart it reconciles.
 
 import ControlAPI
-import Foundation
 import CorralCore
+import Foundation
 import Settings
 
 /// Who the agent is and how it reaches the control plane.

@@ -38,11 +38,12 @@ public struct NodeSweeper: Service {
         var holding = false
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let swept = try await store.sweep(now: AdminServer.now(), ttlMs: ttlMs, lease: claim)
+                let swept = try await store.sweep(now: ControlStore.now(), ttlMs: ttlMs, lease: claim)
                 if (swept != nil) != holding {
                     holding = swept != nil
                     logger.notice(
-                        holding ? "this replica runs the singletons (node-down sweep, rescheduling)" : "another replica runs the singletons",
+                        holding
+                            ? "this replica runs the singletons (node-down sweep, rescheduling)" : "another replica runs the singletons",
                         metadata: ["replica": "\(replica)"])
                 }
                 guard let result = swept else {

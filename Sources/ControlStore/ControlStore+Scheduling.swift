@@ -67,7 +67,8 @@ extension ControlStore {
                 switch job.kind {
                 case .create:
                     let event = try await place(
-                        db, job: job, createdAtMs: createdAtMs, container: container, nodes: &nodes, defaultStrategy, placementTimeoutMs, now)
+                        db, job: job, createdAtMs: createdAtMs, container: container, nodes: &nodes, defaultStrategy, placementTimeoutMs,
+                        now)
                     if case .waiting(_, let reason) = event { waiting[reason, default: []].append(job.id) }
                     events.append(event)
                 case .stop, .delete:
@@ -105,7 +106,8 @@ extension ControlStore {
     /// Places one create, or fails it after the timeout; a create that
     /// waits is answered `.waiting` and written by the caller with the rest.
     private func place(
-        _ db: any SQLDatabase, job: Job, createdAtMs: Int64, container: ContainerRecord, nodes: inout [SchedulableNode], _ defaultStrategy: PlacementStrategy,
+        _ db: any SQLDatabase, job: Job, createdAtMs: Int64, container: ContainerRecord, nodes: inout [SchedulableNode],
+        _ defaultStrategy: PlacementStrategy,
         _ placementTimeoutMs: Int64, _ now: Int64
     ) async throws -> SchedulingEvent {
         guard container.desired == .running else {

@@ -94,19 +94,21 @@ extension ControlStore {
     }
 
     private static func sweeperLease(_ db: any SQLDatabase) async throws -> Lease {
-            guard let row = try await db.raw("SELECT holder, expires_ms, acquired_at_ms FROM leases WHERE name = 'sweeper'").first() else {
-                throw StoreError.corrupt(table: "leases", id: "sweeper", message: "the row is missing")
-            }
-            return Lease(
-                holder: try row.decode(column: "holder", as: String.self), expiresMs: try row.decode(column: "expires_ms", as: Int64.self),
-                acquiredAtMs: try row.decode(column: "acquired_at_ms", as: Int64.self))
+        guard let row = try await db.raw("SELECT holder, expires_ms, acquired_at_ms FROM leases WHERE name = 'sweeper'").first() else {
+            throw StoreError.corrupt(table: "leases", id: "sweeper", message: "the row is missing")
+        }
+        return Lease(
+            holder: try row.decode(column: "holder", as: String.self), expiresMs: try row.decode(column: "expires_ms", as: Int64.self),
+            acquiredAtMs: try row.decode(column: "acquired_at_ms", as: Int64.self))
     }
 
     /// The secret called `name` that every replica shares: `proposal` when
     /// none was kept yet (the first replica's wins), else the kept one.
     public func sharedSecret(_ name: String, proposing proposal: String) async throws(StoreError) -> String {
         try await transaction("agree on the \(name)") { db in
-            if let kept = try await db.raw("SELECT value FROM secrets WHERE name = \(bind: name)").first(decodingColumn: "value", as: String.self) {
+            if let kept = try await db.raw("SELECT value FROM secrets WHERE name = \(bind: name)").first(
+                decodingColumn: "value", as: String.self)
+            {
                 return kept
             }
             try await db.raw("INSERT INTO secrets (name, value) VALUES (\(bind: name), \(bind: proposal))").run()

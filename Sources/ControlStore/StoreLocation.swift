@@ -13,7 +13,8 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
         if trimmed.hasPrefix("postgresql://") || trimmed.hasPrefix("postgres://") {
             self = .postgres(try PostgresAddress(url: trimmed))
         } else if trimmed.contains("://") {
-            throw StoreLocationError(text: text, reason: "is a URL of a kind Corral does not know; it takes postgresql://... or a file path")
+            throw StoreLocationError(
+                text: text, reason: "is a URL of a kind Corral does not know; it takes postgresql://... or a file path")
         } else if trimmed.hasPrefix("/") {
             self = .sqlite(path: trimmed)
         } else {
@@ -57,7 +58,9 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
         for item in parts.queryItems ?? [] {
             switch item.name {
             case "host":
-                guard let value = item.value, value.hasPrefix("/") else { throw fail("host= must be a socket directory (an absolute path)") }
+                guard let value = item.value, value.hasPrefix("/") else {
+                    throw fail("host= must be a socket directory (an absolute path)")
+                }
                 socket = value
             case "port":
                 guard let value = item.value.flatMap(Int.init) else { throw fail("port= must be a number") }

@@ -36,13 +36,19 @@ struct Bench: AsyncParsableCommand {
                        within 1.5x); a killed agent's node down at the default 5 s TTL
                        (against Swarm's documented ~15 s); scheduler placements over
                        1,000 simulated nodes (aim: >= 10,000/s).
+              replicas control-plane replicas on a PostgreSQL of the bench's own
+                       (make bench starts one): --creates creates, --width in flight,
+                       through two replicas against one; kill -9 of the replica
+                       running the singletons until another sweeps (aim: within
+                       the node TTL + 1 s); create -> 202 p50 and p99 on PostgreSQL
+                       against SQLite.
             Each row runs --trials times per side and reports the medians.
             Needs the real daemon and the stress images (make images).
             """
     )
 
     @Option(help: "Rows to run, comma-separated.")
-    var rows: String = "remove,inspect,snapshot,cycle,rest,store,control"
+    var rows: String = "remove,inspect,snapshot,cycle,rest,store,control,replicas"
 
     @Option(help: "Creates for the control row's create -> 202 latency.")
     var creates: Int = 1000
@@ -76,7 +82,7 @@ struct Bench: AsyncParsableCommand {
 
     func validate() throws {
         guard count >= 1, width >= 1, trials >= 1 else { throw ValidationError("--count, --width and --trials must be at least 1") }
-        let known: Set<String> = ["remove", "inspect", "snapshot", "cycle", "rest", "store", "control"]
+        let known: Set<String> = ["remove", "inspect", "snapshot", "cycle", "rest", "store", "control", "replicas"]
         guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }) else {
             throw ValidationError("--snapshot-counts wants numbers such as 10,100,300")
         }
@@ -113,6 +119,11 @@ struct Bench: AsyncParsableCommand {
                 let corral = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("corral")
                     .path
                 for row in try await ControlBench(docker: docker, corral: corral, creates: creates, runs: runs).run() { table.add(row) }
+            }
+            if wanted.contains("replicas") {
+                let corral = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("corral")
+                    .path
+                for row in try await ReplicaBench(corral: corral, creates: creates, width: width).run() { table.add(row) }
             }
             if wanted.contains("snapshot") {
                 for row in try await SnapshotBench(docker: docker, counts: counts, statsAt: statsAt, trials: trials, width: width).run() {

@@ -4,7 +4,7 @@
 # needed: the real units from scripts/install.sh, the real generator.sh
 # driving the host's engine (one container per firing, labelled with this
 # run), and systemd deciding what runs. Checks:
-#   - systemd-analyze verify on the five units;
+#   - systemd-analyze verify on the six units;
 #   - `systemctl restart docker` and `systemctl restart corral-enforcer` leave
 #     both the enforcer and the generator timer active;
 #   - stopping the enforcer stops the timer, and the generator service will
@@ -100,7 +100,8 @@ for _ in $(seq 1 450); do
 done
 
 units=(/etc/systemd/system/corral-enforcer.service /etc/systemd/system/corral-generator.service /etc/systemd/system/corral-generator.timer
-	/etc/systemd/system/corral-control.service /etc/systemd/system/corral-agent.service)
+	/etc/systemd/system/corral-control.service /etc/systemd/system/corral-control-replica.service
+	/etc/systemd/system/corral-agent.service)
 if out=$(in_sd systemd-analyze verify "${units[@]}" 2>&1); then pass "systemd-analyze verify"; else fail "systemd-analyze verify: $out"; fi
 
 in_sd systemctl enable --now corral-generator.timer corral-enforcer.service >/dev/null 2>&1

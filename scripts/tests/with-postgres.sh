@@ -32,6 +32,7 @@ if [ "$(id -u)" -eq 0 ]; then as=(runuser -u postgres --); fi
 dir=$(mktemp -d /tmp/corral-pg.XXXXXX)
 chmod 0755 "$dir"
 if [ "${#as[@]}" -gt 0 ]; then chown postgres: "$dir"; fi
+# shellcheck disable=SC2317 # called by the trap below
 stop() {
 	"${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
 	rm -rf "$dir"

@@ -264,40 +264,6 @@ final class Cluster: @unchecked Sendable {
     }
 }
 
-/// Databases on the tests' PostgreSQL server (scripts/tests/with-postgres.sh,
-/// which `make control-test` runs these tests under), made and dropped with
-/// Debian's psql.
-enum PostgresDatabase {
-    static func server() throws -> String {
-        guard let url = ProcessInfo.processInfo.environment["CORRAL_TEST_POSTGRES"] else {
-            throw ClusterError(description: "CORRAL_TEST_POSTGRES is not set: run under scripts/tests/with-postgres.sh (make control-test does)")
-        }
-        return url
-    }
-
-    /// A new database; its URL.
-    static func make() throws -> String {
-        let server = try server()
-        let name = "corral_c_" + UUID().uuidString.lowercased().filter { $0 != "-" }.prefix(12)
-        let result = try runCommand("/usr/bin/psql", [server + "/postgres", "-v", "ON_ERROR_STOP=1", "-qc", "CREATE DATABASE \(name)"])
-        guard result.status == 0 else { throw ClusterError(description: "psql CREATE DATABASE: \(result.stderr)") }
-        return "\(server)/\(name)?sslmode=disable"
-    }
-
-    /// One value from a query on `database`.
-    static func value(_ database: String, _ query: String) throws -> String {
-        let url = database.replacingOccurrences(of: "?sslmode=disable", with: "")
-        let result = try runCommand("/usr/bin/psql", [url, "-v", "ON_ERROR_STOP=1", "-tAqc", query])
-        guard result.status == 0 else { throw ClusterError(description: "psql \(query): \(result.stderr)") }
-        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    static func drop(_ database: String) {
-        guard let server = try? server(), let name = database.split(separator: "/").last?.split(separator: "?").first else { return }
-        _ = try? runCommand("/usr/bin/psql", [server + "/postgres", "-qc", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"])
-    }
-}
-
 struct ClusterError: Error, CustomStringConvertible {
     let description: String
 }

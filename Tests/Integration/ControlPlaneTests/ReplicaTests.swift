@@ -27,7 +27,8 @@ extension ControlPlaneTests {
             var jobs: [String] = []
             for _ in 0..<6 {
                 jobs.append(
-                    try await replicaB.send(.POST, "/v1/containers", body: ContainerSpec(image: "corral/low-idle"), as: JobAccepted.self).jobID)
+                    try await replicaB.send(.POST, "/v1/containers", body: ContainerSpec(image: "corral/low-idle"), as: JobAccepted.self)
+                        .jobID)
             }
             // The agents talk to A (first in their lists, and up): B's jobs
             // reach them through the store, and A answers for them.
@@ -82,7 +83,8 @@ extension ControlPlaneTests {
             var jobs: [String] = []
             for _ in 0..<4 {
                 jobs.append(
-                    try await admin.send(.POST, "/v1/containers", body: ContainerSpec(image: "corral/low-idle"), as: JobAccepted.self).jobID)
+                    try await admin.send(.POST, "/v1/containers", body: ContainerSpec(image: "corral/low-idle"), as: JobAccepted.self).jobID
+                )
             }
             let strandedOnDead = try await poll("creates placed on the dead node", seconds: 30) { () -> [String]? in
                 var stranded: [String] = []

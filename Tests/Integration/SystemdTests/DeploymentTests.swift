@@ -144,7 +144,7 @@ struct DeploymentTests {
                     "systemd-analyze", "verify", "/etc/systemd/system/corral-enforcer.service",
                     "/etc/systemd/system/corral-generator.service",
                     "/etc/systemd/system/corral-generator.timer", "/etc/systemd/system/corral-control.service",
-                    "/etc/systemd/system/corral-agent.service",
+                    "/etc/systemd/system/corral-control-replica.service", "/etc/systemd/system/corral-agent.service",
                 ])
             #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
 
@@ -296,9 +296,39 @@ struct DeploymentTests {
             #expect(running.lines.count == 1, "the container runs on the host's engine")
             let deleted = try exec(name, ctl + ["containers", "rm", "deployed-\(run)", "--wait"])
             #expect(deleted.status == 0, "\(deleted.stdout)\(deleted.stderr)")
-            let stoppedService = try exec(name, ["systemctl", "stop", "corral-agent.service", "corral-control.service"])
+
+            // The replica's unit on the tests' PostgreSQL (on the host's
+            // loopback: the container shares its network), the database URL
+            // handed over as a systemd credential: it takes corral-control's
+            // place, keeps its tokens, and what it stores is in the database.
+            let database = try PostgresDatabase.make()
+            defer { PostgresDatabase.drop(database) }
+            // trust authentication ignores the password: here it only proves
+            // the password is kept out of the journal.
+            let withPassword = database.replacingOccurrences(of: "postgresql://corral@", with: "postgresql://corral:hunter2@")
+            #expect(
+                try exec(name, ["sh", "-c", "umask 077 && printf '%s\\n' \"$1\" > /etc/corral/database-url", "sh", withPassword]).status
+                    == 0)
+            let replica = try exec(name, ["systemctl", "start", "corral-control-replica.service"])
+            let replicaLog = { (try? exec(name, ["journalctl", "-u", "corral-control-replica", "-o", "cat", "--no-pager"]).stdout) ?? "" }
+            try #require(replica.status == 0, "\(replica.stderr)\(replicaLog())")
+            #expect(try exec(name, ["systemctl", "is-active", "corral-control.service"]).stdout == "inactive\n", "the replica replaced it")
+            _ = try await poll("the replica's node ready", seconds: 60, every: 0.5) { () -> Bool? in
+                try exec(name, ctl + ["nodes", "ls"]).stdout.contains("\(node)  ready") ? true : nil
+            }
+            let throughReplica = try exec(name, ctl + ["containers", "create", "corral/low-idle", "--name", "replica-\(run)", "--wait"])
+            #expect(throughReplica.status == 0, "\(throughReplica.stdout)\(throughReplica.stderr)\(replicaLog())")
+            #expect(try PostgresDatabase.value(database, "SELECT name FROM containers") == "replica-\(run)", "stored in PostgreSQL")
+            #expect(try exec(name, ctl + ["containers", "rm", "replica-\(run)", "--wait"]).status == 0)
+            #expect(!replicaLog().contains("hunter2"), "no password in the journal")
+
+            let stoppedService = try exec(
+                name, ["systemctl", "stop", "corral-agent.service", "corral-control.service", "corral-control-replica.service"])
             #expect(stoppedService.status == 0, "\(stoppedService.stderr)")
-            let serviceLog = try exec(name, ["journalctl", "-u", "corral-control", "-u", "corral-agent", "-o", "cat", "--no-pager"]).stdout
+            let serviceLog = try exec(
+                name,
+                ["journalctl", "-u", "corral-control", "-u", "corral-control-replica", "-u", "corral-agent", "-o", "cat", "--no-pager"]
+            ).stdout
             #expect(!serviceLog.contains("Operation not permitted"), "the hardening denied something: \(serviceLog)")
 
             // Uninstall with the uninstaller install left behind (the images stay:

@@ -8,7 +8,9 @@ import Testing
 
 @Suite("The control store")
 struct ControlStoreTests {
-    @Test("a create is stored as a received job and a pending container, and answers only after the commit", arguments: StoreBackend.available)
+    @Test(
+        "a create is stored as a received job and a pending container, and answers only after the commit", arguments: StoreBackend.available
+    )
     func createIsReceived(_ backend: StoreBackend) async throws {
         try await StoreFixture.with(backend) { fixture in
             let store = fixture.store
@@ -99,7 +101,9 @@ struct ControlStoreTests {
         }
     }
 
-    @Test("an agent acknowledges, reports, and the job and container follow; stop and delete go to the container's node", arguments: StoreBackend.available)
+    @Test(
+        "an agent acknowledges, reports, and the job and container follow; stop and delete go to the container's node",
+        arguments: StoreBackend.available)
     func lifecycle(_ backend: StoreBackend) async throws {
         try await StoreFixture.with(backend) { fixture in
             let store = fixture.store
@@ -230,7 +234,9 @@ struct ControlStoreTests {
         }
     }
 
-    @Test("a silent node is down: its containers lost, its untaken creates placed elsewhere; back, it reconciles", arguments: StoreBackend.available)
+    @Test(
+        "a silent node is down: its containers lost, its untaken creates placed elsewhere; back, it reconciles",
+        arguments: StoreBackend.available)
     func nodeDown(_ backend: StoreBackend) async throws {
         try await StoreFixture.with(backend) { fixture in
             let store = fixture.store
@@ -280,7 +286,9 @@ struct ControlStoreTests {
         }
     }
 
-    @Test("an order acknowledged but unfinished is delivered again at registration, so a restarted agent finishes it", arguments: StoreBackend.available)
+    @Test(
+        "an order acknowledged but unfinished is delivered again at registration, so a restarted agent finishes it",
+        arguments: StoreBackend.available)
     func restartedAgent(_ backend: StoreBackend) async throws {
         try await StoreFixture.with(backend) { fixture in
             try await fixture.register("a")

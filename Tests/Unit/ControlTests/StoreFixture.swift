@@ -38,7 +38,9 @@ enum PostgresServer {
     }
 
     private static func administer(_ url: String, _ statement: String) async throws {
-        guard let parts = URLComponents(string: url), let host = parts.host else { throw FixtureError(description: "bad CORRAL_TEST_POSTGRES: \(url)") }
+        guard let parts = URLComponents(string: url), let host = parts.host else {
+            throw FixtureError(description: "bad CORRAL_TEST_POSTGRES: \(url)")
+        }
         let configuration = PostgresConnection.Configuration(
             host: host, port: parts.port ?? 5432, username: parts.user ?? "corral", password: nil, database: "postgres", tls: .disable)
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test-postgres"))
