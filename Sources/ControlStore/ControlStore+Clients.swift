@@ -11,26 +11,18 @@ extension ControlStore {
         _ spec: ContainerSpec, idempotencyKey: String?, queueLimit: Int, now: Int64, ids: IdentifierSource = .random
     ) async throws(StoreError) -> Submission {
         let request = Rows.json(spec)
-        return try await transaction("store a create") { db in
-            if let idempotencyKey {
-                if let row = try await db.raw(
-                    "SELECT id, container_id, state, request FROM jobs WHERE idempotency_key = \(bind: idempotencyKey)"
-                ).first() {
-                    guard try row.decode(column: "request", as: String?.self) == request else {
-                        return .idempotencyConflict(key: idempotencyKey)
-                    }
-                    let state = JobState(rawValue: try row.decode(column: "state", as: String.self)) ?? .received
-                    return .accepted(
-                        JobAccepted(
-                            jobID: try row.decode(column: "id", as: String.self),
-                            containerID: try row.decode(column: "container_id", as: String.self),
-                            state: state), replayed: true)
-                }
-            }
+        return try await insertion("store a create") { db in
+            if let idempotencyKey, let earlier = try await Self.replay(db, key: idempotencyKey, request: request) { return earlier }
             if let full = try await queueFull(db, limit: queueLimit) { return full }
             let containerID = ids.containerID()
             let name = spec.name ?? "c-\(containerID)"
-            if try await db.raw("SELECT id FROM containers WHERE name = \(bind: name)").first() != nil { return .nameTaken(name) }
+            if try await db.raw("SELECT id FROM containers WHERE name = \(bind: name)").first() != nil {
+                // Racing a create with the same key through another replica
+                // (PostgreSQL, no write lock), its container may have become
+                // visible only now: its job with it, in the same commit.
+                if let idempotencyKey, let earlier = try await Self.replay(db, key: idempotencyKey, request: request) { return earlier }
+                return .nameTaken(name)
+            }
             let reservation = spec.reservation
             try await db.raw(
                 """
@@ -43,6 +35,21 @@ extension ControlStore {
             try await insertJob(db, id: jobID, kind: .create, container: containerID, key: idempotencyKey, request: request, now: now)
             return .accepted(JobAccepted(jobID: jobID, containerID: containerID, state: .received), replayed: false)
         }
+    }
+
+    /// The answer to a create whose idempotency key was used before: the
+    /// same job when the body is the same, a conflict when not; nil when the
+    /// key is new.
+    private static func replay(_ db: any SQLDatabase, key: String, request: String) async throws -> Submission? {
+        guard
+            let row = try await db.raw("SELECT id, container_id, state, request FROM jobs WHERE idempotency_key = \(bind: key)").first()
+        else { return nil }
+        guard try row.decode(column: "request", as: String?.self) == request else { return .idempotencyConflict(key: key) }
+        let state = JobState(rawValue: try row.decode(column: "state", as: String.self)) ?? .received
+        return .accepted(
+            JobAccepted(
+                jobID: try row.decode(column: "id", as: String.self), containerID: try row.decode(column: "container_id", as: String.self),
+                state: state), replayed: true)
     }
 
     /// Stores a stop or a delete of the container with id or name

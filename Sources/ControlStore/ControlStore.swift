@@ -21,8 +21,10 @@ public final class ControlStore: Sendable {
     public let location: StoreLocation
 
     enum Backend: Sendable {
-        /// One connection, one transaction at a time in this process.
-        case sqlite(SQLiteConnection, any SQLDatabase, TransactionGate)
+        /// One connection, one transaction at a time in this process, on a
+        /// thread of its own: SQLite waits for another process's lock by
+        /// blocking its thread, which must not be one another store needs.
+        case sqlite(SQLiteConnection, any SQLDatabase, TransactionGate, NIOThreadPool)
         /// A pool; `runner` is the pool's own task, ended by close().
         case postgres(PostgresClient, runner: Task<Void, Never>)
     }
@@ -68,14 +70,18 @@ public final class ControlStore: Sendable {
     }
 
     private static func openSQLite(path: String, logger: Logger) async throws(StoreError) -> ControlStore {
+        let thread = NIOThreadPool(numberOfThreads: 1)
+        thread.start()
         let connection: SQLiteConnection
         do {
-            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            connection = try await SQLiteConnection.open(
+                storage: .file(path: path), threadPool: thread, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
         } catch {
+            try? await thread.shutdownGracefully()
             throw .open(path: path, message: "\(error)")
         }
         let store = ControlStore(
-            backend: .sqlite(connection, connection.sql(queryLogLevel: nil), TransactionGate()), location: .sqlite(path: path))
+            backend: .sqlite(connection, connection.sql(queryLogLevel: nil), TransactionGate(), thread), location: .sqlite(path: path))
         do {
             // Two processes share the file: wait for the other's write
             // instead of failing, and sync every commit, since a 202 promises
@@ -140,7 +146,7 @@ public final class ControlStore: Sendable {
 
     /// One statement on the SQLite connection, outside any transaction.
     private func sqlite(_ statement: String) async throws {
-        guard case .sqlite(_, let database, _) = backend else { return }
+        guard case .sqlite(_, let database, _, _) = backend else { return }
         try await database.raw(SQLQueryString(statement)).run()
     }
 
@@ -152,7 +158,7 @@ public final class ControlStore: Sendable {
         let deadline = ContinuousClock.now + .seconds(10)
         while true {
             do {
-                guard case .sqlite(_, let database, _) = backend else { return }
+                guard case .sqlite(_, let database, _, _) = backend else { return }
                 let mode = try await database.raw("PRAGMA journal_mode = WAL").first(decodingColumn: "journal_mode", as: String.self)
                 if mode?.lowercased() == "wal" { return }
                 throw StoreError.open(path: path, message: "SQLite kept journal mode \(mode ?? "unknown") instead of WAL")
@@ -166,7 +172,9 @@ public final class ControlStore: Sendable {
 
     public func close() async {
         switch backend {
-        case .sqlite(let connection, _, _): try? await connection.close()
+        case .sqlite(let connection, _, _, let thread):
+            try? await connection.close()
+            try? await thread.shutdownGracefully()
         case .postgres(_, let runner):
             runner.cancel()
             await runner.value
@@ -214,6 +222,20 @@ public final class ControlStore: Sendable {
         try await run(operation, writes: true, body)
     }
 
+    /// A writing transaction that only adds rows guarded by unique indexes
+    /// (a create): on PostgreSQL it does not wait for the write lock, so
+    /// creates through several replicas go on at once. Should two collide on
+    /// a unique key (one name, one idempotency key), the loser runs again
+    /// in turn, and finds the winner's row. On SQLite, as `transaction`.
+    func insertion<T: Sendable>(_ operation: String, _ body: (any SQLDatabase) async throws -> T) async throws(StoreError) -> T {
+        guard case .postgres = backend else { return try await transaction(operation, body) }
+        do {
+            return try await run(operation, writes: true, serialized: false, body)
+        } catch .conflict {
+            return try await transaction(operation, body)
+        }
+    }
+
     /// A transaction that only reads one consistent moment: it takes no
     /// write lock, so it neither waits for writers nor holds them up.
     func read<T: Sendable>(_ operation: String, _ body: (any SQLDatabase) async throws -> T) async throws(StoreError) -> T {
@@ -221,11 +243,12 @@ public final class ControlStore: Sendable {
     }
 
     private func run<T: Sendable>(
-        _ operation: String, writes: Bool, isolation: isolated (any Actor)? = #isolation, _ body: (any SQLDatabase) async throws -> T
+        _ operation: String, writes: Bool, serialized: Bool = true, isolation: isolated (any Actor)? = #isolation,
+        _ body: (any SQLDatabase) async throws -> T
     ) async throws(StoreError) -> T {
         do {
             switch backend {
-            case .sqlite(_, let database, let gate):
+            case .sqlite(_, let database, let gate, _):
                 // One at a time in this process; SQLite's lock (and its busy
                 // timeout) orders this process against the other.
                 await gate.enter()
@@ -242,13 +265,15 @@ public final class ControlStore: Sendable {
                 return try await client.withConnection(isolation: isolation) { connection in
                     try await Self.inTransaction(
                         connection.sql(queryLogLevel: nil),
-                        begin: writes ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", lock: writes, body)
+                        begin: writes ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", lock: writes && serialized, body)
                 }
             }
         } catch let refusal as Refusal {
             throw .refused(refusal.message)
         } catch let error as StoreError {
             throw error
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw .conflict(operation: operation, message: Self.describe(error))
         } catch {
             throw .query(operation: operation, message: Self.describe(error))
         }

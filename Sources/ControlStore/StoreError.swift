@@ -5,6 +5,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case open(path: String, message: String)
     /// A statement failed.
     case query(operation: String, message: String)
+    /// Two transactions wrote the same unique key; this one lost.
+    case conflict(operation: String, message: String)
     /// A row held something this version cannot read (a newer version's
     /// value, or a hand edit).
     case corrupt(table: String, id: String, message: String)
@@ -16,7 +18,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .open(let path, let message): return "cannot open the control store \(path): \(message)"
-        case .query(let operation, let message): return "the control store failed to \(operation): \(message)"
+        case .query(let operation, let message), .conflict(let operation, let message):
+            return "the control store failed to \(operation): \(message)"
         case .corrupt(let table, let id, let message): return "the control store's \(table) row \(id) cannot be read: \(message)"
         case .newerSchema(let found, let known):
             return "the control store is at schema version \(found), newer than this corral knows (\(known)); run the newer corral"

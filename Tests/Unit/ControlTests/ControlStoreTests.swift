@@ -369,6 +369,49 @@ struct ControlStoreTests {
         }
     }
 
+    @Test(
+        "creates racing through two replicas: one key gives one job to both, one name one container, none lost",
+        arguments: StoreBackend.available)
+    func racingCreates(_ backend: StoreBackend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let replicaB = try await fixture.another("replica-b")
+            do {
+                let stores = [fixture.store, replicaB]
+                let outcomes = try await withThrowingTaskGroup(of: Submission.self) { group in
+                    for index in 0..<20 {
+                        let store = stores[index % 2]
+                        group.addTask {
+                            // Ten pairs: each pair shares an idempotency key, and
+                            // every other pair also a name with the next one.
+                            let pair = index / 2
+                            let spec = ContainerSpec(image: "corral/low-idle", env: ["PAIR": "\(pair)"], name: "racer-\(pair / 2)")
+                            return try await store.submitCreate(spec, idempotencyKey: "key-\(pair)", queueLimit: 1000, now: Int64(index))
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                var jobsByName: [String: Set<String>] = [:]
+                var taken = 0
+                for outcome in outcomes {
+                    switch outcome {
+                    case .accepted(let job, _):
+                        let container = try #require(try await fixture.store.container(job.containerID))
+                        jobsByName[container.name, default: []].insert(job.jobID)
+                    case .nameTaken: taken += 1
+                    default: Issue.record("unexpected: \(outcome)")
+                    }
+                }
+                #expect(jobsByName.count == 5 && jobsByName.values.allSatisfy { $0.count == 1 }, "one job a name: \(jobsByName)")
+                #expect(taken == 10, "the other pair of each name was told the name is taken")
+                #expect(try await fixture.store.containers(ContainerFilter()).count == 5)
+            } catch {
+                await replicaB.close()
+                throw error
+            }
+            await replicaB.close()
+        }
+    }
+
     @Test("the first replica's tokens are every replica's", arguments: StoreBackend.available)
     func sharedSecrets(_ backend: StoreBackend) async throws {
         try await StoreFixture.with(backend) { fixture in
