@@ -46,7 +46,9 @@ public enum ControlRole: String, Sendable, CaseIterable {
             services.append(.init(service: scheduling))
         case .subscribe:
             let token = try Tokens.ensure(at: settings.agentTokenPath)
-            router = SubscribeServer(store: store, settings: settings, token: token).router()
+            let watcher = OrderWatcher(store: store, logger: logger)
+            router = SubscribeServer(store: store, settings: settings, token: token, watcher: watcher).router()
+            services.append(.init(service: watcher))
             services.append(.init(service: NodeSweeper(store: store, settings: settings, logger: logger)))
         }
         let address = listen(settings)

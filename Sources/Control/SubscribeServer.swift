@@ -12,15 +12,15 @@ public struct SubscribeServer: Sendable {
     let store: ControlStore
     let settings: ControlSettings
     let token: String
+    /// Wakes held polls when their node has orders.
+    let watcher: OrderWatcher
 
-    public init(store: ControlStore, settings: ControlSettings, token: String) {
+    public init(store: ControlStore, settings: ControlSettings, token: String, watcher: OrderWatcher) {
         self.store = store
         self.settings = settings
         self.token = token
+        self.watcher = watcher
     }
-
-    /// How often a held poll looks for new orders.
-    static let pollInterval = Duration.milliseconds(20)
 
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
@@ -52,8 +52,9 @@ public struct SubscribeServer: Sendable {
             let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
             while true {
                 let orders = try value(try await call { try await store.orders(node: node, secret: secret) })
-                if !orders.isEmpty || ContinuousClock.now >= deadline { return JSONResponse.make(OrderBatch(orders: orders)) }
-                try await Task.sleep(for: Self.pollInterval)
+                let now = ContinuousClock.now
+                if !orders.isEmpty || now >= deadline || watcher.closed { return JSONResponse.make(OrderBatch(orders: orders)) }
+                await watcher.wait(for: node, atMost: deadline - now)
             }
         }
         routes.add(router, .post, "/v1/agent/nodes/{node}/acks") { request, context in

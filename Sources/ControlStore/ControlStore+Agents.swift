@@ -106,6 +106,20 @@ extension ControlStore {
         }
     }
 
+    /// Which of `nodes` have orders waiting to be taken: one query for every
+    /// agent's held poll.
+    public func nodesWithOrders(among nodes: Set<String>) async throws(StoreError) -> Set<String> {
+        try await read("look for work orders") { db in
+            Set(
+                try await db.raw(
+                    """
+                    SELECT DISTINCT node_id FROM jobs WHERE state = \(bind: JobState.scheduled.rawValue)
+                    AND node_id IN (\(binds: nodes.sorted()))
+                    """
+                ).all(decodingColumn: "node_id", as: String.self))
+        }
+    }
+
     /// The agent took these orders: scheduled -> running. Taking one again
     /// is harmless; one given to another node is refused, and nothing of
     /// the call is kept.
