@@ -14,7 +14,7 @@ installed. Groups (default: base):
            pkg-config, libcgroup, libsystemd
   base     build's, and the docker engine, busybox, cron,
            debootstrap (the collector image), systemd (journald), python3
-           jsonschema and pytest (tests),
+           jsonschema, pytest and yaml (tests),
            shellcheck, curl, jq
   kernel   linux headers and image, qemu, cpio (the kernel module's qemu proof)
   metrics  promtool (checks the enforcer's /metrics), taken from Debian's
@@ -28,7 +28,7 @@ TXT
 
 declare -A groups=(
 	[build]="libcgroup-dev libsystemd-dev build-essential pkg-config"
-	[base]="docker.io iproute2 libcgroup-dev libsystemd-dev busybox-static build-essential pkg-config cron shellcheck curl jq procps ca-certificates debootstrap python3-jsonschema python3-pytest systemd"
+	[base]="docker.io iproute2 libcgroup-dev libsystemd-dev busybox-static build-essential pkg-config cron shellcheck curl jq procps ca-certificates debootstrap python3-jsonschema python3-pytest python3-yaml systemd"
 	[kernel]="linux-headers-amd64 linux-image-amd64 qemu-system-x86 cpio kmod"
 	[metrics]=""
 	[postgres]="postgresql-15 postgresql-client-15"
