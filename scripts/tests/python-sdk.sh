@@ -28,5 +28,7 @@ cp -r clients/python "$venv/source"
 "$venv/bin/pip" install -q --disable-pip-version-check 'pytest==9.0.3' 'mypy==2.4.1'
 say "mypy --strict"
 "$venv/bin/mypy" --strict --config-file clients/python/pyproject.toml clients/python/src/corral_client
-# Not exec: the trap must still remove the environment afterwards.
-"$venv/bin/python" -m pytest -q -p no:cacheprovider clients/python/tests "$@"
+# Not exec: the trap must still remove the environment afterwards. Bounded,
+# so a wedged daemon fails the run instead of holding it (the tests take 3
+# minutes or so).
+timeout --signal=INT --kill-after=60 1200 "$venv/bin/python" -m pytest -q -p no:cacheprovider clients/python/tests "$@"

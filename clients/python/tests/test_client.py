@@ -43,7 +43,7 @@ def test_a_container_created_runs_and_is_listed_stopped_and_deleted(service) -> 
         assert [c.name for c in corral.containers.list(labels={"app": "sdk"})] == ["sdk-web"]
         assert [c.name for c in corral.containers.list(state="running", node=service.node)] == ["sdk-web"]
         docker = subprocess.run(["docker", "ps", "-q", "--filter", f"label=corral.container={accepted.container_id}"],
-                                capture_output=True, text=True, check=True)
+                                capture_output=True, text=True, check=True, timeout=60)
         assert len(docker.stdout.split()) == 1
 
         corral.jobs.wait(corral.containers.stop("sdk-web"), timeout=60)

@@ -53,7 +53,7 @@ def test_1000_creates_from_10_threads_across_two_replicas(replicas) -> None:
     assert len({a.job_id for a in accepted}) == len(accepted), "every create its own job"
     assert len({a.container_id for a in accepted}) == len(accepted), "every create its own container"
 
-    # Every job ends: placed and run, or failed (150 a node: the rest wait
+    # Every job ends: placed and run, or failed (50 a node: the rest wait
     # for room, then fail after the placement timeout, with the reason).
     ended: Dict[str, Job] = {}
     deadline = time.monotonic() + 600
@@ -71,14 +71,14 @@ def test_1000_creates_from_10_threads_across_two_replicas(replicas) -> None:
     failed = [job for job in ended.values() if job.state == JobState.FAILED]
     print(f"{len(succeeded)} succeeded, {len(failed)} failed; a failure's reason: {failed[0].reason if failed else None}")
     assert all(job.reason for job in failed), "every failed job says why"
-    assert len(succeeded) == 300, "both nodes filled to their 150"
+    assert len(succeeded) == 100, "both nodes filled to their 50"
 
     # Docker's own list: exactly the succeeded jobs' containers, once each.
     in_docker: List[str] = []
     for node in replicas.nodes:
         listed = subprocess.run(
             ["docker", "ps", "-a", "--filter", f"label=corral.node={node}", "--format", '{{.Label "corral.container"}}'],
-            capture_output=True, text=True, check=True)
+            capture_output=True, text=True, check=True, timeout=60)
         in_docker += listed.stdout.split()
     assert len(in_docker) == len(set(in_docker)), "no container doubled"
     assert sorted(in_docker) == sorted(job.container_id for job in succeeded), "no container lost, none extra"
