@@ -59,12 +59,13 @@ extension EndToEnd {
                 ]
                 process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
                 process.standardError = FileHandle.nullDevice
+                let launched = Date()
                 try process.run()
                 defer { if process.isRunning { process.terminate() } }
                 let pid = "_PID=\(process.processIdentifier)"
 
                 // The collector comes up and the first cycle's records reach the store.
-                _ = try await awaitJournal(["CORRAL_EVENT=collector_up", pid], count: 1, seconds: 90)
+                _ = try await awaitJournal(["CORRAL_EVENT=collector_up", pid], count: 1, seconds: 90, since: launched)
                 let details = try await scratch.docker.inspectContainer(name)
                 #expect(details.config.labels[CorralLabel.protected] == "true" && details.config.labels[CorralLabel.role] == "collector")
                 _ = try await poll("the first memory record in the store", seconds: 30) { () -> Bool? in
@@ -85,11 +86,11 @@ extension EndToEnd {
 
                 // The collector goes away for a while; the records wait and then arrive.
                 try await scratch.docker.stopContainer(name, graceSeconds: 5)
-                _ = try await awaitJournal(["CORRAL_EVENT=delivery_failed", pid], count: 1, seconds: 30)
+                _ = try await awaitJournal(["CORRAL_EVENT=delivery_failed", pid], count: 1, seconds: 30, since: launched)
                 try? await scratch.docker.startContainer(name)
-                _ = try await awaitJournal(["CORRAL_EVENT=delivery_resumed", pid], count: 1, seconds: 60)
-                let cyclesSoFar = try await journalEntries(["CORRAL_EVENT=cycle", pid]).count
-                _ = try await awaitJournal(["CORRAL_EVENT=cycle", pid], count: cyclesSoFar + 1, seconds: 30)
+                _ = try await awaitJournal(["CORRAL_EVENT=delivery_resumed", pid], count: 1, seconds: 60, since: launched)
+                let cyclesSoFar = try await journalEntries(["CORRAL_EVENT=cycle", pid], since: launched).count
+                _ = try await awaitJournal(["CORRAL_EVENT=cycle", pid], count: cyclesSoFar + 1, seconds: 30, since: launched)
 
                 kill(process.processIdentifier, SIGTERM)
                 _ = try await poll("corral enforce to exit", seconds: 90) { process.isRunning ? nil : true }
@@ -130,7 +131,7 @@ extension EndToEnd {
 
                 // The collector is still up (protected, reused by the next start) and was never killed.
                 #expect(try await scratch.docker.inspectContainer(name).state.running)
-                #expect(try await journalEntries(["CORRAL_EVENT=kill", pid]).allSatisfy { $0["CONTAINER_NAME"] != name })
+                #expect(try await journalEntries(["CORRAL_EVENT=kill", pid], since: launched).allSatisfy { $0["CONTAINER_NAME"] != name })
             }
         }
     }

@@ -178,6 +178,7 @@ extension EndToEnd {
                     #expect(try runCommand("generator.sh", ["--label", "\(Scratch.runLabel)=\(scratch.run)"]).status == 0)
                 }
                 let spool = spoolDirectory(scratch)
+                let launched = Date()
                 let process = try launch([
                     // Term mode's grace plus 2 s must fit in 80% of the interval.
                     "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "4", "--spool", spool, "--config",
@@ -206,7 +207,7 @@ extension EndToEnd {
                         #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "\(line)")
                     }
                 }
-                let stops = try await awaitJournal(["CORRAL_EVENT=stop", "_PID=\(process.processIdentifier)"], count: 1)
+                let stops = try await awaitJournal(["CORRAL_EVENT=stop", "_PID=\(process.processIdentifier)"], count: 1, since: launched)
                 #expect(stops.count == 1)
             }
         }
@@ -409,13 +410,14 @@ extension EndToEnd.EnforceCommandTests {
     func oneEnforcerPerStateDirectory() async throws {
         try await withScratch { scratch in
             let spool = spoolDirectory(scratch)
+            let launched = Date()
             let first = try launch([
                 "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spool, "--config",
                 try testConfig(), "--no-scale-up",
             ])
             defer { if first.isRunning { first.terminate() } }
             let pid = first.processIdentifier
-            _ = try await awaitJournal(["CORRAL_EVENT=cycle", "_PID=\(pid)"], count: 1, seconds: 30)
+            _ = try await awaitJournal(["CORRAL_EVENT=cycle", "_PID=\(pid)"], count: 1, seconds: 30, since: launched)
 
             let second = try enforce(scratch, ["--cycles", "1", "--no-scale-up"], spool: spool)
             #expect(second.status == 75)
