@@ -59,7 +59,16 @@ final class Cluster: @unchecked Sendable {
         do {
             try prepare(cluster.directory)
             try cluster.makeNetwork()
-            for replica in 0..<replicas { try await cluster.startControl(replica: replica) }
+            for replica in 0..<replicas {
+                try await cluster.startControl(replica: replica)
+                // The first replica (the agents' first URL) takes the
+                // singletons before the next starts, so tests know which.
+                if replica == 0, let store {
+                    _ = try await poll("the first replica holding the sweeper lease", seconds: 30) { () -> Bool? in
+                        try PostgresDatabase.value(store, "SELECT holder FROM leases WHERE name = 'sweeper'").isEmpty ? nil : true
+                    }
+                }
+            }
             for node in cluster.nodes { try cluster.startAgent(node, maxContainers: maxContainers, extra: agentArguments) }
             try await cluster.waitForNodes(cluster.nodes)
             try await body(cluster)

@@ -46,7 +46,7 @@ extension ControlPlaneTests {
     }
 
     @Test(
-        "kill -9 of the replica running the singletons: the other takes them over; a node killed after that is marked down and its untaken creates run elsewhere"
+        "kill -9 of the replica running the singletons and serving the agents: the other takes both over; a node killed after that is marked down and its untaken creates run elsewhere"
     )
     func singletonFailover() async throws {
         try await Cluster.with(ttl: 4, heartbeat: 0.5, replicas: 2) { cluster in
@@ -59,6 +59,7 @@ extension ControlPlaneTests {
                 return try (0..<2).first { try cluster.childPID("subscribe", replica: $0) == pid }
             }
             let first = try await poll("a replica holding the sweeper lease", seconds: 30) { try await holder() }
+            #expect(first == 0, "the first replica, the agents' first URL, runs the singletons")
             let survivor = 1 - first
             let admin = try cluster.admin(replica: survivor)
             defer { Task { await admin.shutdown() } }
@@ -75,7 +76,8 @@ extension ControlPlaneTests {
                 "sweeper taken over \(String(format: "%.2f", (Double(acquired) ?? 0) / 1000 - killed.timeIntervalSince1970)) s after the kill -9 (node TTL \(cluster.ttl) s)"
             )
 
-            // The agents lost their replica (if it was theirs) and moved on.
+            // The agents lost the replica they were connected to: from here
+            // on, what reaches them comes through the other.
             let (dead, alive) = (cluster.nodes[0], cluster.nodes[1])
             cluster.killAgent(dead)
             // Until the TTL runs out the dead node still looks ready, so

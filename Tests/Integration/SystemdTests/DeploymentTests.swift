@@ -299,7 +299,7 @@ struct DeploymentTests {
 
             // The replica's unit on the tests' PostgreSQL (on the host's
             // loopback: the container shares its network), the database URL
-            // handed over as a systemd credential: it takes corral-control's
+            // in a root-only credentials file: it takes corral-control's
             // place, keeps its tokens, and what it stores is in the database.
             let database = try PostgresDatabase.make()
             defer { PostgresDatabase.drop(database) }
@@ -313,8 +313,16 @@ struct DeploymentTests {
             let replicaLog = { (try? exec(name, ["journalctl", "-u", "corral-control-replica", "-o", "cat", "--no-pager"]).stdout) ?? "" }
             try #require(replica.status == 0, "\(replica.stderr)\(replicaLog())")
             #expect(try exec(name, ["systemctl", "is-active", "corral-control.service"]).stdout == "inactive\n", "the replica replaced it")
-            _ = try await poll("the replica's node ready", seconds: 60, every: 0.5) { () -> Bool? in
-                try exec(name, ctl + ["nodes", "ls"]).stdout.contains("\(node)  ready") ? true : nil
+            do {
+                _ = try await poll("the replica's node ready", seconds: 60, every: 0.5) { () -> Bool? in
+                    try exec(name, ctl + ["nodes", "ls"]).stdout.contains("\(node)  ready") ? true : nil
+                }
+            } catch {
+                let status =
+                    (try? exec(name, ["systemctl", "status", "--no-pager", "corral-control-replica", "corral-agent"]).stdout) ?? ""
+                let agentLog = (try? exec(name, ["journalctl", "-u", "corral-agent", "-o", "cat", "--no-pager", "-n", "30"]).stdout) ?? ""
+                Issue.record("\(error)\n\(status)\n\(replicaLog())\n\(agentLog)")
+                throw error
             }
             let throughReplica = try exec(name, ctl + ["containers", "create", "corral/low-idle", "--name", "replica-\(run)", "--wait"])
             #expect(throughReplica.status == 0, "\(throughReplica.stdout)\(throughReplica.stderr)\(replicaLog())")
