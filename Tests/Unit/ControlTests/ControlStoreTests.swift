@@ -310,7 +310,7 @@ struct ControlStoreTests {
             switch backend {
             case .sqlite: location = .sqlite(path: directory + "/control-\(round).sqlite")
             case .postgres:
-                let url = try await PostgresServer.makeDatabase()
+                let url = try PostgresDatabase.make()
                 database = url
                 location = try StoreLocation(parsing: url)
             }
@@ -336,7 +336,7 @@ struct ControlStoreTests {
                     Issue.record("round \(round): \(error)")
                 }
             }
-            if let database { await PostgresServer.dropDatabase(database) }
+            if let database { PostgresDatabase.drop(database) }
         }
     }
 

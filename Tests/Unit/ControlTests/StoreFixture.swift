@@ -4,7 +4,6 @@ import CorralCore
 import CorralTestSupport
 import Foundation
 import Logging
-import PostgresNIO
 import Synchronization
 import Testing
 
@@ -14,44 +13,11 @@ import Testing
 enum StoreBackend: String, Sendable, CaseIterable, CustomTestStringConvertible {
     case sqlite, postgres
 
-    static var available: [StoreBackend] { PostgresServer.url == nil ? [.sqlite] : [.sqlite, .postgres] }
+    static var available: [StoreBackend] {
+        ProcessInfo.processInfo.environment["CORRAL_TEST_POSTGRES"] == nil ? [.sqlite] : [.sqlite, .postgres]
+    }
 
     var testDescription: String { rawValue }
-}
-
-/// The test server's databases: one made per test, dropped after it.
-enum PostgresServer {
-    static var url: String? { ProcessInfo.processInfo.environment["CORRAL_TEST_POSTGRES"] }
-
-    /// A new, empty database; its URL.
-    static func makeDatabase() async throws -> String {
-        guard let url else { throw FixtureError(description: "CORRAL_TEST_POSTGRES is not set: run under scripts/tests/with-postgres.sh") }
-        let name = "corral_t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-        try await administer(url, "CREATE DATABASE \(name)")
-        return "\(url)/\(name)?sslmode=disable"
-    }
-
-    /// Drops the database at `databaseURL`, cutting whatever is still connected.
-    static func dropDatabase(_ databaseURL: String) async {
-        guard let url, let name = databaseURL.split(separator: "/").last?.split(separator: "?").first else { return }
-        try? await administer(url, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-    }
-
-    private static func administer(_ url: String, _ statement: String) async throws {
-        guard let parts = URLComponents(string: url), let host = parts.host else {
-            throw FixtureError(description: "bad CORRAL_TEST_POSTGRES: \(url)")
-        }
-        let configuration = PostgresConnection.Configuration(
-            host: host, port: parts.port ?? 5432, username: parts.user ?? "corral", password: nil, database: "postgres", tls: .disable)
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test-postgres"))
-        do {
-            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Logger(label: "test-postgres"))
-        } catch {
-            try? await connection.close()
-            throw FixtureError(description: "\(statement): \(String(reflecting: error))")
-        }
-        try await connection.close()
-    }
 }
 
 /// A store in its own temporary directory, removed afterwards, with
@@ -81,7 +47,7 @@ final class StoreFixture: Sendable {
         switch backend {
         case .sqlite: location = .sqlite(path: directory + "/control.sqlite")
         case .postgres:
-            let url = try await PostgresServer.makeDatabase()
+            let url = try PostgresDatabase.make()
             database = url
             location = try StoreLocation(parsing: url)
         }
@@ -108,7 +74,7 @@ final class StoreFixture: Sendable {
 
     func close() async {
         await store.close()
-        if let database { await PostgresServer.dropDatabase(database) }
+        if let database { PostgresDatabase.drop(database) }
         try? FileManager.default.removeItem(atPath: directory)
     }
 
