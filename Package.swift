@@ -112,6 +112,21 @@ let package = Package(
         // What Corral asks of whatever runs its containers: a protocol and its value types.
         .target(name: "ContainerRuntime"),
 
+        // Corral's own runtime (boxes): state files, cgroups v1/v2, loop-backed
+        // ext4 disks, debootstrap'd images, and the ContainerRuntime seam.
+        .target(
+            name: "BoxRuntime",
+            dependencies: [
+                "ContainerRuntime",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+
+        // The part of a box's start that must run between fork and exec
+        // (namespaces, pivot_root, mounts, capabilities, the box's init), in C.
+        .executableTarget(name: "corral-box-helper", path: "Sources/corral-box-helper"),
+
         // Docker as a ContainerRuntime, through the Engine API client.
         .target(
             name: "DockerRuntime",
@@ -195,6 +210,7 @@ let package = Package(
             dependencies: [
                 "CorralCore",
                 "ContainerRuntime",
+                "BoxRuntime",
                 "DockerEngine",
                 "DockerRuntime",
                 "Probe",
@@ -307,6 +323,13 @@ let package = Package(
                 "ControlAPI", "ControlClient", "DockerEngine", "CorralTestSupport", .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/Integration/ControlPlaneTests"
+        ),
+        // Corral's own boxes on this machine's kernel, as root: lifecycle,
+        // isolation, limits, restore, cleanup, the enforcer on boxes.
+        .testTarget(
+            name: "BoxTests",
+            dependencies: ["BoxRuntime", "CorralTestSupport"],
+            path: "Tests/Integration/BoxTests"
         ),
         // Stops and restarts the shared dockerd: run on its own (make test does).
         .testTarget(
