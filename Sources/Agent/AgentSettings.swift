@@ -77,7 +77,7 @@ extension AgentSettings {
         }
         guard let token else { throw fail(.tokenFile, "\(tokenFile) does not exist") }
         let runtime = section.runtime ?? "docker"
-        guard runtime == "docker" else { throw fail(.runtime, "only docker is available, not '\(runtime)'") }
+        guard runtime == "docker" || runtime == "native" else { throw fail(.runtime, "must be docker or native (boxes), not '\(runtime)'") }
         let workers = section.workers ?? 8
         guard (1...256).contains(workers) else { throw fail(.workers, "must be from 1 to 256, not \(workers)") }
         let maxContainers = section.maxContainers ?? 100

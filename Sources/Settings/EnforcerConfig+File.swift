@@ -36,6 +36,13 @@ extension EnforcerConfig {
         set(\.moduleFile, \.moduleFile)
         set(\.procRoot, \.procRoot)
         set(\.cgroupRoot, \.cgroupRoot)
+        set(\.boxRoot, \.boxRoot)
+        if let v = settings.runtime {
+            guard let kind = RuntimeKind(rawValue: v) else { throw fail(.runtime, "must be \"docker\" or \"native\", not \"\(v)\"") }
+            // Boxes' cgroups are /corral-boxes/<id>: the probe looks there unless told otherwise.
+            if kind != config.runtime, settings.cgroupParent == nil { config.cgroupParent = kind == .native ? "corral-boxes" : "docker" }
+            config.runtime = kind
+        }
         set(\.cgroupParent, \.cgroupParent)
         set(\.journalSocket, \.journalSocket)
         set(\.intervalSeconds?.value, \.intervalSeconds)

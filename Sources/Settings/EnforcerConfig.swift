@@ -29,6 +29,10 @@ public struct EnforcerConfig: Sendable, Equatable {
     /// The daemon's cgroup parent (cgroupfs driver): containers are
     /// `/<parent>/<id>` directly under the hierarchy's root.
     public var cgroupParent = "docker"
+    /// What runs the managed containers: Docker, or Corral's own boxes.
+    public var runtime = RuntimeKind.docker
+    /// Where boxes live with the native runtime (holds boxes/ and images/).
+    public var boxRoot = "/var/lib/corral"
     public var journalSocket = "/run/systemd/journal/socket"
     /// The log collector container and the delivery of the spool to it.
     public var collector = CollectorSettings()
@@ -108,6 +112,12 @@ extension EnforcerConfig {
                 throw fail("resolution.\(Self.resolutionKey(key))", "must be a finite number from 0 (exact) to 1000000, not \(value)")
             }
         }
+        if runtime == .native, collector.enabled {
+            throw fail(
+                "runtime",
+                "the log collector is a Docker container; with runtime \"native\" turn it off (--no-collector, or [collector] enabled = false): records stay in the spool"
+            )
+        }
         if let cycles, cycles < 1 { throw fail("cycles", "must be at least 1, not \(cycles)") }
         let parentComponents = cgroupParent.split(separator: "/")
         guard !parentComponents.isEmpty, parentComponents.allSatisfy({ $0 != "." && $0 != ".." }), cgroupParent.utf8.count <= 64 else {
@@ -175,4 +185,12 @@ extension EnforcerConfig {
             $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0))
         }
     }
+}
+
+/// What runs the containers Corral manages.
+public enum RuntimeKind: String, Sendable, Equatable, CaseIterable {
+    /// The Docker daemon, through its Engine API.
+    case docker
+    /// Corral's own boxes (`corral box`): no daemon.
+    case native
 }

@@ -33,6 +33,8 @@ public struct SettingsFile: Codable, Equatable, Sendable {
     public var procRoot: String?
     public var cgroupRoot: String?
     public var cgroupParent: String?
+    public var runtime: String?
+    public var boxRoot: String?
     public var journalSocket: String?
     public var control: Control?
     public var agent: Agent?
@@ -57,6 +59,8 @@ public struct SettingsFile: Codable, Equatable, Sendable {
         case procRoot = "proc_root"
         case cgroupRoot = "cgroup_root"
         case cgroupParent = "cgroup_parent"
+        case runtime
+        case boxRoot = "box_root"
         case journalSocket = "journal_socket"
         case control, agent
     }

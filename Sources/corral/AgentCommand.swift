@@ -1,5 +1,6 @@
 import Agent
 import ArgumentParser
+import BoxRuntime
 import ContainerRuntime
 import Control
 import CorralCore
@@ -50,8 +51,11 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("File holding the agents' token: the control plane's agent.token.", valueName: "path"))
     var tokenFile: String?
 
-    @Option(help: ArgumentHelp("The runtime containers are made with (docker).", valueName: "kind"))
+    @Option(help: ArgumentHelp("The runtime containers are made with: docker (default) or native (boxes).", valueName: "kind"))
     var runtime: String?
+
+    @Option(help: ArgumentHelp("Where boxes live with --runtime native (default /var/lib/corral).", valueName: "dir"))
+    var boxRoot: String?
 
     @Option(help: ArgumentHelp("This node's id (default: the host name).", valueName: "id"))
     var nodeID: String?
@@ -120,7 +124,10 @@ struct AgentCommand: AsyncParsableCommand {
             logger[metadataKey: "node"] = "\(settings.nodeID)"
             let enforce = section.enforce ?? false
             let enforcer = enforce ? try EnforcerConfig.load(path: path, required: configPath != nil) : nil
-            let connector = DockerConnector(socketPath: engine.socketPath, maxConnections: max(settings.workers, 4), logger: logger)
+            let connector: any RuntimeConnector =
+                settings.runtime == "native"
+                ? NativeConnector(host: BoxHost(paths: BoxPaths(root: boxRoot ?? BoxPaths.defaultRoot)))
+                : DockerConnector(socketPath: engine.socketPath, maxConnections: max(settings.workers, 4), logger: logger)
             try await connector.withRuntime { runtime in
                 try await runAgent(settings: settings, runtime: runtime, connector: connector, enforcer: enforcer, logger: logger)
             }
@@ -132,12 +139,17 @@ struct AgentCommand: AsyncParsableCommand {
     }
 
     private func runAgent(
-        settings: AgentSettings, runtime: any ContainerRuntime, connector: DockerConnector, enforcer: EnforcerConfig?, logger: Logger
+        settings: AgentSettings, runtime: any ContainerRuntime, connector: any RuntimeConnector, enforcer: EnforcerConfig?, logger: Logger
     ) async throws {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: try AgentService(settings: settings, runtime: runtime, logger: logger))
         ]
         if var config = enforcer {
+            if settings.runtime == "native" {
+                config.runtime = .native
+                config.cgroupParent = NativeRuntime.cgroupParent
+                config.collector.enabled = false
+            }
             // The enforcer keeps the mix among this node's containers only,
             // with a spool of its own beside the agent's state.
             config.selector[CorralLabel.node] = settings.nodeID

@@ -1,4 +1,6 @@
 import ArgumentParser
+import BoxRuntime
+import ContainerRuntime
 import DockerRuntime
 import Enforcer
 import Foundation
@@ -81,9 +83,13 @@ struct EnforceCommand: AsyncParsableCommand {
         logger.logLevel = .info
         let journal = SystemdJournal(socketPath: config.journalSocket)
         let metrics = config.metricsPort.map { _ in EnforcerMetrics() }
+        let connector: any RuntimeConnector =
+            config.runtime == .native
+            ? NativeConnector(host: BoxHost(paths: BoxPaths(root: config.boxRoot)))
+            : DockerConnector(socketPath: config.socketPath, maxConnections: max(config.poolWidth, 4), logger: logger)
         let service = EnforcerService(
             config: config,
-            connector: DockerConnector(socketPath: config.socketPath, maxConnections: max(config.poolWidth, 4), logger: logger),
+            connector: connector,
             journal: journal, logger: logger,
             console: { text in
                 // A reader that went away (`make run | tee`, then Ctrl-C) must

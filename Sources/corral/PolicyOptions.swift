@@ -57,6 +57,12 @@ struct PolicyOptions: ParsableArguments {
         help: ArgumentHelp("The Docker daemon's unix socket (default /var/run/docker.sock).", valueName: "path"))
     var socketPath: String?
 
+    @Option(help: ArgumentHelp("What runs the managed containers: docker (default) or native (corral box).", valueName: "docker|native"))
+    var runtime: String?
+
+    @Option(help: ArgumentHelp("Where boxes live with --runtime native (default /var/lib/corral).", valueName: "dir"))
+    var boxRoot: String?
+
     @Option(help: ArgumentHelp("The kernel module's file (default /proc/sysinfo_corral).", valueName: "path"))
     var moduleFile: String?
 
@@ -109,6 +115,8 @@ struct PolicyOptions: ParsableArguments {
         flags.spoolPath = spool
         flags.scaleUp = scaleUp
         flags.dockerSocket = socketPath
+        flags.runtime = runtime
+        flags.boxRoot = boxRoot
         flags.moduleFile = moduleFile
         flags.procRoot = procRoot
         flags.cgroupRoot = cgroupRoot
