@@ -292,6 +292,7 @@ let package = Package(
             ],
             path: "Tests/Unit/ControlTests"
         ),
+        .testTarget(name: "BoxRuntimeTests", dependencies: ["BoxRuntime"], path: "Tests/Unit/BoxRuntimeTests"),
         .testTarget(
             name: "CollectorTests",
             dependencies: ["Collector", "CorralCore", "CorralTestSupport"],

@@ -127,7 +127,8 @@ public struct BoxCgroups: Sendable, Equatable {
     }
 
     private func write(_ value: String, to path: String, required: Bool = true) throws(BoxError) {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        // O_TRUNC: cgroup files ignore it; a plain file (a test's tree) needs it.
+        let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
         guard fd >= 0 else {
             if !required, errno == ENOENT { return }
             throw .cgroup(path: path, reason: BoxFiles.errnoReason())

@@ -30,7 +30,8 @@ struct BoxCommand: AsyncParsableCommand {
             Needs root.
             """,
         subcommands: [
-            BoxCreate.self, BoxStart.self, BoxStop.self, BoxRemove.self, BoxList.self, BoxExec.self, BoxLogs.self, BoxRestore.self,
+            BoxCreate.self, BoxRun.self, BoxStart.self, BoxStop.self, BoxRemove.self, BoxList.self, BoxExec.self, BoxLogs.self,
+            BoxRestore.self,
             BoxImageCommand.self,
         ]
     )
@@ -73,6 +74,21 @@ struct BoxCreate: AsyncParsableCommand {
 
     @OptionGroup var options: BoxOptions
 
+    @OptionGroup var spec: BoxSpec
+
+    func run() async throws {
+        do {
+            print(try await spec.create(on: options.host).id)
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw boxFailure(error)
+        }
+    }
+}
+
+/// What `create` and `run` make a box from: name, image, limits, command.
+struct BoxSpec: ParsableArguments {
     @Argument(help: "The box's name (default: box-<8 hex digits of its id>).")
     var name: String?
 
@@ -103,25 +119,62 @@ struct BoxCreate: AsyncParsableCommand {
     @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.")
     var command: [String] = []
 
-    func run() async throws {
-        do {
-            var labels: [String: String] = [:]
-            for pair in label {
-                guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
-                    throw ValidationError("--label wants key=value, not '\(pair)'")
-                }
-                labels[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+    func create(on host: BoxHost) async throws -> BoxConfig {
+        var labels: [String: String] = [:]
+        for pair in label {
+            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                throw ValidationError("--label wants key=value, not '\(pair)'")
             }
-            let limits = BoxLimits(
-                memory: try memory.map { try ByteSize.parse($0, what: "--memory") },
-                memorySwap: try memorySwap.map { try ByteSize.parse($0, what: "--memory-swap") }, cpus: cpus, pids: pids,
-                disk: try ByteSize.parse(disk, what: "--disk"))
-            let config = try await options.host.create(
-                name: name, image: image, command: command.isEmpty ? nil : command, environment: env, labels: labels, limits: limits)
-            print(config.id)
+            labels[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        }
+        let limits = BoxLimits(
+            memory: try memory.map { try ByteSize.parse($0, what: "--memory") },
+            memorySwap: try memorySwap.map { try ByteSize.parse($0, what: "--memory-swap") }, cpus: cpus, pids: pids,
+            disk: try ByteSize.parse(disk, what: "--disk"))
+        return try await host.create(
+            name: name, image: image, command: command.isEmpty ? nil : command, environment: env, labels: labels, limits: limits)
+    }
+}
+
+struct BoxRun: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Create and start a box, wait for its command, print what it wrote; exit with its status.",
+        discussion: """
+            With --rm the box is removed when its command ends (or when run is
+            interrupted); without, it stays, exited, for logs and start.
+
+            Example:
+              corral box run --rm --memory 64M -- sh -c 'echo hello from $(hostname)'
+            """)
+
+    @OptionGroup var options: BoxOptions
+
+    @OptionGroup var spec: BoxSpec
+
+    @Flag(help: "Remove the box when its command ends.")
+    var rm = false
+
+    func run() async throws {
+        let host = options.host
+        let config: BoxConfig
+        do {
+            config = try await spec.create(on: host)
         } catch let error as ValidationError {
             throw error
         } catch {
+            throw boxFailure(error)
+        }
+        do {
+            try await host.start(config.id)
+            let ended = try await host.wait(config.id, poll: .milliseconds(2))
+            if let data = FileManager.default.contents(atPath: try host.logPath(config.id)) { FileHandle.standardOutput.write(data) }
+            if rm { try await host.remove(config.id, force: true) }
+            if let code = ended.record.exitCode, code != 0 { throw ExitCode(code) }
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            if rm { try? await host.remove(config.id, force: true) }
             throw boxFailure(error)
         }
     }
