@@ -10,7 +10,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: help run test check control-test print-unit-filter lint-swift build-deps bench deps test-deps engine journald cron images build release lint kernel-test clean install uninstall systemd-test soak scripts-test
+.PHONY: help run test check control-test print-unit-filter lint-swift build-deps bench deps test-deps engine journald cron images build release lint kernel-test clean install uninstall systemd-test soak scripts-test box-image
 
 help:
 	@echo "make run     install what is missing, start the engine, journald and cron,"
@@ -59,6 +59,11 @@ images: engine
 build: deps
 	@$(SWIFT) build $(SWIFT_FLAGS)
 
+# The box image the box tests and the bench use: Debian minbase, debootstrap'd
+# once (about a minute) and cached by its recipe's hash under /var/lib/corral/images.
+box-image: build
+	@$(BIN)/corral box image build debian
+
 release: deps
 	@$(SWIFT) build -c release --static-swift-stdlib $(SWIFT_FLAGS)
 
@@ -76,7 +81,7 @@ lint: deps lint-swift
 # The unit tier (Tests/Unit): the policy, the kill pool, the starter, the
 # cycle and delivery against an in-memory runtime and collector, the spool,
 # the parsers. Needs no daemon, no root and no network.
-UNIT_TESTS := CorralCoreTests|ProbeTests|DockerEngineTests|EnforcerTests|CollectorTests|ControlTests
+UNIT_TESTS := CorralCoreTests|ProbeTests|DockerEngineTests|EnforcerTests|CollectorTests|ControlTests|BoxRuntimeTests
 check: build-deps lint-swift
 	@$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	@SWIFT=$(SWIFT) scripts/swift-test.sh --skip-build --filter '$(UNIT_FILTER)'
@@ -101,7 +106,7 @@ run: images cron journald build
 # generator with no cap (CORRAL_MAX_MANAGED=0: they run in parallel and count
 # only their own containers); the tests' containers are removed after each
 # group, so make test leaves none behind.
-test: test-deps images cron journald build lint
+test: test-deps images cron journald build box-image lint
 	@scripts/test-host.sh check
 	@# The store suite runs on SQLite and on a PostgreSQL of its own.
 	@CORRAL_MAX_MANAGED=0 SWIFT=$(SWIFT) scripts/tests/with-postgres.sh scripts/swift-test.sh $(SWIFT_FLAGS) --skip ReliabilityTests --skip SystemdTests --skip ControlPlaneTests || status=$$?; \
@@ -160,6 +165,7 @@ soak: test-deps images journald release
 
 bench: images release
 	@scripts/install-deps.sh postgres
+	@$(RELEASE_BIN)/corral box image build debian
 	@scripts/tests/with-postgres.sh $(RELEASE_BIN)/corral-bench
 
 # Operators' install: see README, "Running in production".

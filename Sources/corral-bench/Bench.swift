@@ -42,13 +42,19 @@ struct Bench: AsyncParsableCommand {
                        running the singletons until another sweeps (aim: within
                        the node TTL + 1 s); create -> 202 p50 and p99 on PostgreSQL
                        against SQLite.
+              boxes    Corral's own runtime: create+start+/bin/true+stop+rm of one
+                       box (corral box run --rm), p50 of --runs, against docker run
+                       --rm --network none of a FROM scratch image with a static true
+                       (aim: faster; runc 110 ms, crun 57 ms); the runtime's memory per
+                       running box (its init) against containerd-shim per container.
+                       Needs the debian box image (make bench builds it).
             Each row runs --trials times per side and reports the medians.
             Needs the real daemon and the stress images (make images).
             """
     )
 
     @Option(help: "Rows to run, comma-separated.")
-    var rows: String = "remove,inspect,snapshot,cycle,rest,store,control,replicas"
+    var rows: String = "remove,inspect,snapshot,cycle,rest,store,control,replicas,boxes"
 
     @Option(help: "Creates for the control row's create -> 202 latency.")
     var creates: Int = 1000
@@ -82,7 +88,7 @@ struct Bench: AsyncParsableCommand {
 
     func validate() throws {
         guard count >= 1, width >= 1, trials >= 1 else { throw ValidationError("--count, --width and --trials must be at least 1") }
-        let known: Set<String> = ["remove", "inspect", "snapshot", "cycle", "rest", "store", "control", "replicas"]
+        let known: Set<String> = ["remove", "inspect", "snapshot", "cycle", "rest", "store", "control", "replicas", "boxes"]
         guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }) else {
             throw ValidationError("--snapshot-counts wants numbers such as 10,100,300")
         }
@@ -124,6 +130,11 @@ struct Bench: AsyncParsableCommand {
                 let corral = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("corral")
                     .path
                 for row in try await ReplicaBench(corral: corral, creates: creates, width: width).run() { table.add(row) }
+            }
+            if wanted.contains("boxes") {
+                let corral = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("corral")
+                    .path
+                for row in try await BoxBench(corral: corral, runs: max(runs, 50)).run() { table.add(row) }
             }
             if wanted.contains("snapshot") {
                 for row in try await SnapshotBench(docker: docker, counts: counts, statsAt: statsAt, trials: trials, width: width).run() {
