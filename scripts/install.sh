@@ -1,26 +1,32 @@
 #!/usr/bin/env bash
-# Installs Corral as operators run it: the release binary, the generator, the
-# systemd units and timer, the default config (never over an edited one), the
-# docs and the Grafana dashboard; on the live system (no DESTDIR) also the
-# stress and collector images and, where kernel headers exist, the kernel
-# module through DKMS. Called by `make install`, which builds the release first.
+# Installs Corral as operators run it: the release binary and corral box's C
+# helper (built beside it), the generator, the systemd units and timer, the
+# default config (never over an edited one), the docs and the Grafana
+# dashboard; on the live system (no DESTDIR) also the stress and collector
+# images and, where kernel headers exist, the kernel module through DKMS.
+# Called by `make install`, which builds the release first.
 set -euo pipefail
 
 # shellcheck source=scripts/install-paths.sh
 . "$(dirname "${BASH_SOURCE[0]}")/install-paths.sh"
 BINARY=${BINARY:-.build/release/corral}
+# corral box's C helper: SwiftPM builds it beside the binary.
+HELPER=${HELPER:-$(dirname "$BINARY")/corral-box-helper}
 check_install_paths || exit 2
 
 say() { echo "install: $*"; }
 die() { echo "install: $*" >&2; exit 1; }
 
 [ -x "$BINARY" ] || die "$BINARY is missing: build it with 'make release' (make install does)"
+[ -x "$HELPER" ] || die "$HELPER (corral box's helper, built beside $BINARY) is missing: build it with 'make release' (make install does), or set HELPER"
 if [ -z "$DESTDIR" ] && [ "$(id -u)" -ne 0 ]; then die "installing onto this system needs root (or set DESTDIR to stage it)"; fi
 
 root=$DESTDIR
 install -d "$root$BINDIR" "$root$LIBEXECDIR" "$root$DATADIR/grafana" "$root$DOCDIR" "$root$UNITDIR" "$root$SYSCONFDIR"
 install -m 0755 "$BINARY" "$root$BINDIR/corral"
 strip "$root$BINDIR/corral" 2>/dev/null || true
+install -m 0755 "$HELPER" "$root$LIBEXECDIR/corral-box-helper"
+strip "$root$LIBEXECDIR/corral-box-helper" 2>/dev/null || true
 install -m 0755 generator.sh "$root$LIBEXECDIR/generator.sh"
 # The uninstaller goes along, so the source tree is not needed to remove it.
 install -m 0755 scripts/uninstall.sh "$root$LIBEXECDIR/uninstall.sh"
@@ -31,7 +37,7 @@ for unit in deploy/systemd/*.service deploy/systemd/*.timer; do
 	sed -e "s#@BINDIR@#$BINDIR#g" -e "s#@LIBEXECDIR@#$LIBEXECDIR#g" -e "s#@DOCDIR@#$DOCDIR#g" "$unit" >"$root$UNITDIR/$(basename "$unit")"
 	chmod 0644 "$root$UNITDIR/$(basename "$unit")"
 done
-say "binary $BINDIR/corral, generator and uninstaller in $LIBEXECDIR, units in $UNITDIR"
+say "binary $BINDIR/corral, box helper, generator and uninstaller in $LIBEXECDIR, units in $UNITDIR"
 
 config=$root$SYSCONFDIR/corral.toml
 if [ ! -e "$config" ]; then
@@ -84,6 +90,7 @@ fi
 if [ -d /run/systemd/system ]; then
 	systemctl daemon-reload
 	say "start it with: systemctl enable --now corral-generator.timer corral-enforcer.service"
+	say "boxes (corral box) come back after a reboot with: systemctl enable corral-boxes.service"
 else
-	say "systemd is not running here: start it with '$BINDIR/corral enforce' and '$LIBEXECDIR/generator.sh --install-cron'"
+	say "systemd is not running here: start it with '$BINDIR/corral enforce' and '$LIBEXECDIR/generator.sh --install-cron'; run '$BINDIR/corral box restore' at boot to bring boxes back"
 fi

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Removes what scripts/install.sh put on the system: stops and disables the
-# units, removes the binary, generator, units, docs, the kernel module from
-# DKMS, the collector container and Corral's images. Keeps the logs, graphs,
-# spool and config unless PURGE=1, and the images when KEEP_IMAGES=1. Called
+# units, removes the binary, the box helper, generator, units, docs, the
+# kernel module from DKMS, the collector container and Corral's images. Keeps
+# the logs, graphs, spool and config unless PURGE=1, and the images when
+# KEEP_IMAGES=1. Boxes (corral box) are left as they are, and named. Called
 # by `make uninstall`; installed as $PREFIX/lib/corral/uninstall.sh too.
 #
 # It removes nothing it did not install: files by their exact names, then
@@ -17,9 +18,10 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/install-paths.sh"
 PURGE=${PURGE:-0}
 KEEP_IMAGES=${KEEP_IMAGES:-0}
-UNITS=(corral-enforcer.service corral-generator.timer corral-generator.service corral-control.service corral-control-replica.service corral-agent.service)
+UNITS=(corral-enforcer.service corral-generator.timer corral-generator.service corral-control.service corral-control-replica.service corral-agent.service
+	corral-boxes.service)
 # What install.sh puts in Corral's directories.
-LIBEXEC_FILES=(generator.sh uninstall.sh install-paths.sh)
+LIBEXEC_FILES=(corral-box-helper generator.sh uninstall.sh install-paths.sh)
 DOC_FILES=(README.md)
 DATA_FILES=(grafana/corral.json)
 CONFIG_FILES=(corral.toml corral.toml.default)
@@ -37,6 +39,14 @@ if [ -z "$DESTDIR" ]; then
 		# The enforcer's graceful stop draws the final graphs before it goes.
 		systemctl disable --now "${UNITS[@]}" >/dev/null 2>&1 || true
 		say "stopped and disabled ${UNITS[*]}"
+	fi
+	# Boxes outlive the uninstall, and only corral stops or removes them.
+	boxes=0
+	if [ -d "$STATEDIR/boxes" ]; then
+		boxes=$(find "$STATEDIR/boxes" -mindepth 1 -maxdepth 1 -type d ! -name '.*' | wc -l) || boxes=0
+	fi
+	if [ "$boxes" -gt 0 ]; then
+		say "warning: $boxes box(es) under $STATEDIR/boxes are left as they are, running ones running ('corral box rm --force NAME' before uninstalling removes one)"
 	fi
 	if [ -x "$LIBEXECDIR/generator.sh" ]; then
 		"$LIBEXECDIR/generator.sh" --remove-cron >/dev/null 2>&1 || say "warning: could not remove the generator's crontab lines ('$LIBEXECDIR/generator.sh --remove-cron' says why)"
@@ -64,7 +74,8 @@ for unit in "${UNITS[@]}"; do remove_file "$root$UNITDIR/$unit"; done
 # Enablement links (systemctl enable, or --root on a staged tree), by name.
 for link in multi-user.target.wants/corral-enforcer.service timers.target.wants/corral-generator.timer \
 	corral-enforcer.service.wants/corral-generator.timer multi-user.target.wants/corral-control.service \
-	multi-user.target.wants/corral-control-replica.service multi-user.target.wants/corral-agent.service; do
+	multi-user.target.wants/corral-control-replica.service multi-user.target.wants/corral-agent.service \
+	multi-user.target.wants/corral-boxes.service; do
 	if [ -L "$root$UNITDIR/$link" ]; then rm -f -- "$root$UNITDIR/$link"; fi
 done
 if [ -d "$root$UNITDIR/corral-enforcer.service.wants" ]; then
@@ -78,7 +89,7 @@ remove_dir "$root$LIBEXECDIR"
 remove_dir "$root$DOCDIR"
 remove_dir "$root$DATADIR/grafana"
 remove_dir "$root$DATADIR"
-say "removed the binary, the generator, the units and the docs"
+say "removed the binary, the box helper, the generator, the units and the docs"
 
 if [ -z "$DESTDIR" ]; then
 	if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi

@@ -9,9 +9,12 @@ public enum BoxHelper {
         var candidates: [String] = []
         if let given = environment["CORRAL_BOX_HELPER"], !given.isEmpty { candidates.append(given) }
         if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            candidates.append(URL(fileURLWithPath: executable).deletingLastPathComponent().path + "/" + name)
+            let directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
+            // A build (beside corral), or an install: PREFIX/bin/corral and PREFIX/lib/corral/ (scripts/install.sh).
+            candidates.append(directory.path + "/" + name)
+            candidates.append(directory.deletingLastPathComponent().path + "/lib/corral/" + name)
         }
-        candidates += ["/usr/local/libexec/corral/\(name)", "/usr/libexec/corral/\(name)", "/usr/local/bin/\(name)", "/usr/bin/\(name)"]
+        candidates += ["/usr/local/lib/corral/\(name)", "/usr/lib/corral/\(name)", "/usr/local/bin/\(name)", "/usr/bin/\(name)"]
         if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) { return found }
         throw .command(
             name,

@@ -3,12 +3,13 @@
 # The shell side's own tests, run by `make scripts-test` (part of make test):
 #   - generator.sh's cap against the real daemon: near the cap it tops up, at
 #     the cap it starts nothing, says so in one line and exits 75; protected
-#     containers do not count; bad caps are refused;
+#     containers do not count; bad caps and runtimes are refused;
 #   - its crontab edits through a stand-in crontab: only its own lines change,
-#     and a `crontab -l` failing for another reason than "no crontab" changes
-#     nothing and fails;
-#   - the uninstaller on a staged install: only what install put there goes,
-#     and empty, relative or '/' paths are refused before anything is touched;
+#     they carry --runtime, and a `crontab -l` failing for another reason than
+#     "no crontab" changes nothing and fails;
+#   - the uninstaller on a staged install: only what install put there goes
+#     (the box helper and corral-boxes.service included), and empty, relative
+#     or '/' paths are refused before anything is touched;
 #   - scripts/test-host.sh: names leftovers, removes them under CI=true.
 # Every container it makes carries a label of its own run and is removed at
 # the end; the cap is set relative to what the host already holds.
@@ -63,7 +64,8 @@ CORRAL_MAX_MANAGED=0 ./generator.sh --count 1 --label "$label" >/dev/null 2>&1
 status=$?
 set -e
 check "a cap of 0 is no cap (exit $status)" '[ "$status" = 0 ] && [ "$(mine)" = 7 ]'
-for bad in "--max-managed -1" "--max-managed x" "--max-managed 1000000" "--label corral.protected=true" "--label corral.role=collector"; do
+for bad in "--max-managed -1" "--max-managed x" "--max-managed 1000000" "--label corral.protected=true" "--label corral.role=collector" \
+	"--runtime bogus" "--runtime" "--runtime native --label corral.workload=x"; do
 	# shellcheck disable=SC2086 # the words are the arguments
 	if ./generator.sh $bad >/dev/null 2>"$work/err"; then status=0; else status=$?; fi
 	check "'$bad' refused with status 2 (got $status)" '[ "$status" = 2 ]'
@@ -73,6 +75,18 @@ CORRAL_MAX_MANAGED=abc ./generator.sh --count 1 >/dev/null 2>"$work/err"
 status=$?
 set -e
 check "a bad CORRAL_MAX_MANAGED is refused naming it (exit $status)" '[ "$status" = 2 ] && grep -q "CORRAL_MAX_MANAGED must be" "$work/err"'
+set +e
+CORRAL_RUNTIME=podman ./generator.sh --count 1 >/dev/null 2>"$work/err"
+status=$?
+set -e
+check "a bad CORRAL_RUNTIME is refused naming it (exit $status)" '[ "$status" = 2 ] && grep -q "CORRAL_RUNTIME must be docker or native, not .podman." "$work/err"'
+set +e
+CORRAL_BIN=$work/no-corral ./generator.sh --runtime native --count 1 >"$work/out" 2>"$work/err"
+status=$?
+set -e
+check "--runtime native without corral exits 1, says so, starts nothing (exit $status)" \
+	'[ "$status" = 1 ] && grep -q "CORRAL_BIN=$work/no-corral is not an executable file" "$work/err" && [ ! -s "$work/out" ]'
+check "--help documents --runtime" './generator.sh --help | grep -q -- "--runtime R"'
 check "--help documents the cap and its exit status" './generator.sh --help | grep -q -- "--max-managed" && ./generator.sh --help | grep -q "^  75 "'
 
 # --- crontab, through a stand-in
@@ -103,17 +117,35 @@ TAB
 	./generator.sh --remove-cron 2>/dev/null || echo "remove with no crontab failed" >>"$work/cron-bad"
 	[ ! -e "$FAKE_CRONTAB" ] || echo "remove with no crontab wrote one" >>"$work/cron-bad"
 	./generator.sh --install-cron 2>/dev/null || echo "install with no crontab failed" >>"$work/cron-bad"
-	[ "$(wc -l <"$FAKE_CRONTAB")" = 4 ] || true
+	grep -c -- ' --runtime docker --from-cron ' "$FAKE_CRONTAB" >"$work/docker-lines" || true
+	# The native lines replace the docker ones; remove takes both forms, and
+	# the lines of older generators, without --runtime.
+	./generator.sh --runtime native --install-cron 2>/dev/null || echo "install --runtime native failed" >>"$work/cron-bad"
+	grep -c -- ' --runtime native --from-cron ' "$FAKE_CRONTAB" >"$work/native-lines" || true
+	grep -c ' # corral-generator$' "$FAKE_CRONTAB" >"$work/native-tagged" || true
+	printf '* * * * * /x/generator.sh --from-cron >>/dev/null 2>&1 # corral-generator\n' >>"$FAKE_CRONTAB"
+	./generator.sh --remove-cron 2>/dev/null || echo "remove of both forms failed" >>"$work/cron-bad"
+	grep -c ' # corral-generator$' "$FAKE_CRONTAB" >"$work/left-tagged" || true
 )
 check "install twice: the two generator lines plus the line already ending in the tag" '[ "$(cat "$work/tagged")" = 3 ]'
 check "remove leaves every other line exactly as it was, the look-alikes too" '[ -e "$work/same" ]'
 check "a failing 'crontab -l' aborts and leaves the table as it was: $(tr '\n' ';' 2>/dev/null <"$work/cron-bad")" '[ ! -e "$work/cron-bad" ]'
 check "and says why" 'grep -q "crontab -l failed (exit 1): crontab: cannot open your crontab: Permission denied" "$work/cron-err"'
+check "the lines carry --runtime: two docker lines by default" '[ "$(cat "$work/docker-lines")" = 2 ]'
+check "--runtime native replaces them with two native lines" '[ "$(cat "$work/native-lines")" = 2 ] && [ "$(cat "$work/native-tagged")" = 2 ]'
+check "--remove-cron removes the lines of either form" '[ "$(cat "$work/left-tagged")" = 0 ]'
 
 # --- the uninstaller
 printf '#!/bin/sh\n' >"$work/corral" && chmod +x "$work/corral"
+printf '#!/bin/sh\n' >"$work/corral-box-helper" && chmod +x "$work/corral-box-helper"
 stage=$work/stage
 DESTDIR=$stage BINARY=$work/corral scripts/install.sh >/dev/null
+check "install puts the box helper in LIBEXECDIR and corral-boxes.service among the units" \
+	'[ -x "$stage/usr/local/lib/corral/corral-box-helper" ] && grep -qx "ExecStart=/usr/local/bin/corral box restore" "$stage/etc/systemd/system/corral-boxes.service"'
+mkdir "$work/alone" && cp "$work/corral" "$work/alone/corral"
+if DESTDIR=$work/no-helper BINARY=$work/alone/corral scripts/install.sh >/dev/null 2>"$work/err"; then status=0; else status=$?; fi
+check "install without the helper beside the binary refuses, naming it, and installs nothing (status $status)" \
+	'[ "$status" = 1 ] && grep -q "$work/alone/corral-box-helper (corral box.s helper" "$work/err" && [ ! -e "$work/no-helper" ]'
 mkdir -p "$stage/var/lib/corral/logs" "$stage/usr/local/lib/corral" "$stage/opt/keep/corral"
 echo log >"$stage/var/lib/corral/logs/memory.jsonl"
 echo mine >"$stage/usr/local/share/doc/corral/operator-notes"

@@ -4,14 +4,16 @@
 # needed: the real units from scripts/install.sh, the real generator.sh
 # driving the host's engine (one container per firing, labelled with this
 # run), and systemd deciding what runs. Checks:
-#   - systemd-analyze verify on the six units;
+#   - systemd-analyze verify on the seven units;
 #   - `systemctl restart docker` and `systemctl restart corral-enforcer` leave
 #     both the enforcer and the generator timer active;
 #   - stopping the enforcer stops the timer, and the generator service will
 #     not start without it; starting the enforcer brings the timer back;
 #   - a killed enforcer restarts (Restart=on-failure) and the timer with it;
 #   - an enforcer that keeps failing ends "failed" and takes the timer down;
-#   - the generator at its cap exits 75 and the service does not fail.
+#   - the generator at its cap exits 75 and the service does not fail;
+#   - corral-boxes.service runs `corral box restore` once and stays active,
+#     and stopping it leaves what restore started running (KillMode=process).
 # Removes its container, image and the containers it generated at the end.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -62,14 +64,24 @@ base=$(scripts/debian-base.sh --repo corral/systemd-host --packages systemd,syst
 # The stand-in enforcer: READY=1, then idle until SIGTERM. systemd-notify is a
 # child of the main process, hence the test's NotifyAccess=all drop-in.
 mkdir -p "$work/bin"
+# As `corral box restore` it leaves a process behind in the unit's cgroup, as
+# a box's init stays in it on a cgroup v1 host.
 cat >"$work/bin/corral" <<'SH'
 #!/bin/bash
+if [ "$*" = "box restore" ]; then
+	setsid sleep 600 </dev/null >/dev/null 2>&1 &
+	echo $! >/run/stand-in-box.pid
+	echo "stand-in: box restore"
+	exit 0
+fi
 if [ -e /etc/corral/fail ]; then echo "stand-in enforcer: failing at start"; exit 1; fi
 trap 'echo "stand-in enforcer: graceful stop"; exit 0' TERM INT
 systemd-notify --ready --status="stand-in enforcer"
 while :; do sleep 1 & wait $! || true; done
 SH
 chmod +x "$work/bin/corral"
+printf '#!/bin/sh\nexit 1\n' >"$work/bin/corral-box-helper"
+chmod +x "$work/bin/corral-box-helper"
 
 stage=$work/stage
 DESTDIR=$stage BINARY=$work/bin/corral PREFIX=/usr/local scripts/install.sh >/dev/null
@@ -101,7 +113,7 @@ done
 
 units=(/etc/systemd/system/corral-enforcer.service /etc/systemd/system/corral-generator.service /etc/systemd/system/corral-generator.timer
 	/etc/systemd/system/corral-control.service /etc/systemd/system/corral-control-replica.service
-	/etc/systemd/system/corral-agent.service)
+	/etc/systemd/system/corral-agent.service /etc/systemd/system/corral-boxes.service)
 if out=$(in_sd systemd-analyze verify "${units[@]}" 2>&1); then pass "systemd-analyze verify"; else fail "systemd-analyze verify: $out"; fi
 
 in_sd systemctl enable --now corral-generator.timer corral-enforcer.service >/dev/null 2>&1
@@ -173,6 +185,20 @@ in_sd sh -c 'rm -f /run/systemd/system/corral-generator.service.d/cap.conf && sy
 
 in_sd systemctl start corral-generator.timer
 expect_state corral-generator.timer active "the timer back for the last check"
+
+# corral-boxes.service: one restore, then active; stopping it leaves the box.
+in_sd systemctl enable corral-boxes.service >/dev/null 2>&1
+check "enabling corral-boxes.service links it into multi-user.target.wants/" \
+	in_sd test -L /etc/systemd/system/multi-user.target.wants/corral-boxes.service
+if in_sd systemctl start corral-boxes.service; then pass "corral-boxes.service starts"; else fail "corral-boxes.service did not start"; fi
+expect_state corral-boxes.service active "after its restore (RemainAfterExit=yes)"
+box=$(in_sd cat /run/stand-in-box.pid 2>/dev/null || true)
+check "it ran 'corral box restore'" [ -n "$box" ]
+in_sd systemctl stop corral-boxes.service
+expect_state corral-boxes.service inactive "systemctl stop corral-boxes"
+box_alive() { [ -n "$box" ] && in_sd kill -0 "$box" 2>/dev/null; }
+check "stopping it leaves what restore started running (KillMode=process)" box_alive
+[ -z "$box" ] || in_sd kill "$box" 2>/dev/null || true
 
 # An enforcer that keeps failing: the start limit ends it, the timer goes too.
 in_sd sh -c 'mkdir -p /run/systemd/system/corral-enforcer.service.d && printf "[Service]\nRestartSec=100ms\n" >/run/systemd/system/corral-enforcer.service.d/fast.conf && systemctl daemon-reload && touch /etc/corral/fail'

@@ -145,6 +145,7 @@ struct DeploymentTests {
                     "/etc/systemd/system/corral-generator.service",
                     "/etc/systemd/system/corral-generator.timer", "/etc/systemd/system/corral-control.service",
                     "/etc/systemd/system/corral-control-replica.service", "/etc/systemd/system/corral-agent.service",
+                    "/etc/systemd/system/corral-boxes.service",
                 ])
             #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
 
