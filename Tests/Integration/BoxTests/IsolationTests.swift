@@ -50,7 +50,7 @@ extension Boxes {
             try await TestBoxes.using { boxes in
                 // A marker only the host's root holds.
                 let marker = "corral-host-marker-" + UUID().uuidString.prefix(8).lowercased()
-                FileManager.default.createFile(atPath: "/" + marker, contents: Data())
+                _ = FileManager.default.createFile(atPath: "/" + marker, contents: Data())
                 defer { try? FileManager.default.removeItem(atPath: "/" + marker) }
                 _ = try await boxes.create("jail")
                 try await boxes.host.start("jail")

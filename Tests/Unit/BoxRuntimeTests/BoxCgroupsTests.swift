@@ -14,7 +14,7 @@ struct BoxCgroupsTests {
         for file in files {
             let url = URL(fileURLWithPath: root + "/" + file)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: url.path, contents: Data())
+            _ = FileManager.default.createFile(atPath: url.path, contents: Data())
         }
         return root
     }
