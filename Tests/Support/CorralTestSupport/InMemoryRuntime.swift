@@ -21,6 +21,7 @@ public actor InMemoryRuntime: ContainerRuntime {
 
     private var removalsUnderWay = 0
     private var hanging: [String: Int] = [:]
+    private var slow: [String: Duration] = [:]
     private var failing: [String: [RuntimeError]] = [:]
     private var inProgress: [String: Duration] = [:]
     private var vanishing: Set<String> = []
@@ -54,6 +55,10 @@ public actor InMemoryRuntime: ContainerRuntime {
 
     /// The next `times` removals of this container hang until cancelled.
     public func hangRemoval(of id: String, times: Int = .max) { hanging[id] = times }
+
+    /// This container's removal takes `duration` (and then succeeds), so
+    /// removals overlap without any deadline being reached.
+    public func slowRemoval(of id: String, by duration: Duration) { slow[id] = duration }
 
     /// The next removals of this container fail with these errors, one each.
     public func failRemoval(of id: String, with errors: [RuntimeError]) { failing[id] = errors }
@@ -158,6 +163,9 @@ public actor InMemoryRuntime: ContainerRuntime {
             } catch {
                 throw .failed("the removal of \(id) was abandoned")
             }
+        }
+        if let duration = slow[id] {
+            try? await Task.sleep(for: duration)
         }
         if var errors = failing[id], !errors.isEmpty {
             let error = errors.removeFirst()
