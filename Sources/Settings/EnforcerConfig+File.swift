@@ -39,11 +39,11 @@ extension EnforcerConfig {
         set(\.boxRoot, \.boxRoot)
         if let v = settings.runtime {
             guard let kind = RuntimeKind(rawValue: v) else { throw fail(.runtime, "must be \"docker\" or \"native\", not \"\(v)\"") }
-            // Boxes' cgroups are /corral-boxes/<id>: the probe looks there unless told otherwise.
-            if kind != config.runtime, settings.cgroupParent == nil { config.cgroupParent = kind == .native ? "corral-boxes" : "docker" }
             config.runtime = kind
         }
         set(\.cgroupParent, \.cgroupParent)
+        // cgroup_parent is Docker's; boxes' cgroups are always /corral-boxes/<id>.
+        if config.runtime == .native { config.cgroupParent = "corral-boxes" }
         set(\.journalSocket, \.journalSocket)
         set(\.intervalSeconds?.value, \.intervalSeconds)
         set(\.thresholds?.cpuPercent?.value, \.policy.highCPUPercent)

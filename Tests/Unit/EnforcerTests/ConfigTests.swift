@@ -101,6 +101,21 @@ struct ConfigTests {
         #expect(error?.description.contains(reason) == true, "\(String(describing: error))")
     }
 
+    @Test("runtime = native reads the boxes' cgroups whatever cgroup_parent says, and asks for the collector (a Docker container) to be off")
+    func nativeRuntime() throws {
+        let config = try EnforcerConfig.parse(
+            "runtime = \"native\"\nbox_root = \"/srv/boxes\"\ncgroup_parent = \"docker\"\n\n[collector]\nenabled = false\n", file: "t.toml")
+        #expect(config.runtime == .native)
+        #expect(config.cgroupParent == "corral-boxes")
+        #expect(config.boxRoot == "/srv/boxes")
+        let error = #expect(throws: ConfigError.self) {
+            try EnforcerConfig.parse("runtime = \"native\"\n", file: "t.toml")
+        }
+        #expect(error?.key == "runtime")
+        #expect(error?.description.contains("--no-collector") == true)
+        #expect(throws: ConfigError.self) { try EnforcerConfig.parse("runtime = \"podman\"\n", file: "t.toml") }
+    }
+
     @Test("term mode with the default grace fits the default interval: SIGTERM, 5 s, SIGKILL and removal within 8 s")
     func termDefaults() throws {
         let config = try EnforcerConfig.parse("kill_mode = \"term\"\n", file: "t.toml")
