@@ -101,7 +101,8 @@ struct ConfigTests {
         #expect(error?.description.contains(reason) == true, "\(String(describing: error))")
     }
 
-    @Test("runtime = native reads the boxes' cgroups whatever cgroup_parent says, and asks for the collector (a Docker container) to be off")
+    @Test(
+        "runtime = native reads the boxes' cgroups whatever cgroup_parent says, and asks for the collector (a Docker container) to be off")
     func nativeRuntime() throws {
         let config = try EnforcerConfig.parse(
             "runtime = \"native\"\nbox_root = \"/srv/boxes\"\ncgroup_parent = \"docker\"\n\n[collector]\nenabled = false\n", file: "t.toml")
