@@ -59,6 +59,21 @@ func boxFailure(_ error: any Error) -> ExitCode {
     return ExitCode.failure
 }
 
+/// Acts on each named box in turn; one that fails is reported and the rest
+/// still get their turn; exits 1 when any failed.
+func eachBox(_ references: [String], _ act: (String) async throws -> Void) async throws {
+    var failed = false
+    for reference in references {
+        do {
+            try await act(reference)
+        } catch {
+            _ = boxFailure(error)
+            failed = true
+        }
+    }
+    if failed { throw ExitCode.failure }
+}
+
 struct BoxCreate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create",
@@ -190,17 +205,10 @@ struct BoxStart: AsyncParsableCommand {
     var boxes: [String]
 
     func run() async throws {
-        var failed = false
-        for reference in boxes {
-            do {
-                let box = try await options.host.start(reference)
-                print("\(box.name) running (pid \(box.record.pid.map(String.init) ?? "?"))")
-            } catch {
-                _ = boxFailure(error)
-                failed = true
-            }
+        try await eachBox(boxes) { reference in
+            let box = try await options.host.start(reference)
+            print("\(box.name) running (pid \(box.record.pid.map(String.init) ?? "?"))")
         }
-        if failed { throw ExitCode.failure }
     }
 }
 
@@ -219,17 +227,10 @@ struct BoxStop: AsyncParsableCommand {
     var boxes: [String]
 
     func run() async throws {
-        var failed = false
-        for reference in boxes {
-            do {
-                let box = try await options.host.stop(reference, grace: .seconds(max(0, time)))
-                print("\(box.name) \(box.record.words)")
-            } catch {
-                _ = boxFailure(error)
-                failed = true
-            }
+        try await eachBox(boxes) { reference in
+            let box = try await options.host.stop(reference, grace: .seconds(max(0, time)))
+            print("\(box.name) \(box.record.words)")
         }
-        if failed { throw ExitCode.failure }
     }
 }
 
@@ -246,17 +247,10 @@ struct BoxRemove: AsyncParsableCommand {
     var boxes: [String]
 
     func run() async throws {
-        var failed = false
-        for reference in boxes {
-            do {
-                try await options.host.remove(reference, force: force)
-                print("\(reference) removed")
-            } catch {
-                _ = boxFailure(error)
-                failed = true
-            }
+        try await eachBox(boxes) { reference in
+            try await options.host.remove(reference, force: force)
+            print("\(reference) removed")
         }
-        if failed { throw ExitCode.failure }
     }
 }
 
