@@ -14,13 +14,16 @@ public struct BoxConfig: Codable, Sendable, Equatable {
     public var environment: [String]
     public var labels: [String: String]
     public var limits: BoxLimits
+    /// Its place on a bridge; nil: loopback only.
+    public var network: BoxNetwork?
     /// Seconds since the epoch.
     public var createdAt: Double
 
     public init(
         id: String, name: String, image: String, imageDigest: String, command: [String], environment: [String], labels: [String: String],
-        limits: BoxLimits, createdAt: Double
+        limits: BoxLimits, network: BoxNetwork? = nil, createdAt: Double
     ) {
+        self.network = network
         self.id = id
         self.name = name
         self.image = image

@@ -47,7 +47,7 @@ public struct BoxHost: Sendable {
     /// `limits.disk` bytes. The name is the box's hostname; nil picks one.
     public func create(
         name: String?, image: String, command: [String]? = nil, environment: [String] = [], labels: [String: String] = [:],
-        limits: BoxLimits = BoxLimits()
+        limits: BoxLimits = BoxLimits(), network: BoxNetworkRequest? = nil
     ) async throws -> BoxConfig {
         let id = Self.newID()
         let name = name ?? "box-" + id.prefix(8)
@@ -62,11 +62,13 @@ public struct BoxHost: Sendable {
         let lock = try await BoxLock.acquire(paths.boxes + "/.lock")
         defer { withExtendedLifetime(lock) {} }
         try clearAbandoned()
-        if ids().contains(where: { (try? config($0))?.name == name }) { throw BoxError.nameTaken(name) }
+        let others = ids().compactMap { try? config($0) }
+        if others.contains(where: { $0.name == name }) { throw BoxError.nameTaken(name) }
         let made = BoxConfig(
             id: id, name: name, image: image, imageDigest: resolved.digest,
             command: command.flatMap { $0.isEmpty ? nil : $0 } ?? BoxConfig.defaultCommand, environment: environment, labels: labels,
-            limits: limits, createdAt: Date().timeIntervalSince1970)
+            limits: limits, network: try network.map { request throws(BoxError) in try BoxNetwork.place(request, among: others) },
+            createdAt: Date().timeIntervalSince1970)
         // Made aside and renamed into place whole: a create killed midway
         // leaves a .creating-* directory the next create deletes.
         let work = BoxDirectory(path: paths.boxes + "/.creating-" + id)
@@ -140,8 +142,7 @@ public struct BoxHost: Sendable {
         // The command ended by itself: nothing to restore. No record: the box
         // was killed with its init (a reboot, kill -9), and restore brings it back.
         if exit != nil { record.wantsRunning = false }
-        cgroups.killAll(id)
-        try? await cgroups.remove(id)
+        try? await clearLeftovers(id)
         try? BoxFiles.writeJSON(record, to: directory.state)
         return record
     }
@@ -150,10 +151,12 @@ public struct BoxHost: Sendable {
     /// midway (an init whose start was never recorded): killed, its cgroups
     /// removed. Its mounts and loop device live only in its mount namespace
     /// and go with its last process.
-    func clearLeftovers(_ id: String) async throws(BoxError) {
-        guard cgroups.exists(id) else { return }
-        cgroups.killAll(id)
-        try await cgroups.remove(id)
+    func clearLeftovers(_ id: String, releasingBridge: Bool = true) async throws(BoxError) {
+        if cgroups.exists(id) {
+            cgroups.killAll(id)
+            try await cgroups.remove(id)
+        }
+        if let network = (try? config(id))?.network { await BoxBridge.detach(id: id, network: network, releasingBridge: releasingBridge) }
     }
 
     /// The box as it is now.
@@ -193,7 +196,7 @@ public struct BoxHost: Sendable {
         defer { withExtendedLifetime(lock) {} }
         var record = await refreshed(id)
         if record.phase == .running { return Box(config: config, record: record) }
-        try await clearLeftovers(id)
+        try await clearLeftovers(id, releasingBridge: false)
         let lower = images.rootfs(config.imageDigest)
         guard BoxFiles.exists(lower) else {
             throw BoxError.file(path: lower, reason: "box \(config.name)'s image \(config.image) is gone; build it again")
@@ -208,14 +211,26 @@ public struct BoxHost: Sendable {
         ]
         for cgroup in cgroups.directories(of: id) { arguments += ["--cgroup", cgroup] }
         for entry in config.environment { arguments += ["--env", entry] }
+        if let network = config.network {
+            do {
+                try await BoxBridge.attach(id: id, network: network)
+            } catch {
+                try? await clearLeftovers(id)
+                throw error
+            }
+            let subnet = try IPv4Subnet(network.subnet)
+            arguments += [
+                "--net-link", BoxNetwork.peerLink(of: id), "--net-address", "\(network.address)/\(subnet.prefix)",
+                "--net-gateway", subnet.gateway.description,
+            ]
+        }
         arguments += ["--"] + config.command
         let result = await BoxTools.run(helper, arguments)
         let lines = result.output.split(separator: "\n").map(String.init)
         let pid = lines.first { $0.hasPrefix("pid ") }.flatMap { Int32($0.dropFirst(4)) }
         guard result.status == 0, lines.contains("ready"), let pid else {
             let reason = lines.first { $0.hasPrefix("error ") }.map { String($0.dropFirst(6)) } ?? result.output
-            cgroups.killAll(id)
-            try? await cgroups.remove(id)
+            try? await clearLeftovers(id)
             throw BoxError.startFailed(box: config.name, reason: reason.isEmpty ? "the helper exited \(result.status)" : reason)
         }
         let identity = ProcessIdentity.current(pid)

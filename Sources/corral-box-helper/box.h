@@ -11,6 +11,7 @@
 #ifndef CORRAL_BOX_HELPER_H
 #define CORRAL_BOX_HELPER_H
 
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdnoreturn.h>
 #include <sys/types.h>
@@ -34,6 +35,10 @@ struct start_opts {
 	const char *log;
 	const char *status;
 	const char *workdir;
+	const char *net_link;	/* host veth end to become eth0, or NULL */
+	struct in_addr net_address;
+	struct in_addr net_gateway;
+	int net_prefix;
 	char **cgroups;		/* NULL-terminated */
 	char **envs;		/* NULL-terminated --env values */
 	char **cmd;		/* NULL-terminated, points into argv */
@@ -77,6 +82,9 @@ int build_rootfs(const struct start_opts *o);
 
 /* net.c */
 int loopback_up(void);
+int netlink_open(void);
+int move_link(int nl, const char *link, int index, int nsfd);
+int configure_eth0(const struct start_opts *o);
 
 /* caps.c */
 int drop_privileges(void);

@@ -5,7 +5,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <arpa/inet.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,9 @@ enum {
 	OPT_ENV,
 	OPT_WORKDIR,
 	OPT_PID,
+	OPT_NET_LINK,
+	OPT_NET_ADDRESS,
+	OPT_NET_GATEWAY,
 };
 
 static const struct option start_options[] = {
@@ -39,6 +44,9 @@ static const struct option start_options[] = {
 	{ "status",	required_argument, NULL, OPT_STATUS },
 	{ "env",	required_argument, NULL, OPT_ENV },
 	{ "workdir",	required_argument, NULL, OPT_WORKDIR },
+	{ "net-link",	required_argument, NULL, OPT_NET_LINK },
+	{ "net-address", required_argument, NULL, OPT_NET_ADDRESS },
+	{ "net-gateway", required_argument, NULL, OPT_NET_GATEWAY },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -111,6 +119,50 @@ static int check_abs(const char *name, const char *path)
 	return 0;
 }
 
+/* A.B.C.D/PREFIX into its address and prefix length. */
+static int parse_cidr(const char *text, struct in_addr *addr, int *prefix)
+{
+	char buf[INET_ADDRSTRLEN + 4], *slash, *end;
+	long n;
+
+	if (strlen(text) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, text);
+	slash = strchr(buf, '/');
+	if (!slash)
+		goto bad;
+	*slash = 0;
+	errno = 0;
+	n = strtol(slash + 1, &end, 10);
+	if (errno || end == slash + 1 || *end || n < 1 || n > 30 ||
+	    inet_pton(AF_INET, buf, addr) != 1)
+		goto bad;
+	*prefix = (int)n;
+	return 0;
+bad:
+	return usage_error("--net-address needs A.B.C.D/PREFIX (1 to 30), "
+			   "not '%s'", text);
+}
+
+static int check_net(struct start_opts *o, const char *address,
+		     const char *gateway)
+{
+	if (!o->net_link && !address && !gateway)
+		return 0;
+	if (!o->net_link || !address || !gateway)
+		return usage_error("--net-link, --net-address and --net-gateway "
+				   "go together");
+	if (!o->net_link[0] || strlen(o->net_link) >= IFNAMSIZ)
+		return usage_error("--net-link needs an interface name of 1 to "
+				   "15 characters, not '%s'", o->net_link);
+	if (parse_cidr(address, &o->net_address, &o->net_prefix) < 0)
+		return -1;
+	if (inet_pton(AF_INET, gateway, &o->net_gateway) != 1)
+		return usage_error("--net-gateway needs A.B.C.D, not '%s'",
+				   gateway);
+	return 0;
+}
+
 static int check_cmd(int argc, char **argv, char ***cmd)
 {
 	if (optind >= argc)
@@ -121,6 +173,7 @@ static int check_cmd(int argc, char **argv, char ***cmd)
 
 int parse_start(int argc, char **argv, struct start_opts *o)
 {
+	const char *address = NULL, *gateway = NULL;
 	size_t ncg = 0, nenv = 0;
 	char **cg;
 	int c;
@@ -169,6 +222,15 @@ int parse_start(int argc, char **argv, struct start_opts *o)
 		case OPT_WORKDIR:
 			o->workdir = optarg;
 			break;
+		case OPT_NET_LINK:
+			o->net_link = optarg;
+			break;
+		case OPT_NET_ADDRESS:
+			address = optarg;
+			break;
+		case OPT_NET_GATEWAY:
+			gateway = optarg;
+			break;
 		case 'h':
 			usage(STDOUT_FILENO);
 			return 1;
@@ -177,6 +239,8 @@ int parse_start(int argc, char **argv, struct start_opts *o)
 		}
 	}
 
+	if (check_net(o, address, gateway) < 0)
+		return -1;
 	if (check_abs("--lower", o->lower) < 0 ||
 	    check_abs("--disk", o->disk) < 0 ||
 	    check_abs("--disk-mount", o->disk_mount) < 0 ||

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,9 +201,42 @@ static int unshare_box(void)
 	return 0;
 }
 
+/*
+ * With --net-link: find the link and open a netlink socket while still in
+ * the host's network namespace; after unshare, the socket still speaks to
+ * the host's, so it can move the link into the box's, where it is set up.
+ */
+static int find_link(const struct start_opts *o, int *nl, int *index)
+{
+	if (!o->net_link)
+		return 0;
+	*index = (int)if_nametoindex(o->net_link);
+	if (!*index)
+		return fail("find interface", o->net_link);
+	*nl = netlink_open();
+	return *nl < 0 ? -1 : 0;
+}
+
+static int attach_link(const struct start_opts *o, int nl, int index)
+{
+	int nsfd, ret;
+
+	if (!o->net_link)
+		return 0;
+	nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return fail("open", "/proc/self/ns/net");
+	ret = move_link(nl, o->net_link, index, nsfd);
+	close(nsfd);
+	if (ret < 0)
+		return -1;
+	return configure_eth0(o);
+}
+
 static int start_box(const struct start_opts *o, char **env)
 {
 	struct box_fds fds = { -1, -1, -1 };
+	int nl = -1, index = 0;
 	int pipefd[2] = { -1, -1 };
 	pid_t child;
 
@@ -220,8 +254,13 @@ static int start_box(const struct start_opts *o, char **env)
 		fail("create the readiness pipe", NULL);
 		goto err;
 	}
-	if (join_cgroups(o->cgroups) < 0 || unshare_box() < 0)
+	if (find_link(o, &nl, &index) < 0 || join_cgroups(o->cgroups) < 0 ||
+	    unshare_box() < 0 || attach_link(o, nl, index) < 0)
 		goto err;
+	if (nl >= 0) {
+		close(nl);
+		nl = -1;
+	}
 
 	child = fork();
 	if (child < 0) {
@@ -243,6 +282,8 @@ static int start_box(const struct start_opts *o, char **env)
 
 err:
 	printf("error %s\n", failure_text());
+	if (nl >= 0)
+		close(nl);
 	if (pipefd[0] >= 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);

@@ -27,6 +27,13 @@ struct BoxCommand: AsyncParsableCommand {
               corral box ls
               corral box stop web && corral box rm web
 
+            Networking: a box is on loopback alone unless it asks for the bridge
+            (--network, or any of --bridge, --subnet, --nat, --publish):
+              corral box create site --network --publish 8080:80 -- nginx -g 'daemon off;'
+            gives it eth0 with an address of the subnet (kept across stop and start)
+            and forwards the host's port 8080, on loopback and every other address, to
+            its port 80.
+
             Needs root.
             """,
         subcommands: [
@@ -131,6 +138,31 @@ struct BoxSpec: ParsableArguments {
     @Option(help: ArgumentHelp("A label (repeatable), e.g. corral.managed=true.", valueName: "k=v"))
     var label: [String] = []
 
+    @Flag(help: "Put the box on the host's bridge: eth0 with an address of its own, kept across stop and start (default: loopback only).")
+    var network = false
+
+    @Option(
+        help: ArgumentHelp(
+            "The bridge (or CORRAL_BOX_BRIDGE; default \(BoxNetwork.defaultBridge)); made on first use, removed when its last box stops.",
+            valueName: "name"))
+    var bridge: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The bridge's subnet (or CORRAL_BOX_SUBNET; default \(BoxNetwork.defaultSubnet)); the bridge holds its first address.",
+            valueName: "cidr"))
+    var subnet: String?
+
+    @Flag(help: "Masquerade what the box sends beyond the bridge behind the host's address (outbound NAT).")
+    var nat = false
+
+    @Option(
+        name: [.customShort("p"), .long],
+        help: ArgumentHelp(
+            "Forward a host port to the box's, from loopback and from outside (repeatable): [address:]hostport:boxport[/udp].",
+            valueName: "ports"))
+    var publish: [String] = []
+
     @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.")
     var command: [String] = []
 
@@ -147,7 +179,18 @@ struct BoxSpec: ParsableArguments {
             memorySwap: try memorySwap.map { try ByteSize.parse($0, what: "--memory-swap") }, cpus: cpus, pids: pids,
             disk: try ByteSize.parse(disk, what: "--disk"))
         return try await host.create(
-            name: name, image: image, command: command.isEmpty ? nil : command, environment: env, labels: labels, limits: limits)
+            name: name, image: image, command: command.isEmpty ? nil : command, environment: env, labels: labels, limits: limits,
+            network: try networkRequest())
+    }
+
+    /// Any network option puts the box on a bridge.
+    func networkRequest() throws -> BoxNetworkRequest? {
+        let environment = ProcessInfo.processInfo.environment
+        guard network || bridge != nil || subnet != nil || nat || !publish.isEmpty else { return nil }
+        return BoxNetworkRequest(
+            bridge: bridge ?? environment["CORRAL_BOX_BRIDGE"] ?? BoxNetwork.defaultBridge,
+            subnet: subnet ?? environment["CORRAL_BOX_SUBNET"] ?? BoxNetwork.defaultSubnet, nat: nat,
+            publish: try publish.map { try PortMapping(parsing: $0) })
     }
 }
 
@@ -275,11 +318,14 @@ struct BoxList: AsyncParsableCommand {
             print(String(decoding: (try? encoder.encode(rows)) ?? Data("[]".utf8), as: UTF8.self))
             return
         }
-        var table = [["ID", "NAME", "IMAGE", "STATE", "UPTIME", "LIMITS"]]
+        var table = [["ID", "NAME", "IMAGE", "STATE", "UPTIME", "ADDRESS", "PORTS", "LIMITS"]]
         for box in boxes {
+            let network = box.config.network
             table.append([
                 String(box.id.prefix(12)), box.name, box.config.image, box.record.words,
-                box.uptime(now: now).map { Box.words(seconds: $0) } ?? "-", box.config.limits.words,
+                box.uptime(now: now).map { Box.words(seconds: $0) } ?? "-", network?.address ?? "-",
+                network.map { $0.publish.isEmpty ? "-" : $0.publish.map(\.description).joined(separator: ",") } ?? "-",
+                box.config.limits.words,
             ])
         }
         print(Self.render(table), terminator: "")
@@ -311,6 +357,8 @@ struct BoxRow: Encodable {
     let labels: [String: String]
     let command: [String]
     let limits: BoxLimits
+    /// Bridge, subnet, address, nat, publish; absent for a loopback-only box.
+    let network: BoxNetwork?
 
     init(_ box: Box, now: Double) {
         id = box.id
@@ -326,6 +374,7 @@ struct BoxRow: Encodable {
         labels = box.config.labels
         command = box.config.command
         limits = box.config.limits
+        network = box.config.network
     }
 }
 

@@ -51,9 +51,10 @@ struct TestBoxes {
     }
 
     func create(
-        _ name: String, _ command: [String]? = nil, limits: BoxLimits = BoxLimits(disk: 64 << 20), labels: [String: String] = [:]
+        _ name: String, _ command: [String]? = nil, limits: BoxLimits = BoxLimits(disk: 64 << 20), labels: [String: String] = [:],
+        network: BoxNetworkRequest? = nil
     ) async throws -> BoxConfig {
-        try await host.create(name: name, image: TestImage.name, command: command, labels: labels, limits: limits)
+        try await host.create(name: name, image: TestImage.name, command: command, labels: labels, limits: limits, network: network)
     }
 
     /// Runs `command` in the box through `corral box exec`'s helper.
