@@ -63,6 +63,7 @@ build: deps
 # once (about a minute) and cached by its recipe's hash under /var/lib/corral/images.
 box-image: build
 	@$(BIN)/corral box image build debian
+	@$(BIN)/corral box image build web --preset web
 
 release: deps
 	@$(SWIFT) build -c release --static-swift-stdlib $(SWIFT_FLAGS)

@@ -12,7 +12,8 @@ Installs the Debian packages Corral needs, quietly skipping those already
 installed. Groups (default: base):
   build    what the Swift build alone needs (make check): C toolchain,
            pkg-config, libcgroup, libsystemd
-  base     build's, and the docker engine, iptables (box networking), busybox, cron,
+  base     build's, and the docker engine, iptables (box networking),
+           the ssh client, busybox, cron,
            debootstrap (the collector image), systemd (journald), python3
            jsonschema, pytest and yaml (tests),
            shellcheck, curl, jq
@@ -28,7 +29,7 @@ TXT
 
 declare -A groups=(
 	[build]="libcgroup-dev libsystemd-dev build-essential pkg-config"
-	[base]="docker.io iproute2 iptables libcgroup-dev libsystemd-dev busybox-static build-essential pkg-config cron shellcheck curl jq procps ca-certificates debootstrap python3-jsonschema python3-pytest python3-yaml systemd"
+	[base]="docker.io iproute2 iptables openssh-client libcgroup-dev libsystemd-dev busybox-static build-essential pkg-config cron shellcheck curl jq procps ca-certificates debootstrap python3-jsonschema python3-pytest python3-yaml systemd"
 	[kernel]="linux-headers-amd64 linux-image-amd64 qemu-system-x86 cpio kmod"
 	[metrics]=""
 	[postgres]="postgresql-15 postgresql-client-15"

@@ -27,18 +27,23 @@ public struct BoxImage: Codable, Sendable, Equatable {
         public var suite: String
         public var mirror: String
         public var packages: [String]
+        /// Executable files written into the root after the packages (absolute path: content).
+        public var files: [String: String]
 
-        public init(suite: String = "bookworm", mirror: String, packages: [String] = []) {
+        public init(suite: String = "bookworm", mirror: String, packages: [String] = [], files: [String: String] = [:]) {
             self.suite = suite
             self.mirror = mirror
             self.packages = Array(Set(packages.filter { !$0.isEmpty })).sorted()
+            self.files = files
         }
 
         /// 16 hex digits of FNV-1a over the recipe's canonical text: a cache
         /// key (not a security boundary; the images directory is root's).
         public var digest: String {
-            let text =
+            var text =
                 "corral-box-image/1\nvariant=minbase\nsuite=\(suite)\nmirror=\(mirror)\npackages=\(packages.joined(separator: ","))\n"
+            // Only recipes with files hash them, so every digest built before files existed stays the same.
+            for (path, content) in files.sorted(by: { $0.key < $1.key }) { text += "file=\(path)\n\(content.utf8.count)\n\(content)\n" }
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325
             for byte in text.utf8 {
                 hash ^= UInt64(byte)

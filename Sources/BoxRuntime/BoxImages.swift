@@ -86,6 +86,20 @@ public struct BoxImages: Sendable {
             try? BoxFiles.removeTree(work)
             throw BoxError.command("debootstrap", reason: "exited \(result.status):\n\(tail)\(log)")
         }
+        for (path, content) in recipe.files.sorted(by: { $0.key < $1.key }) {
+            guard path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
+                try? BoxFiles.removeTree(work)
+                throw BoxError.invalid("image file '\(path)': give an absolute path without '..'")
+            }
+            let directory = URL(fileURLWithPath: root + path).deletingLastPathComponent().path
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw BoxError.file(path: directory, reason: "\(error)")
+            }
+            try BoxFiles.replace(root + path, with: Data(content.utf8))
+            chmod(root + path, 0o755)
+        }
         // A box's init needs these even where the image has none.
         for directory in ["proc", "sys", "dev", "tmp", "run"] { try BoxFiles.makeDirectory(root + "/" + directory) }
         chmod(root + "/tmp", 0o1777)

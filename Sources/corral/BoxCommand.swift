@@ -495,6 +495,7 @@ struct BoxImageBuild: AsyncParsableCommand {
 
             Example:
               corral box image build debian --packages procps,iproute2
+              corral box image build web --preset web
             """)
 
     @OptionGroup var options: BoxOptions
@@ -511,13 +512,26 @@ struct BoxImageBuild: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The Debian mirror (default: the first apt uses for --suite).", valueName: "url"))
     var mirror: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A ready recipe, its packages added to --packages: web (sshd for keys only, nginx, MariaDB, and their supervisor \(WebImage.supervisorPath), the command its boxes run).",
+            valueName: "name"))
+    var preset: String?
+
     func run() async throws {
         do {
             guard let mirror = mirror ?? BoxImages.defaultMirror(suite: suite) else {
                 throw ValidationError("no Debian mirror for \(suite) in /etc/apt/sources.list*; pass --mirror URL")
             }
-            let recipe = BoxImage.Recipe(
+            var recipe = BoxImage.Recipe(
                 suite: suite, mirror: mirror, packages: packages.flatMap { $0.split(separator: ",").map { String($0) } })
+            switch preset {
+            case nil: break
+            case "web":
+                let web = WebImage.recipe(suite: suite, mirror: mirror)
+                recipe = BoxImage.Recipe(suite: suite, mirror: mirror, packages: recipe.packages + web.packages, files: web.files)
+            case let other?: throw ValidationError("--preset '\(other)': the presets are: web")
+            }
             let image = try await options.host.images.build(name, recipe: recipe) { line in
                 var standardError = StandardError()
                 print("corral box image: \(line)", to: &standardError)

@@ -26,7 +26,7 @@ struct TestNetwork {
     /// The subnet's `n`th address (1 is the bridge's).
     func host(_ n: Int) -> String { "\(base).\(n)" }
 
-    /// An HTTP GET from the host; retried for `within` while nothing answers.
+    /// An HTTP GET from the host: the body of a 2xx answer, retried for `within` while there is none.
     func get(_ url: String, within: Duration = .seconds(10)) throws -> String {
         try Self.get(url, prefix: [], within: within)
     }
@@ -36,7 +36,7 @@ struct TestNetwork {
         while true {
             let result = try runCommand(
                 prefix.first ?? "/usr/bin/curl",
-                Array(prefix.dropFirst()) + (prefix.isEmpty ? [] : ["/usr/bin/curl"]) + ["-sS", "-m", "3", url])
+                Array(prefix.dropFirst()) + (prefix.isEmpty ? [] : ["/usr/bin/curl"]) + ["-fsS", "-m", "3", url])
             if result.status == 0 { return result.stdout }
             guard ContinuousClock.now < deadline else { throw BoxError.command("curl \(url)", reason: result.stderr) }
             Thread.sleep(forTimeInterval: 0.05)

@@ -89,6 +89,19 @@ struct BoxValuesTests {
         #expect(a.digest.count == 16)
     }
 
+    @Test("files written into an image count in its digest; a recipe without files hashes as it always did")
+    func digestsWithFiles() {
+        let plain = BoxImage.Recipe(mirror: "http://deb.debian.org/debian")
+        let one = BoxImage.Recipe(mirror: "http://deb.debian.org/debian", files: ["/usr/local/sbin/a": "x", "/usr/local/sbin/b": "y"])
+        let same = BoxImage.Recipe(mirror: "http://deb.debian.org/debian", files: ["/usr/local/sbin/b": "y", "/usr/local/sbin/a": "x"])
+        let edited = BoxImage.Recipe(mirror: "http://deb.debian.org/debian", files: ["/usr/local/sbin/a": "x2", "/usr/local/sbin/b": "y"])
+        #expect(one.digest == same.digest)
+        #expect(one.digest != plain.digest && one.digest != edited.digest)
+        // The debian image every box test uses, built before images had files.
+        #expect(BoxImage.Recipe(mirror: "http://deb.debian.org/debian").digest == "6650e5d817bc1fbe")
+        #expect(WebImage.recipe(mirror: "http://deb.debian.org/debian").files[WebImage.supervisorPath]?.hasPrefix("#!/bin/sh\n") == true)
+    }
+
     @Test("the mirror apt already uses, from a one-line list or a deb822 file")
     func mirrors() throws {
         let apt = FileManager.default.temporaryDirectory.appendingPathComponent("corral-apt-\(UUID().uuidString)").path
