@@ -113,6 +113,14 @@ public struct BoxHost: Sendable {
         guard result.status == 0 else { throw BoxError.command("mkfs.ext4 \(path)", reason: result.output) }
     }
 
+    /// Removes what a create or remove killed midway left (its half-made or half-removed directory).
+    public func sweep() async throws {
+        guard BoxFiles.exists(paths.boxes) else { return }
+        let lock = try await BoxLock.acquire(paths.boxes + "/.lock")
+        defer { withExtendedLifetime(lock) {} }
+        try clearAbandoned()
+    }
+
     /// Directories a create or remove killed midway left behind (called with boxes/.lock held).
     private func clearAbandoned() throws(BoxError) {
         for entry in BoxFiles.children(of: paths.boxes) where entry.hasPrefix(".creating-") || entry.hasPrefix(".removing-") {

@@ -18,7 +18,7 @@ struct Corral: AsyncParsableCommand {
         subcommands: [
             PsCommand.self, SysinfoCommand.self, PlanCommand.self, EnforceCommand.self, JournalCommand.self, ControlCommand.self,
             AgentCommand.self,
-            CtlCommand.self, BoxCommand.self,
+            CtlCommand.self, BoxCommand.self, FarmCommand.self,
         ]
     )
 }
