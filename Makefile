@@ -168,8 +168,9 @@ soak: test-deps images journald release
 	@CORRAL_SOAK_SECONDS=$${CORRAL_SOAK_SECONDS:-600} SWIFT=$(SWIFT) scripts/tests/with-postgres.sh scripts/swift-test.sh $(SWIFT_FLAGS) --filter SystemdTests
 
 bench: images release
-	@scripts/install-deps.sh postgres
+	@scripts/install-deps.sh postgres bench
 	@$(RELEASE_BIN)/corral box image build debian
+	@$(RELEASE_BIN)/corral box image build web --preset web
 	@scripts/tests/with-postgres.sh $(RELEASE_BIN)/corral-bench
 
 # Operators' install: see README, "Running in production".

@@ -231,6 +231,7 @@ let package = Package(
         .executableTarget(
             name: "corral-bench",
             dependencies: [
+                "BoxRuntime",
                 "CorralCore",
                 "DockerEngine",
                 "DockerRuntime",

@@ -22,6 +22,7 @@ installed. Groups (default: base):
            prometheus package without installing or starting the server
   postgres PostgreSQL 15 server and client, for the tests and benchmarks that
            start one of their own (no system cluster is made or started)
+  bench    wrk (the farm's benchmark rows)
   all      every group
 Must run as root.
 TXT
@@ -33,6 +34,7 @@ declare -A groups=(
 	[kernel]="linux-headers-amd64 linux-image-amd64 qemu-system-x86 cpio kmod"
 	[metrics]=""
 	[postgres]="postgresql-15 postgresql-client-15"
+	[bench]="wrk"
 )
 
 # promtool alone: the prometheus package would also install (and, where

@@ -48,13 +48,18 @@ struct Bench: AsyncParsableCommand {
                        (aim: faster; runc 110 ms, crun 57 ms); the runtime's memory per
                        running box (its init) against containerd-shim per container.
                        Needs the debian box image (make bench builds it).
+              farm     corral farm up 3: wrk (Debian's) through the proxy box against
+                       straight to one web box, on its page and on a static path:
+                       ms per 1000 requests and p99 (aim: proxied at least half as
+                       fast); GETs failed on the other sites while one is removed and
+                       added again under load (aim: 0). Needs wrk and the web image.
             Each row runs --trials times per side and reports the medians.
             Needs the real daemon and the stress images (make images).
             """
     )
 
     @Option(help: "Rows to run, comma-separated.")
-    var rows: String = "remove,inspect,snapshot,cycle,rest,store,control,replicas,boxes"
+    var rows: String = "remove,inspect,snapshot,cycle,rest,store,control,replicas,boxes,farm"
 
     @Option(help: "Creates for the control row's create -> 202 latency.")
     var creates: Int = 1000
@@ -88,7 +93,7 @@ struct Bench: AsyncParsableCommand {
 
     func validate() throws {
         guard count >= 1, width >= 1, trials >= 1 else { throw ValidationError("--count, --width and --trials must be at least 1") }
-        let known: Set<String> = ["remove", "inspect", "snapshot", "cycle", "rest", "store", "control", "replicas", "boxes"]
+        let known: Set<String> = ["remove", "inspect", "snapshot", "cycle", "rest", "store", "control", "replicas", "boxes", "farm"]
         guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }) else {
             throw ValidationError("--snapshot-counts wants numbers such as 10,100,300")
         }
@@ -135,6 +140,11 @@ struct Bench: AsyncParsableCommand {
                 let corral = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("corral")
                     .path
                 for row in try await BoxBench(corral: corral, runs: max(runs, 50)).run() { table.add(row) }
+            }
+            if wanted.contains("farm") {
+                let corral = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("corral")
+                    .path
+                for row in try await FarmBench(corral: corral, seconds: 5).run() { table.add(row) }
             }
             if wanted.contains("snapshot") {
                 for row in try await SnapshotBench(docker: docker, counts: counts, statsAt: statsAt, trials: trials, width: width).run() {

@@ -26,7 +26,7 @@ public enum FarmProxy {
     public static func config(_ routes: [Route]) -> String {
         var text = """
             # Written by corral farm; rewritten and reloaded at every change.
-            worker_processes 1;
+            worker_processes auto;
             pid \(pidPath);
             error_log stderr warn;
             events { worker_connections 4096; }
@@ -43,13 +43,18 @@ public enum FarmProxy {
                 }
 
             """
-        for route in routes.sorted(by: { $0.host < $1.host }) {
+        for (index, route) in routes.sorted(by: { $0.host < $1.host }).enumerated() {
+            // Kept-alive connections to each site: a request does not pay for a connect.
             text += """
+                    upstream site\(index) {
+                        server \(route.address):80;
+                        keepalive 16;
+                    }
                     server {
                         listen 80;
                         server_name \(route.host);
                         location / {
-                            proxy_pass http://\(route.address):80;
+                            proxy_pass http://site\(index);
                             error_page 504 =502 @down;
                         }
                         location @down { return 502 "\(route.host) does not answer\n"; }

@@ -2,9 +2,11 @@ import Foundation
 
 /// One HTTP/1.0 GET over a plain socket, with a deadline: enough to ask a
 /// box whether it answers, with no client library.
-enum HTTPProbe {
+public enum HTTPProbe {
     /// The status code, or nil when nothing answered in time.
-    static func status(address: String, port: Int = 80, path: String = "/", host: String? = nil, timeout: Duration = .seconds(1)) -> Int? {
+    public static func status(address: String, port: Int = 80, path: String = "/", host: String? = nil, timeout: Duration = .seconds(1))
+        -> Int?
+    {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
