@@ -141,17 +141,7 @@ struct BoxSpec: ParsableArguments {
     @Flag(help: "Put the box on the host's bridge: eth0 with an address of its own, kept across stop and start (default: loopback only).")
     var network = false
 
-    @Option(
-        help: ArgumentHelp(
-            "The bridge (or CORRAL_BOX_BRIDGE; default \(BoxNetwork.defaultBridge)); made on first use, removed when its last box stops.",
-            valueName: "name"))
-    var bridge: String?
-
-    @Option(
-        help: ArgumentHelp(
-            "The bridge's subnet (or CORRAL_BOX_SUBNET; default \(BoxNetwork.defaultSubnet)); the bridge holds its first address.",
-            valueName: "cidr"))
-    var subnet: String?
+    @OptionGroup var bridgeOptions: BridgeOptions
 
     @Flag(help: "Masquerade what the box sends beyond the bridge behind the host's address (outbound NAT).")
     var nat = false
@@ -185,11 +175,9 @@ struct BoxSpec: ParsableArguments {
 
     /// Any network option puts the box on a bridge.
     func networkRequest() throws -> BoxNetworkRequest? {
-        let environment = ProcessInfo.processInfo.environment
-        guard network || bridge != nil || subnet != nil || nat || !publish.isEmpty else { return nil }
+        guard network || bridgeOptions.given || nat || !publish.isEmpty else { return nil }
         return BoxNetworkRequest(
-            bridge: bridge ?? environment["CORRAL_BOX_BRIDGE"] ?? BoxNetwork.defaultBridge,
-            subnet: subnet ?? environment["CORRAL_BOX_SUBNET"] ?? BoxNetwork.defaultSubnet, nat: nat,
+            bridge: bridgeOptions.bridgeName, subnet: bridgeOptions.subnetCIDR, nat: nat,
             publish: try publish.map { try PortMapping(parsing: $0) })
     }
 }

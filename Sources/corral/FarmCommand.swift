@@ -57,11 +57,7 @@ struct FarmSiteOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The first host port tried for the sites' ssh.", valueName: "port"))
     var sshPortBase: Int = 2201
 
-    @Option(help: ArgumentHelp("The bridge (or CORRAL_BOX_BRIDGE).", valueName: "name"))
-    var bridge: String?
-
-    @Option(help: ArgumentHelp("The bridge's subnet (or CORRAL_BOX_SUBNET).", valueName: "cidr"))
-    var subnet: String?
+    @OptionGroup var bridgeOptions: BridgeOptions
 
     @Option(help: ArgumentHelp("Each site's disk.", valueName: "size"))
     var disk: String = "1G"
@@ -80,11 +76,9 @@ struct FarmSiteOptions: ParsableArguments {
         guard publicKey.hasPrefix("ssh-") || publicKey.hasPrefix("ecdsa-"), !publicKey.contains("\n") else {
             throw ValidationError("--key \(path): not one OpenSSH public key (ssh-ed25519 AAAA...)")
         }
-        let environment = ProcessInfo.processInfo.environment
         return Farm.Settings(
             domain: domain ?? "\(farm).test", port: port, publicKey: publicKey, sshPortBase: sshPortBase,
-            bridge: bridge ?? environment["CORRAL_BOX_BRIDGE"] ?? BoxNetwork.defaultBridge,
-            subnet: subnet ?? environment["CORRAL_BOX_SUBNET"] ?? BoxNetwork.defaultSubnet, disk: try ByteSize.parse(disk, what: "--disk"))
+            bridge: bridgeOptions.bridgeName, subnet: bridgeOptions.subnetCIDR, disk: try ByteSize.parse(disk, what: "--disk"))
     }
 }
 

@@ -33,10 +33,9 @@ struct TestNetwork {
 
     static func get(_ url: String, prefix: [String], within: Duration) throws -> String {
         let deadline = ContinuousClock.now + within
+        let command = prefix + ["/usr/bin/curl", "-fsS", "-m", "3", url]
         while true {
-            let result = try runCommand(
-                prefix.first ?? "/usr/bin/curl",
-                Array(prefix.dropFirst()) + (prefix.isEmpty ? [] : ["/usr/bin/curl"]) + ["-fsS", "-m", "3", url])
+            let result = try runCommand(command[0], Array(command.dropFirst()))
             if result.status == 0 { return result.stdout }
             guard ContinuousClock.now < deadline else { throw BoxError.command("curl \(url)", reason: result.stderr) }
             Thread.sleep(forTimeInterval: 0.05)
