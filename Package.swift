@@ -110,14 +110,14 @@ let package = Package(
         ),
 
         // What Corral asks of whatever runs its containers: a protocol and its value types.
-        .target(name: "ContainerRuntime"),
+        .target(name: "ContainerRuntime", dependencies: ["CorralCore"]),
 
         // Corral's own runtime (boxes): state files, cgroups v1/v2, loop-backed
         // ext4 disks, debootstrap'd images, and the ContainerRuntime seam.
         .target(
             name: "BoxRuntime",
             dependencies: [
-                "ContainerRuntime",
+                "ContainerRuntime", "CorralCore",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -293,7 +293,7 @@ let package = Package(
             ],
             path: "Tests/Unit/ControlTests"
         ),
-        .testTarget(name: "BoxRuntimeTests", dependencies: ["BoxRuntime"], path: "Tests/Unit/BoxRuntimeTests"),
+        .testTarget(name: "BoxRuntimeTests", dependencies: ["BoxRuntime", "CorralCore"], path: "Tests/Unit/BoxRuntimeTests"),
         .testTarget(
             name: "CollectorTests",
             dependencies: ["Collector", "CorralCore", "CorralTestSupport"],
@@ -322,7 +322,8 @@ let package = Package(
         .testTarget(
             name: "ControlPlaneTests",
             dependencies: [
-                "ControlAPI", "ControlClient", "DockerEngine", "CorralTestSupport", .product(name: "NIOHTTP1", package: "swift-nio"),
+                "BoxRuntime", "ControlAPI", "ControlClient", "CorralCore", "DockerEngine", "CorralTestSupport",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/Integration/ControlPlaneTests"
         ),

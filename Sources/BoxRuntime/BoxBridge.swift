@@ -1,3 +1,4 @@
+import CorralCore
 import Foundation
 
 /// The host's side of a box's network: the bridge (made on first use, marked

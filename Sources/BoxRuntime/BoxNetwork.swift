@@ -1,3 +1,5 @@
+import CorralCore
+
 /// A box's place on a host bridge, fixed at create and kept in its
 /// config.json: the bridge, its subnet, the box's address (the same at every
 /// start; freed when the box is removed), outbound NAT, published ports.
@@ -105,49 +107,15 @@ public struct PortMapping: Codable, Sendable, Equatable, Hashable, CustomStringC
     }
 
     public init(parsing text: String) throws(BoxError) {
-        let bad = BoxError.invalid("--publish '\(text)': write HOSTPORT:BOXPORT, optionally ADDRESS: before and /tcp or /udp after")
-        var body = Substring(text)
-        var proto = "tcp"
-        if let slash = body.lastIndex(of: "/") {
-            proto = String(body[body.index(after: slash)...])
-            body = body[..<slash]
-            guard proto == "tcp" || proto == "udp" else { throw bad }
-        }
-        let parts = body.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 2 || parts.count == 3 else { throw bad }
-        let address = parts.count == 3 ? parts[0] : nil
-        if let address, IPv4(address) == nil { throw bad }
-        guard let host = Int(parts[parts.count - 2]), let box = Int(parts[parts.count - 1]), (1...65535).contains(host),
-            (1...65535).contains(box)
-        else { throw bad }
-        self.init(hostPort: host, boxPort: box, proto: proto, hostAddress: address)
+        guard let port = PublishedPort(parsing: text) else { throw .invalid("--publish '\(text)': write \(PublishedPort.form)") }
+        self.init(port)
+    }
+
+    public init(_ port: PublishedPort) {
+        self.init(hostPort: port.hostPort, boxPort: port.containerPort, proto: port.proto, hostAddress: port.hostAddress)
     }
 
     public var description: String { (hostAddress.map { $0 + ":" } ?? "") + "\(hostPort):\(boxPort)/\(proto)" }
-}
-
-/// An IPv4 address as its 32-bit value.
-public struct IPv4: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public var value: UInt32
-
-    public init(value: UInt32) { self.value = value }
-
-    /// Dotted quad; nil for anything else.
-    public init?(_ text: String) {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var value: UInt32 = 0
-        for part in parts {
-            guard !part.isEmpty, part.count <= 3, part.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let byte = UInt32(part), byte <= 255
-            else { return nil }
-            value = value << 8 | byte
-        }
-        self.value = value
-    }
-
-    public var description: String { "\(value >> 24).\(value >> 16 & 255).\(value >> 8 & 255).\(value & 255)" }
-
-    public static func < (lhs: IPv4, rhs: IPv4) -> Bool { lhs.value < rhs.value }
 }
 
 /// A subnet in CIDR form: its base address and prefix length (8 to 30).

@@ -7,8 +7,14 @@ import Foundation
 /// reads it with cgroup_parent = corral-boxes), its main pid is its init.
 public struct NativeRuntime: ContainerRuntime {
     public let host: BoxHost
+    /// Where a request for the bridge network puts a box: the bridge, its
+    /// subnet and whether boxes get outbound NAT (its ports are the request's).
+    public let network: BoxNetworkRequest
 
-    public init(host: BoxHost) { self.host = host }
+    public init(host: BoxHost, network: BoxNetworkRequest = BoxNetworkRequest()) {
+        self.host = host
+        self.network = network
+    }
 
     /// The probe's cgroup parent for boxes.
     public static let cgroupParent = BoxCgroups.parent
@@ -31,7 +37,7 @@ public struct NativeRuntime: ContainerRuntime {
         }
         return RuntimeContainer(
             id: box.id, name: box.name, image: box.config.image, labels: box.config.labels, createdAt: box.config.createdAt, state: state,
-            mainPID: box.record.pid, cgroup: BoxCgroups.path(of: box.id))
+            mainPID: box.record.pid, cgroup: BoxCgroups.path(of: box.id), address: box.config.network?.address)
     }
 
     public func list(labels: [String: String], includeStopped: Bool) async throws(RuntimeError) -> [RuntimeContainer] {
@@ -49,14 +55,21 @@ public struct NativeRuntime: ContainerRuntime {
     }
 
     public func create(_ request: ContainerRequest) async throws(RuntimeError) -> String {
-        guard request.network == .none else {
+        var network: BoxNetworkRequest?
+        switch request.network {
+        case .none: network = nil
+        case .host:
             throw .failed("boxes have a network namespace of their own; the host's network (--network host) is not available to them")
+        case .bridge(let publish):
+            network = self.network
+            network?.publish = publish.map(PortMapping.init)
         }
         guard request.mounts.isEmpty else { throw .failed("boxes take no host directories (mounts) yet") }
         do {
             let config = try await host.create(
                 name: request.name, image: request.image, command: request.command,
-                environment: request.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }, labels: request.labels)
+                environment: request.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }, labels: request.labels,
+                network: network)
             return config.id
         } catch {
             throw Self.translate(error)
@@ -148,8 +161,12 @@ public struct NativeRuntime: ContainerRuntime {
 /// is no daemon), once the helper is found.
 public struct NativeConnector: RuntimeConnector {
     public let host: BoxHost
+    public let network: BoxNetworkRequest
 
-    public init(host: BoxHost = BoxHost()) { self.host = host }
+    public init(host: BoxHost = BoxHost(), network: BoxNetworkRequest = BoxNetworkRequest()) {
+        self.host = host
+        self.network = network
+    }
 
     public var endpoint: String { "Corral's boxes under \(host.paths.boxes)" }
 
@@ -159,6 +176,6 @@ public struct NativeConnector: RuntimeConnector {
         } catch {
             throw RuntimeError.unavailable("\(error)")
         }
-        return try await body(NativeRuntime(host: host))
+        return try await body(NativeRuntime(host: host, network: network))
     }
 }

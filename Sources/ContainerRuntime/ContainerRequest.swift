@@ -1,3 +1,5 @@
+import CorralCore
+
 /// What to create: the parts of a container Corral decides, in its own terms.
 public struct ContainerRequest: Sendable, Equatable {
     public var image: String
@@ -16,6 +18,9 @@ public struct ContainerRequest: Sendable, Equatable {
         case none
         /// The host's own network namespace.
         case host
+        /// The node's bridge: an address of the container's own, reachable
+        /// from the host, and these ports published on the host.
+        case bridge(publish: [PublishedPort])
     }
 
     public struct Mount: Sendable, Equatable {

@@ -15,6 +15,8 @@ public struct RuntimeContainer: Sendable, Equatable, Identifiable {
     /// The container's cgroup, relative to the cgroup root, where the runtime
     /// knows it.
     public let cgroup: String?
+    /// Its IPv4 address on the node's bridge, when it has one.
+    public let address: String?
 
     public enum State: Sendable, Equatable {
         case created
@@ -50,7 +52,7 @@ public struct RuntimeContainer: Sendable, Equatable, Identifiable {
 
     public init(
         id: String, name: String, image: String, labels: [String: String], createdAt: Double, state: State, mainPID: Int32? = nil,
-        cgroup: String? = nil
+        cgroup: String? = nil, address: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -60,5 +62,6 @@ public struct RuntimeContainer: Sendable, Equatable, Identifiable {
         self.state = state
         self.mainPID = mainPID
         self.cgroup = cgroup
+        self.address = address
     }
 }

@@ -24,7 +24,12 @@ public struct DockerRuntime: ContainerRuntime {
     }
 
     public func create(_ request: ContainerRequest) async throws(RuntimeError) -> String {
-        try await call { () async throws(DockerError) in try await client.createContainer(Self.spec(request)) }
+        if case .bridge = request.network {
+            throw .failed(
+                "the docker runtime runs containers without a bridge (network none or host); a bridge and published ports are boxes' (an agent with --runtime native)"
+            )
+        }
+        return try await call { () async throws(DockerError) in try await client.createContainer(Self.spec(request)) }
     }
 
     public func start(_ container: String) async throws(RuntimeError) {
@@ -130,6 +135,7 @@ public struct DockerRuntime: ContainerRuntime {
         switch request.network {
         case .none: network = "none"
         case .host: network = "host"
+        case .bridge: network = "bridge"
         }
         return ContainerSpec(
             image: request.image, name: request.name, labels: request.labels, cmd: request.command, env: request.environment,

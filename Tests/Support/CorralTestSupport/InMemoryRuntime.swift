@@ -14,6 +14,8 @@ public actor InMemoryRuntime: ContainerRuntime {
     public var images: Set<String>
     /// Ids in the order their removal finished.
     public private(set) var removed: [String] = []
+    /// The network each container was asked for, by id.
+    public private(set) var networks: [String: ContainerRequest.Network] = [:]
     /// Signals and stops, in order: "stop <id>", "signal <id> 15".
     public private(set) var signals: [String] = []
     /// The most removals that were ever under way at once.
@@ -109,11 +111,15 @@ public actor InMemoryRuntime: ContainerRuntime {
         if let name = request.name, find(name) != nil {
             throw .conflict("The container name \"/\(name)\" is already in use")
         }
+        // A container on the bridge gets an address of its own, as a box does.
+        var address: String?
+        if case .bridge = request.network { address = "10.88.\(nextID / 250).\(nextID % 250 + 2)" }
         let id = newID()
         containers.append(
             RuntimeContainer(
                 id: id, name: request.name ?? "c-\(id.prefix(6))", image: request.image, labels: request.labels, createdAt: Double(nextID),
-                state: .created))
+                state: .created, address: address))
+        networks[id] = request.network
         return id
     }
 
@@ -226,7 +232,8 @@ public actor InMemoryRuntime: ContainerRuntime {
 extension RuntimeContainer {
     func with(state: State, mainPID: Int32?) -> RuntimeContainer {
         RuntimeContainer(
-            id: id, name: name, image: image, labels: labels, createdAt: createdAt, state: state, mainPID: mainPID, cgroup: cgroup)
+            id: id, name: name, image: image, labels: labels, createdAt: createdAt, state: state, mainPID: mainPID, cgroup: cgroup,
+            address: address)
     }
 }
 

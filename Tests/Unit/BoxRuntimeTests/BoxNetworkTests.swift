@@ -1,4 +1,5 @@
 import BoxRuntime
+import CorralCore
 import Testing
 
 @Suite("Box networks: subnets, addresses, published ports")
@@ -63,8 +64,7 @@ struct BoxNetworkTests {
         "a published port written wrong is refused, naming it",
         arguments: ["80", "0:80", "8080:70000", "x:80", "1.2.3:80:80", "80:80/sctp"])
     func badPorts(text: String) {
-        #expect(throws: BoxError.invalid("--publish '\(text)': write HOSTPORT:BOXPORT, optionally ADDRESS: before and /tcp or /udp after"))
-        {
+        #expect(throws: BoxError.invalid("--publish '\(text)': write [ADDRESS:]HOSTPORT:PORT, optionally /tcp or /udp after")) {
             try PortMapping(parsing: text)
         }
     }
