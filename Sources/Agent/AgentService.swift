@@ -151,8 +151,9 @@ public final class AgentService: Service, Sendable {
             let statuses = try await ownContainers().compactMap { container -> ContainerStatus? in
                 guard let id = container.labels[CorralLabel.serviceContainer] else { return nil }
                 return ContainerStatus(
-                    containerID: id, actual: Self.actual(container.state), runtimeID: container.id, exitCode: Self.exitCode(container.state)
-                )
+                    containerID: id, actual: Self.actual(container.state), runtimeID: container.id,
+                    exitCode: Self.exitCode(container.state),
+                    address: container.address)
             }
             var changed = statuses.filter { last[$0.containerID] != $0 }
             // Gone without an order (the enforcer, or someone with the

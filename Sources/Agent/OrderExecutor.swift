@@ -121,7 +121,8 @@ actor OrderExecutor {
             labels[CorralLabel.serviceContainer] = record.id
             let request = ContainerRequest(
                 image: record.spec.image, name: Self.runtimeName(record.id), labels: labels,
-                command: record.spec.arguments.isEmpty ? nil : record.spec.arguments, environment: record.spec.env)
+                command: record.spec.arguments.isEmpty ? nil : record.spec.arguments, environment: record.spec.env,
+                network: record.spec.onBridge ? .bridge(publish: record.spec.ports) : .none)
             do {
                 id = try await runtime.create(request)
             } catch .conflict(let message) {
@@ -142,7 +143,8 @@ actor OrderExecutor {
             jobs: [JobOutcome(jobID: order.jobID, succeeded: true)],
             containers: [
                 ContainerStatus(
-                    containerID: record.id, actual: actual, runtimeID: id, exitCode: actual == .exited ? after.state.exitCode : nil)
+                    containerID: record.id, actual: actual, runtimeID: id, exitCode: actual == .exited ? after.state.exitCode : nil,
+                    address: after.address)
             ])
     }
 

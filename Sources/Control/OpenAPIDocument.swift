@@ -143,7 +143,25 @@ enum OpenAPIDocument {
                   "memory_bytes": {"type": ["integer", "null"], "minimum": 0, "maximum": 9223372036854775807},
                   "node_labels": {"type": ["object", "null"], "additionalProperties": {"type": "string"}},
                   "runtime": {"type": ["string", "null"]},
-                  "strategy": {"enum": ["spread", "binpack", null]}
+                  "strategy": {"enum": ["spread", "binpack", null]},
+                  "network": {"enum": ["none", "bridge", null], "description": "bridge: an address of its own on its node's bridge (boxes: runtime native)"},
+                  "ports": {"type": ["array", "null"], "items": {"$ref": "#/components/schemas/PublishedPort"}, "description": "published on its node; they put it on the bridge"}
+                },
+                "allOf": [
+                  {"if": {"required": ["network"], "properties": {"network": {"const": "none"}}}, "then": {"properties": {"ports": {"type": ["array", "null"], "maxItems": 0}}}},
+                  {
+                    "if": {"anyOf": [{"required": ["network"], "properties": {"network": {"const": "bridge"}}}, {"required": ["ports"], "properties": {"ports": {"type": "array", "minItems": 1}}}]},
+                    "then": {"properties": {"runtime": {"enum": ["native", null]}}}
+                  }
+                ]
+              },
+              "PublishedPort": {
+                "type": "object", "required": ["host_port", "container_port"],
+                "properties": {
+                  "host_port": {"type": "integer", "minimum": 1, "maximum": 65535},
+                  "container_port": {"type": "integer", "minimum": 1, "maximum": 65535},
+                  "protocol": {"enum": ["tcp", "udp", null]},
+                  "host_address": {"type": ["string", "null"], "pattern": "^(([01]?[0-9]?[0-9]|2[0-4][0-9]|25[0-5])\\.){3}([01]?[0-9]?[0-9]|2[0-4][0-9]|25[0-5])(?!\\n)$"}
                 }
               },
               "ActualState": {"type": "string", "enum": ["pending", "running", "stopped", "exited", "lost"]},
@@ -154,7 +172,8 @@ enum OpenAPIDocument {
                   "id": {"type": "string"}, "name": {"type": "string"}, "spec": {"$ref": "#/components/schemas/ContainerSpec"},
                   "node": {"type": "string"}, "desired": {"type": "string", "enum": ["running", "stopped", "deleted"]},
                   "actual": {"$ref": "#/components/schemas/ActualState"}, "runtime_id": {"type": "string"}, "exit_code": {"type": "integer"},
-                  "reason": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}
+                  "reason": {"type": "string"}, "address": {"type": "string", "description": "on its node's bridge"},
+                  "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}
                 }
               },
               "ContainerList": {"type": "object", "required": ["containers"], "properties": {"containers": {"type": "array", "items": {"$ref": "#/components/schemas/Container"}}}},

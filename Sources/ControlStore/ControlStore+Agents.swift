@@ -170,7 +170,7 @@ extension ControlStore {
                 } else {
                     try await setActual(
                         db, container: status.containerID, actual: status.actual, runtimeID: status.runtimeID, exitCode: status.exitCode,
-                        reason: status.reason, now: now)
+                        reason: status.reason, address: status.address, now: now)
                 }
             }
             for outcome in report.jobs {
@@ -225,15 +225,18 @@ extension ControlStore {
     }
 
     /// Records what a container is. A process that exited because it was
-    /// asked to stop is `stopped`, not `exited`.
+    /// asked to stop is `stopped`, not `exited`. An address is kept until
+    /// another is reported (a stopped box keeps its address).
     func setActual(
-        _ db: any SQLDatabase, container: String, actual: ActualState, runtimeID: String?, exitCode: Int32?, reason: String?, now: Int64
+        _ db: any SQLDatabase, container: String, actual: ActualState, runtimeID: String?, exitCode: Int32?, reason: String?,
+        address: String? = nil, now: Int64
     ) async throws {
         try await db.raw(
             """
             UPDATE containers SET actual = CASE WHEN \(bind: actual.rawValue) = 'exited' AND desired = 'stopped' THEN 'stopped'
             ELSE \(bind: actual.rawValue) END, runtime_id = \(bind: runtimeID), exit_code = \(bind: exitCode.map(Int64.init)),
-            reason = \(bind: reason), updated_at_ms = \(bind: now) WHERE id = \(bind: container)
+            reason = \(bind: reason), address = COALESCE(\(bind: address), address), updated_at_ms = \(bind: now)
+            WHERE id = \(bind: container)
             """
         ).run()
     }

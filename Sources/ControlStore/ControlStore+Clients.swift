@@ -28,7 +28,7 @@ extension ControlStore {
                 """
                 INSERT INTO containers (\(unsafeRaw: Rows.containerColumns)) VALUES (\(bind: containerID), \(bind: name), \(bind: Rows.json(spec)),
                 NULL, \(bind: DesiredState.running.rawValue), \(bind: ActualState.pending.rawValue), NULL, NULL, NULL,
-                \(bind: reservation.millicpus), \(bind: reservation.memoryBytes), \(bind: now), \(bind: now))
+                \(bind: reservation.millicpus), \(bind: reservation.memoryBytes), \(bind: now), \(bind: now), NULL)
                 """
             ).run()
             let jobID = ids.jobID()

@@ -118,7 +118,7 @@ extension ControlStore {
         let spec = container.spec
         let request = PlacementRequest(
             millicpus: spec.reservation.millicpus, memoryBytes: spec.reservation.memoryBytes, nodeLabels: spec.nodeLabels,
-            runtime: spec.runtime,
+            runtime: spec.placementRuntime,
             strategy: spec.strategy.flatMap(PlacementStrategy.init(rawValue:)) ?? defaultStrategy)
         switch Scheduler.place(request, on: nodes) {
         case .node(let node):

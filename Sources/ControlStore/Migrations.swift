@@ -86,6 +86,9 @@ enum Migrations {
                 "INSERT INTO leases (name, holder, expires_ms, acquired_at_ms, renewed_at_ms) VALUES ('sweeper', '', 0, 0, 0)",
                 "CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
             ]),
+        Step(
+            version: 3, name: "a container's address on its node's bridge",
+            statements: ["ALTER TABLE containers ADD COLUMN address TEXT"]),
     ]
 
     static var latest: Int { steps.last?.version ?? 0 }

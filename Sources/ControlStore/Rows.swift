@@ -6,7 +6,7 @@ import SQLKit
 /// Rows to records and back: the one place that knows the columns.
 enum Rows {
     static let containerColumns =
-        "id, name, spec, node_id, desired, actual, runtime_id, exit_code, reason, millicpus, memory_bytes, created_at_ms, updated_at_ms"
+        "id, name, spec, node_id, desired, actual, runtime_id, exit_code, reason, millicpus, memory_bytes, created_at_ms, updated_at_ms, address"
     static let jobColumns = "id, kind, container_id, state, reason, node_id, attempts, created_at_ms, updated_at_ms"
     static let nodeColumns =
         "id, secret, runtime, labels, millicpus, memory_bytes, max_containers, running, alive, draining, last_heartbeat_ms, registered_at_ms"
@@ -32,6 +32,7 @@ enum Rows {
             runtimeID: try row.decode(column: "runtime_id", as: String?.self),
             exitCode: try row.decode(column: "exit_code", as: Int64?.self).map { Int32(clamping: $0) },
             reason: try row.decode(column: "reason", as: String?.self),
+            address: try row.decode(column: "address", as: String?.self),
             createdAt: text(try row.decode(column: "created_at_ms", as: Int64.self)),
             updatedAt: text(try row.decode(column: "updated_at_ms", as: Int64.self)))
     }

@@ -28,6 +28,10 @@ struct AgentCommand: AsyncParsableCommand {
             It touches only containers labelled corral.managed=true and
             corral.node=<its node id>, which is how it labels what it creates.
 
+            With --runtime native, a container asking for the bridge network (corral ctl
+            create --network bridge, or --publish) becomes a box on --bridge with an
+            address of its own from --subnet, its ports published on this host.
+
             With --enforce the enforcer runs in the same process on this node's
             containers (corral.node=<id>), with the settings of --config.
 
@@ -56,6 +60,12 @@ struct AgentCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Where boxes live with --runtime native (default /var/lib/corral).", valueName: "dir"))
     var boxRoot: String?
+
+    @OptionGroup(title: "Boxes' network (with --runtime native, for containers asking for the bridge)")
+    var bridge: BridgeOptions
+
+    @Flag(help: "With --runtime native: boxes on the bridge may reach beyond the host (outbound NAT).")
+    var nat = false
 
     @Option(help: ArgumentHelp("This node's id (default: the host name).", valueName: "id"))
     var nodeID: String?
@@ -126,7 +136,9 @@ struct AgentCommand: AsyncParsableCommand {
             let enforcer = enforce ? try EnforcerConfig.load(path: path, required: configPath != nil) : nil
             let connector: any RuntimeConnector =
                 settings.runtime == "native"
-                ? NativeConnector(host: BoxHost(paths: BoxPaths(root: boxRoot ?? BoxPaths.defaultRoot)))
+                ? NativeConnector(
+                    host: BoxHost(paths: BoxPaths(root: boxRoot ?? BoxPaths.defaultRoot)),
+                    network: BoxNetworkRequest(bridge: bridge.bridgeName, subnet: bridge.subnetCIDR, nat: nat))
                 : DockerConnector(socketPath: engine.socketPath, maxConnections: max(settings.workers, 4), logger: logger)
             try await connector.withRuntime { runtime in
                 try await runAgent(settings: settings, runtime: runtime, connector: connector, enforcer: enforcer, logger: logger)

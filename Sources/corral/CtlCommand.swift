@@ -2,6 +2,7 @@ import ArgumentParser
 import Control
 import ControlAPI
 import ControlClient
+import CorralCore
 import Foundation
 import NIOHTTP1
 import Reports
@@ -100,13 +101,30 @@ extension CtlCommand.Containers {
         @Option(help: ArgumentHelp("Memory to reserve: bytes, or with k, m or g.", valueName: "size")) var memory: String?
         @Option(help: ArgumentHelp("A label the node must have (repeatable).", valueName: "key=value")) var nodeLabel: [String] = []
         @Option(help: ArgumentHelp("spread or binpack (default: the control plane's).", valueName: "strategy")) var strategy: String?
+        @Option(help: ArgumentHelp("The node's runtime: docker or native (boxes).", valueName: "kind")) var runtime: String?
+        @Option(
+            help: ArgumentHelp(
+                "none (loopback only; the default) or bridge: an address of its own on its node's bridge (boxes).", valueName: "mode"))
+        var network: String?
+        @Option(
+            name: [.customShort("p"), .long],
+            help: ArgumentHelp(
+                "Publish a port on its node: \(PublishedPort.form) (repeatable; puts it on the bridge).", valueName: "port"))
+        var publish: [String] = []
         @Option(help: ArgumentHelp("Retrying with the same key gives the same job.", valueName: "key")) var idempotencyKey: String?
         @Flag(help: "Wait until the job succeeds or fails.") var wait = false
         @Flag(help: "Print JSON.") var json = false
         @Argument(parsing: .postTerminator, help: "Arguments to the image's entrypoint, after --.") var arguments: [String] = []
 
         func run() async throws {
-            var spec = ContainerSpec(image: image, arguments: arguments, name: name, cpus: cpus, strategy: strategy)
+            var spec = ContainerSpec(
+                image: image, arguments: arguments, name: name, cpus: cpus, runtime: runtime, strategy: strategy, network: network)
+            spec.ports = try publish.map { text in
+                guard let port = PublishedPort(parsing: text) else {
+                    throw ValidationError("--publish '\(text)': write \(PublishedPort.form)")
+                }
+                return port
+            }
             spec.env = try pairs(env, "--env")
             spec.labels = try pairs(label, "--label")
             spec.nodeLabels = try pairs(nodeLabel, "--node-label")
@@ -144,10 +162,13 @@ extension CtlCommand.Containers {
                     return
                 }
                 let rows = list.containers.map {
-                    [$0.id, $0.name, $0.spec.image, $0.node ?? "-", $0.desired.rawValue, $0.actual.rawValue, $0.reason ?? ""]
+                    [
+                        $0.id, $0.name, $0.spec.image, $0.node ?? "-", $0.desired.rawValue, $0.actual.rawValue, $0.address ?? "-",
+                        $0.spec.ports.isEmpty ? "-" : $0.spec.ports.map(\.description).joined(separator: ","), $0.reason ?? "",
+                    ]
                 }
-                print(
-                    TextTable(header: ["ID", "NAME", "IMAGE", "NODE", "DESIRED", "ACTUAL", "REASON"], rows: rows).render(), terminator: "")
+                let header = ["ID", "NAME", "IMAGE", "NODE", "DESIRED", "ACTUAL", "ADDRESS", "PORTS", "REASON"]
+                print(TextTable(header: header, rows: rows).render(), terminator: "")
             }
         }
     }

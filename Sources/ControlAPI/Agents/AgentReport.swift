@@ -44,10 +44,12 @@ public struct ContainerStatus: Sendable, Codable, Equatable {
     public var exitCode: Int32?
     public var reason: String?
     public var removed: Bool
+    /// Its address on its node's bridge, when it has one.
+    public var address: String?
 
     public init(
         containerID: String, actual: ActualState, runtimeID: String? = nil, exitCode: Int32? = nil, reason: String? = nil,
-        removed: Bool = false
+        removed: Bool = false, address: String? = nil
     ) {
         self.containerID = containerID
         self.actual = actual
@@ -55,10 +57,11 @@ public struct ContainerStatus: Sendable, Codable, Equatable {
         self.exitCode = exitCode
         self.reason = reason
         self.removed = removed
+        self.address = address
     }
 
     enum CodingKeys: String, CodingKey {
-        case actual, reason, removed
+        case actual, reason, removed, address
         case containerID = "container_id"
         case runtimeID = "runtime_id"
         case exitCode = "exit_code"
@@ -72,6 +75,7 @@ public struct ContainerStatus: Sendable, Codable, Equatable {
         exitCode = try container.decodeIfPresent(Int32.self, forKey: .exitCode)
         reason = try container.decodeIfPresent(String.self, forKey: .reason)
         removed = try container.decodeIfPresent(Bool.self, forKey: .removed) ?? false
+        address = try container.decodeIfPresent(String.self, forKey: .address)
     }
 }
 

@@ -13,13 +13,16 @@ public struct ContainerRecord: Sendable, Codable, Equatable {
     public var exitCode: Int32?
     /// What the last failure or report said.
     public var reason: String?
+    /// Its address on its node's bridge, once its node reported one.
+    public var address: String?
     public var createdAt: String
     public var updatedAt: String
 
     public init(
         id: String, name: String, spec: ContainerSpec, node: String? = nil, desired: DesiredState = .running,
         actual: ActualState = .pending,
-        runtimeID: String? = nil, exitCode: Int32? = nil, reason: String? = nil, createdAt: String, updatedAt: String
+        runtimeID: String? = nil, exitCode: Int32? = nil, reason: String? = nil, address: String? = nil, createdAt: String,
+        updatedAt: String
     ) {
         self.id = id
         self.name = name
@@ -30,12 +33,13 @@ public struct ContainerRecord: Sendable, Codable, Equatable {
         self.runtimeID = runtimeID
         self.exitCode = exitCode
         self.reason = reason
+        self.address = address
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, spec, node, desired, actual, reason
+        case id, name, spec, node, desired, actual, reason, address
         case runtimeID = "runtime_id"
         case exitCode = "exit_code"
         case createdAt = "created_at"

@@ -22,10 +22,16 @@ public struct ContainerSpec: Sendable, Codable, Equatable {
     public var runtime: String?
     /// Overrides the service's placement strategy for this container.
     public var strategy: String?
+    /// "none" (loopback only, the default) or "bridge": an address of its own
+    /// on its node's bridge, reachable from the node. Boxes only (runtime native).
+    public var network: String?
+    /// Ports published on its node's addresses; they put it on the bridge.
+    public var ports: [PublishedPort]
 
     public init(
         image: String, arguments: [String] = [], env: [String: String] = [:], labels: [String: String] = [:], name: String? = nil,
-        cpus: Double? = nil, memoryBytes: Int64? = nil, nodeLabels: [String: String] = [:], runtime: String? = nil, strategy: String? = nil
+        cpus: Double? = nil, memoryBytes: Int64? = nil, nodeLabels: [String: String] = [:], runtime: String? = nil, strategy: String? = nil,
+        network: String? = nil, ports: [PublishedPort] = []
     ) {
         self.image = image
         self.arguments = arguments
@@ -37,10 +43,12 @@ public struct ContainerSpec: Sendable, Codable, Equatable {
         self.nodeLabels = nodeLabels
         self.runtime = runtime
         self.strategy = strategy
+        self.network = network
+        self.ports = ports
     }
 
     enum CodingKeys: String, CodingKey {
-        case image, arguments, env, labels, name, cpus, runtime, strategy
+        case image, arguments, env, labels, name, cpus, runtime, strategy, network, ports
         case memoryBytes = "memory_bytes"
         case nodeLabels = "node_labels"
     }
@@ -57,7 +65,15 @@ public struct ContainerSpec: Sendable, Codable, Equatable {
         nodeLabels = try container.decodeIfPresent([String: String].self, forKey: .nodeLabels) ?? [:]
         runtime = try container.decodeIfPresent(String.self, forKey: .runtime)
         strategy = try container.decodeIfPresent(String.self, forKey: .strategy)
+        network = try container.decodeIfPresent(String.self, forKey: .network)
+        ports = try container.decodeIfPresent([PublishedPort].self, forKey: .ports) ?? []
     }
+
+    /// Whether it goes on its node's bridge: asked for, or implied by ports.
+    public var onBridge: Bool { network == "bridge" || (network == nil && !ports.isEmpty) }
+
+    /// The runtime its node must have: the one asked for, or boxes' for the bridge.
+    public var placementRuntime: String? { runtime ?? (onBridge ? "native" : nil) }
 
     /// The first thing wrong with this spec, in words, or nil.
     public func problem() -> String? {
@@ -73,6 +89,14 @@ public struct ContainerSpec: Sendable, Codable, Equatable {
         if let cpus, !(cpus.isFinite && cpus >= 0 && cpus <= 1024) { return "cpus must be between 0 and 1024" }
         if let memoryBytes, memoryBytes < 0 { return "memory_bytes must not be negative" }
         if let strategy, PlacementStrategy(rawValue: strategy) == nil { return "strategy must be spread or binpack" }
+        if let network, network != "none" && network != "bridge" { return "network must be none or bridge, not '\(network)'" }
+        if network == "none" && !ports.isEmpty { return "ports need network bridge (they are published from its node's bridge)" }
+        if onBridge, let runtime, runtime != "native" {
+            return "network bridge and ports are boxes' (runtime native), not runtime \(runtime)'s"
+        }
+        for (index, port) in ports.enumerated() {
+            if let problem = port.problem() { return "ports[\(index)]: \(problem)" }
+        }
         if env.keys.contains(where: { $0.isEmpty || $0.utf8.contains(UInt8(ascii: "=")) }) {
             return "env names must be non-empty and contain no '='"
         }

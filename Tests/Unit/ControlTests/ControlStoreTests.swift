@@ -88,6 +88,49 @@ struct ControlStoreTests {
         }
     }
 
+    @Test(
+        "a container on the bridge goes only to a node with boxes (runtime native), and keeps the address its agent reported",
+        arguments: StoreBackend.available)
+    func bridgePlacementAndAddress(_ backend: StoreBackend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let store = fixture.store
+            try await fixture.register("docker-node")
+            try await fixture.register("box-node", runtime: "native")
+            let specs = [
+                ContainerSpec(image: "web", ports: [PublishedPort(hostPort: 8080, containerPort: 80)]),
+                ContainerSpec(image: "web", network: "bridge"),
+                ContainerSpec(
+                    image: "web", runtime: "native", network: "bridge", ports: [PublishedPort(hostPort: 2222, containerPort: 22)]),
+            ]
+            var jobs: [JobAccepted] = []
+            for spec in specs {
+                guard
+                    case .accepted(let job, _) = try await store.submitCreate(
+                        spec, idempotencyKey: nil, queueLimit: 10, now: 0, ids: fixture.ids)
+                else { throw FixtureError(description: "create refused") }
+                jobs.append(job)
+            }
+            _ = try await fixture.schedule()
+            #expect(try await fixture.orders("box-node").count == 3)
+            #expect(try await fixture.orders("docker-node").isEmpty)
+            let first = try #require(jobs.first)
+            #expect(try await store.container(first.containerID)?.spec.ports == specs[0].ports, "the ports are kept with the spec")
+
+            _ = try await store.report(
+                node: "box-node", secret: fixture.secret("box-node"),
+                AgentReport(containers: [
+                    ContainerStatus(containerID: first.containerID, actual: .running, runtimeID: "b1", address: "10.88.0.2")
+                ]),
+                now: 1)
+            #expect(try await store.container(first.containerID)?.address == "10.88.0.2")
+            _ = try await store.report(
+                node: "box-node", secret: fixture.secret("box-node"),
+                AgentReport(containers: [ContainerStatus(containerID: first.containerID, actual: .exited, runtimeID: "b1", exitCode: 0)]),
+                now: 2)
+            #expect(try await store.container(first.containerID)?.address == "10.88.0.2", "a stopped box keeps its address")
+        }
+    }
+
     @Test("a create no node can take waits with the reason, then fails after the timeout", arguments: StoreBackend.available)
     func noPlacement(_ backend: StoreBackend) async throws {
         try await StoreFixture.with(backend) { fixture in
@@ -330,7 +373,7 @@ struct ControlStoreTests {
             for result in opened {
                 switch result {
                 case .success(let store):
-                    #expect(try await store.schemaVersion() == 2)
+                    #expect(try await store.schemaVersion() == 3)
                     await store.close()
                 case .failure(let error):
                     Issue.record("round \(round): \(error)")

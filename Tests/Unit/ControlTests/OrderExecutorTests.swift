@@ -39,6 +39,27 @@ struct OrderExecutorTests {
         #expect(first.containers.first?.actual == .running)
     }
 
+    @Test("a container with published ports is asked of the runtime on the bridge with them, and its address is reported")
+    func bridgeAndPorts() async throws {
+        let runtime = InMemoryRuntime()
+        let ports = [
+            PublishedPort(hostPort: 8080, containerPort: 80), PublishedPort(hostPort: 2222, containerPort: 22, hostAddress: "127.0.0.1"),
+        ]
+        let web = Order(
+            jobID: "create-web", kind: .create,
+            container: ContainerRecord(
+                id: "web", name: "web", spec: ContainerSpec(image: "corral/low-idle", ports: ports), node: "node-a", createdAt: "",
+                updatedAt: ""))
+        let report = await executor(runtime).perform(web)
+        let plain = await executor(runtime).perform(order(.create, "plain"))
+        let containers = await runtime.containers
+        let networks = await runtime.networks
+        #expect(networks[containers[0].id] == .bridge(publish: ports))
+        #expect(networks[containers[1].id] == ContainerRequest.Network.none, "no ports, no network asked: loopback only")
+        #expect(report.containers.first?.address != nil && report.containers.first?.address == containers[0].address)
+        #expect(plain.containers.first?.address == nil)
+    }
+
     @Test("a container created just before a crash (named, not yet listed) is taken over, not doubled")
     func takeOverByName() async throws {
         let runtime = InMemoryRuntime()

@@ -80,12 +80,14 @@ final class StoreFixture: Sendable {
 
     /// Registers `node` with room for `containers`.
     @discardableResult
-    func register(_ node: String, containers: Int64 = 100, labels: [String: String] = [:], inventory: [InventoryItem] = [], now: Int64 = 0)
-        async throws -> RegistrationReply
-    {
+    func register(
+        _ node: String, containers: Int64 = 100, labels: [String: String] = [:], inventory: [InventoryItem] = [],
+        runtime: String = "docker",
+        now: Int64 = 0
+    ) async throws -> RegistrationReply {
         let outcome = try await store.register(
             Registration(
-                node: node, secret: "secret-of-\(node)-0123456789", runtime: "docker", labels: labels,
+                node: node, secret: "secret-of-\(node)-0123456789", runtime: runtime, labels: labels,
                 capacity: Resources(millicpus: 2000, memoryBytes: 1 << 32, containers: containers), inventory: inventory),
             now: now, heartbeatSeconds: 1, ttlSeconds: 5)
         guard case .ok(let reply) = outcome else { throw FixtureError(description: "registration of \(node) refused: \(outcome)") }

@@ -19,6 +19,7 @@ from corral_client import (
     JobState,
     NodeState,
     NotFound,
+    PublishedPort,
     QueueFull,
     Unauthorized,
 )
@@ -87,6 +88,12 @@ def test_errors_carry_the_servers_status_and_message(service) -> None:
         with pytest.raises(JobFailed) as failed:
             corral.jobs.wait(corral.containers.create("nowhere/no-such-image"), timeout=60)
         assert "No such image" in str(failed.value.reason)
+        with pytest.raises(BadRequest) as docker_ports:
+            corral.containers.create("corral/low-idle", runtime="docker", ports=["18080:80"])
+        assert "runtime native" in docker_ports.value.message
+        with pytest.raises(BadRequest) as bad_port:
+            corral.containers.create("corral/low-idle", ports=[PublishedPort(70000, 80)])
+        assert "ports[0]: host_port must be from 1 to 65535" in bad_port.value.message
     with Client(service.url, "wrong") as anonymous:
         with pytest.raises(Unauthorized) as denied:
             anonymous.nodes.list()
@@ -137,6 +144,15 @@ def test_429_is_retried_with_back_off_then_raised_with_the_hint(service) -> None
             for job in accepted:
                 corral.jobs.wait(job, timeout=90)
                 corral.jobs.wait(corral.containers.delete(job.container_id), timeout=60)
+
+
+def test_published_ports_are_written_as_on_the_command_line() -> None:
+    assert PublishedPort.parse("8080:80") == PublishedPort(8080, 80, "tcp")
+    assert PublishedPort.parse("127.0.0.1:2222:22/udp") == PublishedPort(2222, 22, "udp", "127.0.0.1")
+    assert PublishedPort.parse("127.0.0.1:2222:22").to_json() == {
+        "host_port": 2222, "container_port": 22, "protocol": "tcp", "host_address": "127.0.0.1"}
+    with pytest.raises(ValueError, match="HOSTPORT:PORT"):
+        PublishedPort.parse("80")
 
 
 def test_connection_errors_are_retried_then_raised() -> None:

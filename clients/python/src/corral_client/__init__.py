@@ -21,7 +21,7 @@ from .errors import (
     Unavailable,
     WaitTimeout,
 )
-from .models import ActualState, Container, ContainerSpec, DesiredState, Job, JobAccepted, JobState, Node, NodeState, Resources
+from .models import ActualState, Container, ContainerSpec, DesiredState, Job, JobAccepted, JobState, Node, NodeState, PublishedPort, Resources
 
 __all__ = [
     "ActualState",
@@ -43,6 +43,7 @@ __all__ = [
     "NodeState",
     "Nodes",
     "NotFound",
+    "PublishedPort",
     "QueueFull",
     "Resources",
     "Unauthorized",

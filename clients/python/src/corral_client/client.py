@@ -6,13 +6,13 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 from urllib.parse import quote
 
 import httpx
 
 from .errors import CorralConnectionError, CorralError, JobFailed, WaitTimeout, for_status
-from .models import Container, ContainerSpec, Job, JobAccepted, JobState, Node
+from .models import Container, ContainerSpec, Job, JobAccepted, JobState, Node, PublishedPort
 
 RETRIED_STATUSES = (429, 503)
 
@@ -101,14 +101,19 @@ class Containers:
         node_labels: Optional[Mapping[str, str]] = None,
         runtime: Optional[str] = None,
         strategy: Optional[str] = None,
+        network: Optional[str] = None,
+        ports: Sequence[Union[str, PublishedPort]] = (),
         idempotency_key: Optional[str] = None,
     ) -> JobAccepted:
         """Creates a container; answers once the job is stored. Every create
         carries an idempotency key (a new UUID unless given), so the retries
-        of one call never create twice."""
+        of one call never create twice. ``network="bridge"`` or ``ports``
+        (``"8080:80"`` or PublishedPort) put it on its node's bridge: a box,
+        with an address of its own and those ports published on the node."""
         spec = ContainerSpec(
             image=image, arguments=list(arguments), env=dict(env or {}), labels=dict(labels or {}), name=name, cpus=cpus,
-            memory_bytes=memory_bytes, node_labels=dict(node_labels or {}), runtime=runtime, strategy=strategy,
+            memory_bytes=memory_bytes, node_labels=dict(node_labels or {}), runtime=runtime, strategy=strategy, network=network,
+            ports=[p if isinstance(p, PublishedPort) else PublishedPort.parse(p) for p in ports],
         )
         key = idempotency_key or str(uuid.uuid4())
         data = self._client.request("POST", "/v1/containers", json=spec.to_json(), headers={"Idempotency-Key": key})

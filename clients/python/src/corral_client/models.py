@@ -44,6 +44,36 @@ def _strings(value: Any) -> Dict[str, str]:
 
 
 @dataclass(frozen=True)
+class PublishedPort:
+    """A port published on the container's node: host_port there reaches
+    container_port in the container (boxes on the node's bridge)."""
+
+    host_port: int
+    container_port: int
+    protocol: str = "tcp"
+    host_address: Optional[str] = None
+
+    @classmethod
+    def parse(cls, text: str) -> "PublishedPort":
+        """``[ADDRESS:]HOSTPORT:PORT[/tcp|/udp]``, as ``corral ctl create --publish`` takes it."""
+        body, _, protocol = text.partition("/")
+        parts = body.split(":")
+        if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts[-2:]):
+            raise ValueError(f"port {text!r}: write [ADDRESS:]HOSTPORT:PORT, optionally /tcp or /udp after")
+        return cls(int(parts[-2]), int(parts[-1]), protocol or "tcp", parts[0] if len(parts) == 3 else None)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "PublishedPort":
+        return cls(int(data["host_port"]), int(data["container_port"]), data.get("protocol") or "tcp", data.get("host_address"))
+
+    def to_json(self) -> Dict[str, Any]:
+        body: Dict[str, Any] = {"host_port": self.host_port, "container_port": self.container_port, "protocol": self.protocol}
+        if self.host_address is not None:
+            body["host_address"] = self.host_address
+        return body
+
+
+@dataclass(frozen=True)
 class ContainerSpec:
     """What a container was asked to be."""
 
@@ -57,6 +87,8 @@ class ContainerSpec:
     node_labels: Dict[str, str] = field(default_factory=dict)
     runtime: Optional[str] = None
     strategy: Optional[str] = None
+    network: Optional[str] = None
+    ports: List[PublishedPort] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "ContainerSpec":
@@ -71,13 +103,17 @@ class ContainerSpec:
             node_labels=_strings(data.get("node_labels")),
             runtime=data.get("runtime"),
             strategy=data.get("strategy"),
+            network=data.get("network"),
+            ports=[PublishedPort.from_json(p) for p in data.get("ports") or []],
         )
 
     def to_json(self) -> Dict[str, Any]:
         body: Dict[str, Any] = {"image": self.image, "arguments": list(self.arguments), "env": dict(self.env), "labels": dict(self.labels)}
         if self.node_labels:
             body["node_labels"] = dict(self.node_labels)
-        for key in ("name", "cpus", "memory_bytes", "runtime", "strategy"):
+        if self.ports:
+            body["ports"] = [p.to_json() for p in self.ports]
+        for key in ("name", "cpus", "memory_bytes", "runtime", "strategy", "network"):
             value = getattr(self, key)
             if value is not None:
                 body[key] = value
@@ -99,6 +135,7 @@ class Container:
     runtime_id: Optional[str] = None
     exit_code: Optional[int] = None
     reason: Optional[str] = None
+    address: Optional[str] = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "Container":
@@ -114,6 +151,7 @@ class Container:
             runtime_id=data.get("runtime_id"),
             exit_code=data.get("exit_code"),
             reason=data.get("reason"),
+            address=data.get("address"),
         )
 
 
