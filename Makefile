@@ -128,8 +128,9 @@ test: test-deps images cron journald build box-image lint
 
 # The control plane: `corral control` and two agents, each in a network
 # namespace on a bridge the test makes, creating 100+ containers on the shared
-# dockerd: alone, so the enforcer suites' CPU measurements are not disturbed.
-control-test: test-deps images build
+# dockerd, and a third agent making web boxes (hence box-image) for a farm run
+# through the service: alone, so the enforcer suites' CPU measurements are not disturbed.
+control-test: test-deps images build box-image
 	@SWIFT=$(SWIFT) scripts/tests/with-postgres.sh scripts/swift-test.sh $(SWIFT_FLAGS) --filter ControlPlaneTests
 	@# A stock JSON-RPC client and schemathesis (PyPI) against the admin API.
 	@scripts/tests/control-api.sh

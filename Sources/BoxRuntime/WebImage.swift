@@ -13,6 +13,10 @@ public enum WebImage {
     public static let command = [supervisorPath]
     /// The environment variable holding the public key ssh accepts for root.
     public static let keyVariable = "CORRAL_AUTHORIZED_KEY"
+    /// A farm's proxy: `corral-web proxy`, nginx alone on the farm's configuration.
+    public static let proxyCommand = [supervisorPath, "proxy"]
+    /// The environment variable that may hold the proxy's configuration.
+    public static let proxyConfigVariable = "CORRAL_FARM_CONF"
 
     public static func recipe(suite: String = "bookworm", mirror: String) -> BoxImage.Recipe {
         BoxImage.Recipe(suite: suite, mirror: mirror, packages: packages, files: [supervisorPath: supervisor])
@@ -29,6 +33,17 @@ public enum WebImage {
         set -u
         site=$(hostname)
         log() { echo "corral-web: $*" >&2; }
+
+        # corral-web proxy: a farm's reverse proxy instead, nginx alone on
+        # \#(FarmProxy.configPath): written from $\#(proxyConfigVariable) when given (a farm
+        # run through the control plane), else waited for (corral farm writes it).
+        if [ "${1:-}" = proxy ]; then
+        	if [ -n "${\#(proxyConfigVariable):-}" ]; then
+        		printf '%s\n' "$\#(proxyConfigVariable)" >\#(FarmProxy.configPath)
+        	fi
+        	until [ -e \#(FarmProxy.configPath) ]; do sleep 0.1; done
+        	exec /usr/sbin/nginx -c \#(FarmProxy.configPath) -g 'daemon off;'
+        fi
 
         if [ ! -e /etc/corral-site ]; then
         	rm -f /etc/ssh/ssh_host_*

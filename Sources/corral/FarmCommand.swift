@@ -1,5 +1,6 @@
 import ArgumentParser
 import BoxRuntime
+import CorralCore
 import Foundation
 
 /// `corral farm`: a web farm on boxes behind a reverse-proxy box.
@@ -22,7 +23,7 @@ struct FarmCommand: AsyncParsableCommand {
               corral farm ls
               corral farm rm --all
             """,
-        subcommands: [FarmUp.self, FarmAdd.self, FarmRemove.self, FarmList.self, FarmStart.self, FarmStop.self]
+        subcommands: [FarmUp.self, FarmAdd.self, FarmRemove.self, FarmList.self, FarmStart.self, FarmStop.self, FarmProxyConfig.self]
     )
 }
 
@@ -231,5 +232,33 @@ struct FarmStop: AsyncParsableCommand {
     func run() async throws {
         let farm = try options.open()
         try await farmAction { try await farm.stop() }
+    }
+}
+
+struct FarmProxyConfig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "proxy-config",
+        abstract: "Print the proxy's nginx configuration for HOST=ADDRESS routes (for a farm run through corral ctl).",
+        discussion: """
+            corral farm writes this itself. For a farm whose boxes the control plane made,
+            give it to the proxy box in CORRAL_FARM_CONF; the box's command is
+            corral-web proxy. Example, with the sites' addresses from corral ctl ls:
+              corral ctl create web --name proxy --runtime native -p 8080:80 \\
+                --env CORRAL_FARM_CONF="$(corral farm proxy-config site1.farm.test=10.88.0.2)" \\
+                -- /usr/local/sbin/corral-web proxy
+            """)
+
+    @Argument(help: ArgumentHelp("A host name and the address of the box serving it.", valueName: "host=address"))
+    var routes: [String] = []
+
+    func run() throws {
+        let parsed = try routes.map { text throws -> FarmProxy.Route in
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, IPv4(parts[1]) != nil else {
+                throw ValidationError("'\(text)': write HOST=ADDRESS, the address an IPv4 one (corral ctl ls shows each box's)")
+            }
+            return FarmProxy.Route(host: parts[0], address: parts[1])
+        }
+        print(FarmProxy.config(parsed), terminator: "")
     }
 }

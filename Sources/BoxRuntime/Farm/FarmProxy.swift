@@ -17,11 +17,9 @@ public enum FarmProxy {
     public static let configPath = "/etc/nginx/farm.conf"
     public static let pidPath = "/run/nginx-farm.pid"
 
-    /// The proxy box's command: nginx on the farm's configuration, once the farm has written it.
-    public static let command = [
-        "/bin/sh", "-c",
-        "until [ -e \(configPath) ]; do sleep 0.1; done; exec /usr/sbin/nginx -c \(configPath) -g 'daemon off;'",
-    ]
+    /// The proxy box's command: nginx on the farm's configuration, once the
+    /// farm has written it (or from the box's CORRAL_FARM_CONF).
+    public static let command = WebImage.proxyCommand
 
     public static func config(_ routes: [Route]) -> String {
         var text = """

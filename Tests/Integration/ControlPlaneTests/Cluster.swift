@@ -1,3 +1,4 @@
+import BoxRuntime
 import ControlAPI
 import ControlClient
 import CorralTestSupport
@@ -17,6 +18,8 @@ final class Cluster: @unchecked Sendable {
     /// Each replica's `corral control` (one unless asked for more).
     var controls: [Process?] = []
     var agents: [String: Process] = [:]
+    /// Agents started on the host's network with --runtime native: their boxes go at tear-down.
+    var boxNodes: [String] = []
     var adminURLs: [String] = []
     var subscribeURLs: [String] = []
     let corral = repositoryRoot.path + "/.build/debug/corral"
@@ -152,11 +155,24 @@ final class Cluster: @unchecked Sendable {
 
     /// Starts (or starts again) the agent of `node` inside its namespace.
     func startAgent(_ node: String, maxContainers: Int64 = 100, extra: [String] = []) throws {
+        try startAgent(node, command: ["/usr/sbin/ip", "netns", "exec", node, corral], maxContainers: maxContainers, extra: extra)
+    }
+
+    /// An agent on the host's own network (cgroups and the boxes' bridge
+    /// need the host's /sys, which `ip netns exec` replaces) with
+    /// `--runtime native`: boxes, on `bridge` with addresses from `subnet`.
+    func startBoxAgent(_ node: String, bridge: String, subnet: String) throws {
+        boxNodes.append(node)
+        try startAgent(
+            node, command: [corral], maxContainers: 20, extra: ["--runtime", "native", "--bridge", bridge, "--subnet", subnet])
+    }
+
+    private func startAgent(_ node: String, command: [String], maxContainers: Int64, extra: [String]) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments =
-            [
-                "netns", "exec", node, corral, "agent", "--config", "/dev/null", "--control", subscribeURLs.joined(separator: ","),
+            Array(command.dropFirst()) + [
+                "agent", "--config", "/dev/null", "--control", subscribeURLs.joined(separator: ","),
                 "--token-file",
                 directory + "/control/agent.token", "--node-id", node, "--state", directory + "/agent-\(node)", "--max-containers",
                 "\(maxContainers)",
@@ -266,6 +282,10 @@ final class Cluster: @unchecked Sendable {
                     try? await docker.removeContainer(container.id, force: true)
                 }
             }
+        }
+        let boxes = BoxHost()
+        for box in await boxes.list() where boxNodes.contains(box.config.labels["corral.node"] ?? "") {
+            _ = try? await boxes.remove(box.id, force: true)
         }
         for node in nodes { _ = try? runCommand("/usr/sbin/ip", ["netns", "del", node]) }
         _ = try? runCommand("/usr/sbin/ip", ["link", "del", bridge])
