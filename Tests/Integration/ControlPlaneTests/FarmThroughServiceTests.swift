@@ -9,9 +9,10 @@ import Testing
 /// A web farm made through the service instead of `corral farm`: an agent
 /// with `--runtime native` on this host makes web boxes on its bridge and a
 /// proxy box whose port `corral ctl` publishes. Traffic goes to loopback
-/// only (the published port), and the bridge is the test's own.
-@Suite("A web farm run through the control plane", .serialized)
-struct FarmThroughServiceTests {
+/// only (the published port), and the bridge is the test's own. In the
+/// control plane's suite, whose tests run one at a time (each cluster takes
+/// a random /24 of 10.213/16).
+extension ControlPlaneTests {
     @Test(
         "Sites on the bridge answer through a proxy published by corral ctl; a stopped site answers 502; delete leaves no box, link or rule"
     )
