@@ -47,7 +47,7 @@ public enum HTTPProbe {
 
 extension HTTPProbe {
     /// Nothing listens on the host's TCP `port` (on any address).
-    public static func portIsFree(_ port: Int) -> Bool {
+    static func portIsFree(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }

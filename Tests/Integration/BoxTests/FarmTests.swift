@@ -115,7 +115,7 @@ struct TestFarm {
 
     init() throws {
         key = try SSHKey()
-        port = try freePort()
+        port = try freeLoopbackPort()
         sshBase = 20_000 + Int.random(in: 0..<20_000)
     }
 

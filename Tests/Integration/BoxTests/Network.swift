@@ -131,23 +131,6 @@ struct TestNetwork {
     }
 }
 
-/// A TCP port nothing on the host listens on now.
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw BoxError.invalid("socket: \(errno)") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw BoxError.invalid("bind 127.0.0.1:0: \(errno)") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
 extension TestBoxes {
     /// Starts the box (unless running), gives it busybox from the host (through
     /// its init's root), and runs busybox httpd in it on port 8080, answering its hostname.

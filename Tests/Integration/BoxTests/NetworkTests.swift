@@ -35,7 +35,7 @@ extension Boxes {
         func publish() async throws {
             let net = TestNetwork()
             try await TestBoxes.using { boxes in
-                let port = try freePort()
+                let port = try freeLoopbackPort()
                 let result = try boxes.corral(
                     [
                         "create", "site", "--image", TestImage.name, "--disk", "64M", "--bridge", net.bridge, "--subnet", net.subnet,
@@ -97,7 +97,7 @@ extension Boxes {
         func crash() async throws {
             let net = TestNetwork()
             try await TestBoxes.using { boxes in
-                let port = try freePort()
+                let port = try freeLoopbackPort()
                 _ = try await boxes.create("doomed", network: net.request(nat: true, publish: [PortMapping(hostPort: port, boxPort: 8080)]))
                 let box = try await boxes.host.start("doomed")
                 #expect(!net.leftovers().isEmpty, "the running box's bridge and rules are there")

@@ -25,7 +25,7 @@ extension Boxes {
             let key = try SSHKey()
             defer { key.remove() }
             try await TestBoxes.using { boxes in
-                let port = try freePort()
+                let port = try freeLoopbackPort()
                 _ = try await boxes.host.create(
                     name: "site1", image: WebImage.name, command: WebImage.command,
                     environment: ["\(WebImage.keyVariable)=\(key.publicKey)"],

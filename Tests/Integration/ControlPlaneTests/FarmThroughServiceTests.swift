@@ -43,7 +43,7 @@ extension ControlPlaneTests {
             #expect(Set(sites.values.compactMap(\.address)).count == 2, "each site its own address")
 
             // The proxy: routes written by `corral farm proxy-config`, its port published with -p.
-            let port = try freePort()
+            let port = try freeLoopbackPort()
             let routes = sites.sorted { $0.key < $1.key }.map { "\($0.key).farm.test=\($0.value.address ?? "")" }
             let config = try runCommand(cluster.corral, ["farm", "proxy-config"] + routes)
             #expect(config.status == 0, "\(config.stderr)")
@@ -108,13 +108,4 @@ private func record(named name: String, _ admin: ControlClient) async throws -> 
 private func page(port: Int, host: String) throws -> String? {
     let result = try runCommand("/usr/bin/curl", ["-sf", "-m", "5", "-H", "Host: \(host)", "http://127.0.0.1:\(port)/"])
     return result.status == 0 ? result.stdout : nil
-}
-
-/// A loopback port nothing listens on, nor any box publishes, now.
-private func freePort() throws -> Int {
-    for _ in 0..<100 {
-        let port = Int.random(in: 20_000..<30_000)
-        if HTTPProbe.portIsFree(port) { return port }
-    }
-    throw ClusterError(description: "no free port in 20000..<30000")
 }
