@@ -280,7 +280,9 @@ let package = Package(
                 "Enforcer", "Settings", "Actuation", "Reports", "Collector", "CorralCore", "ContainerRuntime", "Journal",
                 "CorralTestSupport",
             ],
-            path: "Tests/Unit/EnforcerTests"
+            path: "Tests/Unit/EnforcerTests",
+            // Golden files, read and (with CORRAL_UPDATE_GOLDEN=1) rewritten in place by path.
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ControlTests",

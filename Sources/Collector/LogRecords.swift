@@ -48,10 +48,17 @@ public struct ProcessRecord: Sendable, Equatable, Codable {
     public var pid: Int32
     public var vszKb: UInt64
     public var rssKb: UInt64
+    /// Unrounded, as the planner ranked it: a replay buckets it again.
     public var memPercent: Double
     public var cpuPercent: Double
     public var action: Action
     public var reason: String
+    /// Seconds since the epoch: the ranking's tie-break. Absent from records
+    /// written before replay existed.
+    public var createdAt: Double?
+    /// Where the class came from (`label`, `image`, `threshold`). Absent from
+    /// records written before replay existed.
+    public var classSource: ClassSource?
 
     enum CodingKeys: String, CodingKey {
         case id, timestamp, cycle, name, image, pid, action, reason
@@ -61,6 +68,8 @@ public struct ProcessRecord: Sendable, Equatable, Codable {
         case rssKb = "rss_kb"
         case memPercent = "mem_percent"
         case cpuPercent = "cpu_percent"
+        case createdAt = "created_at"
+        case classSource = "class_source"
     }
 
     public init(id: String, timestamp: String, cycle: Int, decision: Decision, pid: Int32) {
@@ -74,9 +83,11 @@ public struct ProcessRecord: Sendable, Equatable, Codable {
         self.pid = pid
         vszKb = decision.vszKb
         rssKb = decision.rssKb
-        memPercent = min(100, (decision.memPercent * 100).rounded() / 100)
-        cpuPercent = (decision.cpuPercent * 100).rounded() / 100
+        memPercent = min(100, max(0, decision.memPercent))
+        cpuPercent = decision.cpuPercent.isFinite ? max(0, decision.cpuPercent) : 0
         action = decision.action
         reason = decision.reason
+        createdAt = decision.container.createdAt
+        classSource = decision.classSource
     }
 }

@@ -16,7 +16,8 @@ struct Corral: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            PsCommand.self, SysinfoCommand.self, PlanCommand.self, EnforceCommand.self, JournalCommand.self, ControlCommand.self,
+            PsCommand.self, SysinfoCommand.self, PlanCommand.self, ReplayCommand.self, EnforceCommand.self, JournalCommand.self,
+            ControlCommand.self,
             AgentCommand.self,
             CtlCommand.self, BoxCommand.self, FarmCommand.self,
         ]

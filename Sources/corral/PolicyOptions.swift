@@ -31,6 +31,12 @@ struct PolicyOptions: ParsableArguments {
             valueName: "key=value"))
     var resolution: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "At or above either, a container with neither a class label nor an image class is high (repeatable; default cpu=50,mem=5).",
+            discussion: "In percentage points: CPU% (100 = one core) and memory% of the host.", valueName: "cpu|mem=number"))
+    var threshold: [String] = []
+
     @Option(help: ArgumentHelp("Kills in flight at once (default 8).", valueName: "n"))
     var poolWidth: Int?
 
@@ -136,6 +142,17 @@ struct PolicyOptions: ParsableArguments {
             else { throw ValidationError("--resolution wants cpu|mem|vsz|rss=number, not '\(pair)'") }
             flags.resolution = flags.resolution ?? SettingsFile.Resolution()
             flags.resolution?[key] = SettingsFile.Number(value)
+        }
+        for pair in threshold.flatMap({ $0.split(separator: ",").map(String.init) }) {
+            guard let eq = pair.firstIndex(of: "="), let value = Double(pair[pair.index(after: eq)...]) else {
+                throw ValidationError("--threshold wants cpu|mem=number, not '\(pair)'")
+            }
+            flags.thresholds = flags.thresholds ?? SettingsFile.Thresholds()
+            switch pair[..<eq] {
+            case "cpu": flags.thresholds?.cpuPercent = SettingsFile.Number(value)
+            case "mem": flags.thresholds?.memPercent = SettingsFile.Number(value)
+            default: throw ValidationError("--threshold wants cpu|mem=number, not '\(pair)'")
+            }
         }
         for pair in selector {
             guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {

@@ -125,10 +125,20 @@ class ProcessRecord(StrictModel):
     cpu_percent: float = Field(..., ge=0, description="100 = one core.")
     action: Literal["keep", "kill"]
     reason: constr(strict=True, min_length=1, max_length=1000)
+    created_at: Optional[float] = Field(
+        None, ge=0, description="Seconds since the epoch the container was created: the ranking's tie-break, for replay."
+    )
+    class_source: Optional[Literal["label", "image", "threshold"]] = Field(
+        None, description="Where the class came from: its label, the policy's image map, or the thresholds."
+    )
 
     check_id = field_check("id", before=True)(_check_id)
     check_timestamp = field_check("timestamp", before=True)(_check_timestamp)
     check_numbers = field_check("mem_percent", "cpu_percent", before=True)(_check_number)
+
+    @field_check("created_at", before=True)
+    def check_created_at(cls, value):
+        return value if value is None else _check_number(cls, value)
 
     @field_check("container_id", before=True)
     def check_container_id(cls, value):

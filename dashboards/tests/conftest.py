@@ -74,6 +74,8 @@ def process_record(**changes):
         "cpu_percent": 187.25,
         "action": "kill",
         "reason": "killed: over the high-class quota (rank 3)",
+        "created_at": 1795294158.452,
+        "class_source": "label",
     }
     record.update(changes)
     return record

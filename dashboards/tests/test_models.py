@@ -91,11 +91,21 @@ def test_a_bad_memory_field_is_named(field, value):
         ("rss_kb", "8000"),
         ("mem_percent", 101),
         ("cpu_percent", -1),
+        ("created_at", -1),
+        ("created_at", "yesterday"),
+        ("class_source", "guess"),
     ],
 )
 def test_a_bad_process_field_is_named(field, value):
     locs = [loc for loc, _ in errors_of(ProcessRecord, process_record(**{field: value}))]
     assert locs == [(field,)]
+
+
+def test_a_process_record_from_before_replay_without_created_at_or_class_source_is_accepted():
+    record = process_record()
+    del record["created_at"], record["class_source"]
+    stored = to_jsonable(parse(ProcessRecord, record))
+    assert stored["created_at"] is None and stored["class_source"] is None
 
 
 def test_cpu_percent_may_exceed_one_core():

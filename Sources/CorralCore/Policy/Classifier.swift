@@ -1,5 +1,5 @@
 /// How a container's class is decided, and where the decision came from.
-public enum ClassSource: String, Sendable, Equatable {
+public enum ClassSource: String, Sendable, Equatable, Codable, CaseIterable {
     /// Its `corral.class` label.
     case label
     /// The policy's image map.

@@ -148,7 +148,39 @@ extension EndToEnd {
                 for line in processLines + memoryLines {
                     #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil)
                 }
+
+                // Replayed with the policy that made it, the recorded cycle
+                // comes out the same; keeping one more high spares exactly the
+                // third heaviest, which the recording killed.
+                let same = try runCommand(corral, ["replay", "--config", testConfig(), spool])
+                #expect(same.status == 0, "\(same.stderr)")
+                #expect(same.stdout.contains("Replayed 30 decisions in 1 cycle"), "\(same.stdout)")
+                #expect(same.stdout.contains("No decision differs"), "\(same.stdout)")
+                let more = try runCommand(corral, ["replay", "--config", testConfig(), "--high", "3", "--json", spool])
+                #expect(more.status == 0, "\(more.stderr)")
+                let replay = try #require(try JSONSerialization.jsonObject(with: Data(more.stdout.utf8)) as? [String: Any])
+                let differences = try #require(replay["differences"] as? [[String: Any]])
+                let records = processLines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                let third = records.filter { $0["class"] as? String == "high" && ($0["reason"] as? String)?.contains("rank 3 of") == true }
+                #expect(differences.count == third.count, "\(differences)")
+                if let spared = third.first, let difference = differences.first {
+                    #expect(difference["container_id"] as? String == spared["container_id"] as? String)
+                    #expect(difference["recorded_action"] as? String == "kill" && difference["replayed_action"] as? String == "keep")
+                }
             }
+        }
+
+        @Test("corral replay names a log that is not there (exit 66) and a line that is not a record (exit 65)")
+        func replayRefusesBadLogs() throws {
+            let missing = try runCommand(corral, ["replay", "--config", testConfig(), "/nonexistent/process.jsonl"])
+            #expect(missing.status == 66)
+            #expect(missing.stderr.contains("/nonexistent/process.jsonl: no such file or directory"), "\(missing.stderr)")
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("corral-replay-\(UUID().uuidString).jsonl").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try Data("{\"id\":\"1\",\"timestamp\":\"2026-12-02T00:00:00.000Z\"}\n".utf8).write(to: URL(fileURLWithPath: path))
+            let malformed = try runCommand(corral, ["replay", "--config", testConfig(), path])
+            #expect(malformed.status == 65)
+            #expect(malformed.stderr.contains("\(path):1: not a process record: cycle is missing"), "\(malformed.stderr)")
         }
 
         @Test("--dry-run removes nothing and journals the same plan")
