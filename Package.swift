@@ -81,6 +81,13 @@ let package = Package(
         // and the cycle's outcome (each decision's fate) that reports read.
         .target(name: "Actuation", dependencies: ["CorralCore", "ContainerRuntime"]),
 
+        // glibc's pidfd_open and pidfd_send_signal.
+        .systemLibrary(name: "CPidfd"),
+
+        // The kill pool's direct path: a container's cgroup emptied by
+        // cgroup.kill (v2) or its cgroup.procs through pidfds (v1).
+        .target(name: "CgroupKill", dependencies: ["Actuation", "CorralCore", "Probe", "CPidfd"]),
+
         // Each cycle's outcome, written out: the console's tables, journal
         // entries, the collector's records, Prometheus metrics and their endpoint.
         .target(
@@ -101,7 +108,7 @@ let package = Package(
         .target(
             name: "Enforcer",
             dependencies: [
-                "CorralCore", "Probe", "ContainerRuntime", "Journal", "Collector", "Settings", "Actuation", "Reports",
+                "CorralCore", "Probe", "ContainerRuntime", "Journal", "Collector", "Settings", "Actuation", "Reports", "CgroupKill",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -307,7 +314,7 @@ let package = Package(
             name: "HostTests",
             dependencies: [
                 "Enforcer", "Settings", "Actuation", "Reports", "Collector", "CorralCore", "Probe", "ContainerRuntime",
-                "DockerEngine", "DockerRuntime", "Journal", "CorralTestSupport",
+                "DockerEngine", "DockerRuntime", "Journal", "CorralTestSupport", "CgroupKill",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -10,6 +10,9 @@ public struct CycleReport: Sendable {
     public let plan: Plan?
     /// By container id; empty in a dry run.
     public let kills: [String: KillPool.Outcome]
+    /// What the direct path through the cgroup did before each removal, by
+    /// container id; only for the kills it was tried on.
+    public let direct: [String: KillPool.Direct]
     /// What became of each decision, by container id: the one reading every
     /// report uses.
     public let fates: [String: Fate]
@@ -27,6 +30,7 @@ public struct CycleReport: Sendable {
 
     public init(
         cycle: Int, dryRun: Bool, snapshot: Snapshot?, plan: Plan?, kills: [String: KillPool.Outcome] = [:],
+        direct: [String: KillPool.Direct] = [:],
         started: [Starter.Started] = [],
         failedStarts: [(StartOrder, String)] = [], exitedStarts: [ExitedStart] = [], error: String?, notice: String?, seconds: Double
     ) {
@@ -35,6 +39,7 @@ public struct CycleReport: Sendable {
         self.snapshot = snapshot
         self.plan = plan
         self.kills = kills
+        self.direct = direct
         fates = Dictionary(
             (plan?.decisions ?? []).map { ($0.id, Fate($0, outcome: kills[$0.id], dryRun: dryRun)) }, uniquingKeysWith: { a, _ in a })
         self.started = started

@@ -6,7 +6,9 @@ import ContainerRuntime
 import CorralCore
 
 /// Kills the plan's surplus with at most `width` removals in flight, each
-/// with a deadline, retried once on failure.
+/// with a deadline, retried once on failure. With `cgroups` (kill mode), a
+/// container's processes are SIGKILLed through its cgroup first, so its
+/// memory is free when the cgroup is empty; the runtime's removal follows.
 public struct KillPool: Sendable {
     public enum Outcome: Sendable, Equatable {
         /// Killed and removed.
@@ -26,34 +28,97 @@ public struct KillPool: Sendable {
     /// How long one attempt's removal may take; in term mode the grace is
     /// added, so the attempt covers SIGTERM, the grace, SIGKILL and removal.
     public let deadline: Duration
+    /// The direct path to a container's processes; nil: the runtime's removal alone.
+    public let cgroups: (any CgroupKilling)?
 
-    public init(runtime: any ContainerRuntime, width: Int, mode: KillMode, graceSeconds: Int, deadline: Duration) {
+    public init(
+        runtime: any ContainerRuntime, width: Int, mode: KillMode, graceSeconds: Int, deadline: Duration,
+        cgroups: (any CgroupKilling)? = nil
+    ) {
         self.runtime = runtime
         self.width = width
         self.mode = mode
         self.graceSeconds = graceSeconds
         self.deadline = deadline
+        self.cgroups = cgroups
+    }
+
+    /// What the direct path did for one container before its removal.
+    public enum Direct: Sendable, Equatable {
+        /// Its cgroup was emptied.
+        case emptied(CgroupKill)
+        /// It could not be (the words say why); the runtime's removal killed it.
+        case failed(String)
+    }
+
+    /// Everything the pool did, by container id.
+    public struct Results: Sendable, Equatable {
+        public var outcomes: [String: Outcome] = [:]
+        /// Only for the containers the direct path was tried on.
+        public var direct: [String: Direct] = [:]
     }
 
     /// Outcomes by container id.
     public func kill(_ targets: [Decision]) async -> [String: Outcome] {
-        await withTaskGroup(of: (String, Outcome).self) { group in
-            var outcomes: [String: Outcome] = [:]
+        await killAll(targets).outcomes
+    }
+
+    public func killAll(_ targets: [Decision]) async -> Results {
+        await withTaskGroup(of: (String, Outcome, Direct?).self) { group in
+            var results = Results()
             var pending = targets.makeIterator()
             for _ in 0..<min(width, targets.count) {
-                if let target = pending.next() { group.addTask { (target.id, await self.kill(target)) } }
+                if let target = pending.next() { group.addTask { await self.kill(target) } }
             }
-            for await (id, outcome) in group {
-                outcomes[id] = outcome
-                if let target = pending.next() { group.addTask { (target.id, await self.kill(target)) } }
+            for await (id, outcome, direct) in group {
+                results.outcomes[id] = outcome
+                results.direct[id] = direct
+                if let target = pending.next() { group.addTask { await self.kill(target) } }
             }
-            return outcomes
+            return results
         }
     }
 
-    func kill(_ target: Decision) async -> Outcome {
+    func kill(_ target: Decision) async -> (String, Outcome, Direct?) {
         // The safety property, checked once more where the harm would be done.
-        guard target.action == .kill, CorralLabel.isUnderPolicy(target.container.labels) else { return .refused }
+        guard target.action == .kill, CorralLabel.isUnderPolicy(target.container.labels) else { return (target.id, .refused, nil) }
+        var direct: Direct?
+        if mode == .kill, let cgroups {
+            switch await empty(target.id, cgroups) {
+            case .gone: return (target.id, .alreadyGone, nil)
+            case .refused: return (target.id, .refused, nil)
+            case .done(let result): direct = result
+            }
+        }
+        return (target.id, await remove(target), direct)
+    }
+
+    enum DirectStep {
+        case gone
+        case refused
+        case done(Direct?)
+    }
+
+    /// The container as the runtime knows it now: its labels are the last
+    /// gate, its main pid names the cgroup to empty.
+    func empty(_ id: String, _ cgroups: any CgroupKilling) async -> DirectStep {
+        let container: RuntimeContainer
+        do {
+            container = try await runtime.inspect(id)
+        } catch {
+            if error.isNotFound { return .gone }
+            return .done(.failed("inspect: \(error)"))
+        }
+        guard CorralLabel.isUnderPolicy(container.labels) else { return .refused }
+        guard let pid = container.mainPID, pid > 0 else { return .done(nil) }
+        do {
+            return .done(.emptied(try await cgroups.empty(id, mainPID: pid)))
+        } catch {
+            return .done(.failed("\(error)"))
+        }
+    }
+
+    func remove(_ target: Decision) async -> Outcome {
         var lastError = ""
         for _ in 1...2 {
             switch await attempt(target.id) {

@@ -1,4 +1,5 @@
 import Actuation
+import CgroupKill
 import ContainerRuntime
 import CorralCore
 import Probe
@@ -18,6 +19,14 @@ public struct CycleRunner: Sendable {
     /// A start still unmeasured after this many cycles is no longer waited
     /// for: it is then an unmeasured container like any other.
     static let comingUpCycles = 3
+
+    /// The direct path to a surplus container's processes: Docker's
+    /// containers' cgroups on this host (boxes are killed by their runtime,
+    /// which already signals their cgroup).
+    var cgroups: (any CgroupKilling)? {
+        guard config.cgroupKill, config.killMode == .kill, config.runtime == .docker else { return nil }
+        return CgroupfsKiller(procRoot: config.procRoot, cgroupRoot: config.cgroupRoot, parent: config.cgroupParent)
+    }
 
     public init(config: EnforcerConfig, runtime: any ContainerRuntime) {
         self.config = config
@@ -52,8 +61,9 @@ public struct CycleRunner: Sendable {
         }
         let pool = KillPool(
             runtime: runtime, width: config.poolWidth, mode: config.killMode, graceSeconds: config.graceSeconds,
-            deadline: config.removalDeadline)
-        let kills = await pool.kill(plan.kills)
+            deadline: config.removalDeadline, cgroups: cgroups)
+        let results = await pool.killAll(plan.kills)
+        let kills = results.outcomes
         var started: [Starter.Started] = []
         var failed: [(StartOrder, String)] = []
         let starter = Starter(runtime: runtime, labels: config.selector)
@@ -66,7 +76,8 @@ public struct CycleRunner: Sendable {
             }
         }
         return CycleReport(
-            cycle: cycle, dryRun: false, snapshot: taken.snapshot, plan: plan, kills: kills, started: started, failedStarts: failed,
+            cycle: cycle, dryRun: false, snapshot: taken.snapshot, plan: plan, kills: kills, direct: results.direct, started: started,
+            failedStarts: failed,
             exitedStarts: exited, error: nil, notice: taken.notice, seconds: seconds())
     }
 

@@ -22,6 +22,12 @@ public enum JournalField: String, Sendable, CaseIterable {
     case rssKb = "CORRAL_RSS_KB"
     case vszKb = "CORRAL_VSZ_KB"
     case exitCode = "CORRAL_EXIT_CODE"
+    /// How a kill reached the processes: `cgroup.kill`, `cgroup.procs`, or `runtime`.
+    case killVia = "CORRAL_KILL_VIA"
+    /// Milliseconds from the first SIGKILL until the container's cgroup was empty.
+    case emptiedMs = "CORRAL_EMPTIED_MS"
+    /// Why the cgroup could not be emptied directly (the runtime's removal killed it).
+    case cgroupError = "CORRAL_CGROUP_ERROR"
 
     case managed = "CORRAL_MANAGED"
     case kept = "CORRAL_KEPT"

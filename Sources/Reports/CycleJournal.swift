@@ -39,7 +39,8 @@ public enum CycleJournal {
             entries.append(
                 JournalEntry(
                     message: message, priority: priority,
-                    fields: common + [.event(fate.journalEvent), .init(.fate, fate.rawValue)] + fields(decision)))
+                    fields: common + [.event(fate.journalEvent), .init(.fate, fate.rawValue)] + fields(decision)
+                        + directFields(report.direct[decision.id], fate: fate)))
         }
         for item in plan.unmeasured {
             entries.append(
@@ -125,6 +126,17 @@ public enum CycleJournal {
     /// The fields that name a container Corral started.
     static func fields(_ started: Starter.Started, reason: String) -> [JournalEntry.Field] {
         containerFields(id: started.id, name: started.name, image: started.order.image, cls: started.order.containerClass, reason: reason)
+    }
+
+    /// How a kill reached the container's processes.
+    static func directFields(_ direct: KillPool.Direct?, fate: Fate) -> [JournalEntry.Field] {
+        guard fate == .killed else { return [] }
+        switch direct {
+        case .emptied(let kill)?:
+            return [.init(.killVia, kill.via.rawValue), .init(.emptiedMs, Planner.oneDecimal(kill.seconds * 1000))]
+        case .failed(let why)?: return [.init(.killVia, "runtime"), .init(.cgroupError, why)]
+        case nil: return [.init(.killVia, "runtime")]
+        }
     }
 
     static func fields(_ decision: Decision) -> [JournalEntry.Field] {

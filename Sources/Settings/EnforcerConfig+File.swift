@@ -30,6 +30,7 @@ extension EnforcerConfig {
         set(\.low, \.policy.desiredLow)
         set(\.poolWidth, \.poolWidth)
         set(\.graceSeconds, \.graceSeconds)
+        set(\.cgroupKill, \.cgroupKill)
         set(\.spoolPath, \.spoolPath)
         set(\.scaleUp, \.policy.scaleUp)
         set(\.dockerSocket, \.socketPath)

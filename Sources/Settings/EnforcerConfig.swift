@@ -11,6 +11,10 @@ public struct EnforcerConfig: Sendable, Equatable {
     /// Kills in flight at once.
     public var poolWidth = 8
     public var killMode = KillMode.kill
+    /// In kill mode, SIGKILL a surplus container's processes through its
+    /// cgroup (cgroup.kill, or cgroup.procs with pidfds) before the runtime
+    /// removes it, so its memory is free without waiting for the daemon.
+    public var cgroupKill = true
     /// Seconds between SIGTERM and SIGKILL in term mode. With the seconds a
     /// removal needs, it must fit in the interval (see ``validated(source:)``).
     public var graceSeconds = 5

@@ -17,6 +17,7 @@ public struct SettingsFile: Codable, Equatable, Sendable {
     public var sortKeys: [String]?
     public var poolWidth: Int?
     public var killMode: String?
+    public var cgroupKill: Bool?
     public var graceSeconds: Int?
     public var spoolPath: String?
     public var scaleUp: Bool?
@@ -47,6 +48,7 @@ public struct SettingsFile: Codable, Equatable, Sendable {
         case sortKeys = "sort_keys"
         case poolWidth = "pool_width"
         case killMode = "kill_mode"
+        case cgroupKill = "cgroup_kill"
         case graceSeconds = "grace_seconds"
         case spoolPath = "spool_path"
         case scaleUp = "scale_up"

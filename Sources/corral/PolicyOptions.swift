@@ -43,6 +43,12 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("kill: SIGKILL at once (default); term: SIGTERM, then SIGKILL after --grace.", valueName: "kill|term"))
     var killMode: String?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "With --kill-mode kill, SIGKILL a surplus container's processes through its cgroup before the runtime removes it (default on).")
+    var cgroupKill: Bool?
+
     @Option(
         help: ArgumentHelp(
             "Seconds between SIGTERM and SIGKILL with --kill-mode term; plus 2 s, at most 80% of the interval (default 5).",
@@ -117,6 +123,7 @@ struct PolicyOptions: ParsableArguments {
         flags.sortKeys = sortKeys.map { $0.split(separator: ",").map(String.init) }
         flags.poolWidth = poolWidth
         flags.killMode = killMode
+        flags.cgroupKill = cgroupKill
         flags.graceSeconds = grace
         flags.spoolPath = spool
         flags.scaleUp = scaleUp

@@ -125,6 +125,9 @@ extension EndToEnd {
                     }
                     #expect(entry["CORRAL_CYCLE"] == "1")
                     #expect(entry["CORRAL_REASON"]?.hasPrefix("surplus \(entry["CORRAL_CLASS"] ?? "")") == true)
+                    // Killed through its cgroup (v2's cgroup.kill on a host that has it), then removed.
+                    #expect(["cgroup.kill", "cgroup.procs"].contains(entry["CORRAL_KILL_VIA"] ?? ""), "\(entry)")
+                    #expect(Double(entry["CORRAL_EMPTIED_MS"] ?? "") != nil, "\(entry)")
                     #expect(entry["SYSLOG_IDENTIFIER"] == "corral")
                 }
                 let keeps = try await awaitJournal(["CORRAL_EVENT=keep", selector], count: 5)

@@ -2,11 +2,11 @@ import Actuation
 import ContainerRuntime
 import CorralCore
 import CorralTestSupport
-import Reports
 import Settings
 import Testing
 
 @testable import Enforcer
+@testable import Reports
 
 /// The kill pool, the last gate before harm, against a runtime in memory:
 /// every misbehaviour of a real daemon, in milliseconds.
@@ -144,5 +144,81 @@ struct KillPoolTests {
         let term = KillPool(runtime: runtime, width: 1, mode: .term, graceSeconds: 1, deadline: .seconds(5))
         #expect(await term.kill([Self.decision(for: id)]) == [id: .removed])
         #expect(await runtime.signals == ["stop \(id)"])
+    }
+}
+
+/// The kill pool's direct path through the cgroup, with the cgroup seam in memory.
+@Suite("The kill pool through the cgroup")
+struct KillPoolCgroupTests {
+    /// Records what it was asked to empty; fails for the ids it is told to.
+    actor FakeCgroups: CgroupKilling {
+        var emptied: [String: Int32] = [:]
+        let failing: Set<String>
+
+        init(failing: Set<String> = []) { self.failing = failing }
+
+        func empty(_ id: String, mainPID: Int32) async throws -> CgroupKill {
+            struct Refused: Error, CustomStringConvertible { var description: String }
+            if failing.contains(id) { throw Refused(description: "no cgroup for \(id)") }
+            emptied[id] = mainPID
+            return CgroupKill(via: .cgroupKill, cgroup: "/sys/fs/cgroup/unified/docker/\(id)", signalled: 1, seconds: 0.002)
+        }
+    }
+
+    func pool(_ runtime: InMemoryRuntime, _ cgroups: FakeCgroups, mode: KillMode = .kill) -> KillPool {
+        KillPool(runtime: runtime, width: 4, mode: mode, graceSeconds: 1, deadline: .milliseconds(200), cgroups: cgroups)
+    }
+
+    @Test("each surplus cgroup is emptied by the runtime's main pid, then the container removed; the journal says how")
+    func emptiesThenRemoves() async throws {
+        let runtime = InMemoryRuntime()
+        let a = await runtime.add(labels: KillPoolTests.managed)
+        let b = await runtime.add(labels: KillPoolTests.managed)
+        let cgroups = FakeCgroups(failing: [b])
+        let pidOfA = await runtime.container(a)?.mainPID
+        let results = await pool(runtime, cgroups).killAll([a, b].map { KillPoolTests.decision(for: $0) })
+        #expect(results.outcomes == [a: .removed, b: .removed], "a failed direct kill still ends in the runtime's removal")
+        let emptied = await cgroups.emptied
+        #expect(emptied.keys.sorted() == [a])
+        #expect(emptied[a] == pidOfA)
+        guard case .emptied(let kill)? = results.direct[a], case .failed(let why)? = results.direct[b] else {
+            Issue.record("\(results.direct)")
+            return
+        }
+        #expect(kill.via == .cgroupKill)
+        #expect(why == "no cgroup for \(b)")
+        #expect(await runtime.containers.isEmpty)
+
+        let decisions = [a, b].map { KillPoolTests.decision(for: $0) }
+        let report = CycleReport(
+            cycle: 1, dryRun: false, snapshot: nil, plan: Plan(decisions: decisions, starts: [], untouched: []), kills: results.outcomes,
+            direct: results.direct, error: nil, notice: nil, seconds: 0)
+        let fields = decisions.map { CycleJournal.directFields(report.direct[$0.id], fate: report.fate(of: $0)) }
+        #expect(fields[0].map(\.name) == [.killVia, .emptiedMs])
+        #expect(fields[0].map(\.value) == ["cgroup.kill", "2.0"])
+        #expect(fields[1].map(\.value) == ["runtime", "no cgroup for \(b)"])
+    }
+
+    @Test("a container whose labels changed since the plan is refused before its cgroup is touched")
+    func relabelled() async {
+        let runtime = InMemoryRuntime()
+        let id = await runtime.add(labels: [:])
+        let cgroups = FakeCgroups()
+        let results = await pool(runtime, cgroups).killAll([KillPoolTests.decision(for: id)])
+        #expect(results.outcomes[id] == .refused)
+        let emptied = await cgroups.emptied
+        #expect(emptied.isEmpty)
+        #expect(await runtime.containers.map(\.id) == [id])
+    }
+
+    @Test("term mode leaves the processes to the runtime's SIGTERM and grace: no direct kill")
+    func termMode() async {
+        let runtime = InMemoryRuntime()
+        let id = await runtime.add(labels: KillPoolTests.managed)
+        let cgroups = FakeCgroups()
+        let results = await pool(runtime, cgroups, mode: .term).killAll([KillPoolTests.decision(for: id)])
+        #expect(results.outcomes[id] == .removed)
+        let emptied = await cgroups.emptied
+        #expect(results.direct.isEmpty && emptied.isEmpty)
     }
 }

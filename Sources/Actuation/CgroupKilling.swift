@@ -1,0 +1,36 @@
+/// Empties a container's cgroup: every process in it SIGKILLed, directly,
+/// without the runtime in between. The seam between the kill pool and the
+/// cgroup filesystem (``CgroupfsKiller`` in CgroupKill), faked in tests.
+public protocol CgroupKilling: Sendable {
+    /// SIGKILLs every process of container `id`'s cgroup and returns once the
+    /// cgroup is empty. `mainPID` is the runtime's word for the container's
+    /// first process: the cgroup is the one it lives in, and only if that
+    /// cgroup is the container's own. Throws when the cgroup cannot be
+    /// resolved or stay empty; the runtime's removal then does the killing.
+    func empty(_ id: String, mainPID: Int32) async throws -> CgroupKill
+}
+
+/// How a container's cgroup was emptied.
+public struct CgroupKill: Sendable, Equatable {
+    public enum Via: String, Sendable, Equatable {
+        /// cgroup v2's `cgroup.kill`: the kernel kills every process at once.
+        case cgroupKill = "cgroup.kill"
+        /// Every pid in `cgroup.procs`, each through a pidfd, until none is left.
+        case cgroupProcs = "cgroup.procs"
+    }
+
+    public var via: Via
+    /// The cgroup directory emptied.
+    public var cgroup: String
+    /// Processes signalled (with `cgroup.kill`, those listed when it was written).
+    public var signalled: Int
+    /// From the first signal until the cgroup was seen empty.
+    public var seconds: Double
+
+    public init(via: Via, cgroup: String, signalled: Int, seconds: Double) {
+        self.via = via
+        self.cgroup = cgroup
+        self.signalled = signalled
+        self.seconds = seconds
+    }
+}

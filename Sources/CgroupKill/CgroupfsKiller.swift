@@ -1,0 +1,150 @@
+// CgroupKill: the kill pool's direct path to a container's processes, through
+// the cgroup filesystem: cgroup.kill on cgroup v2, each pid of cgroup.procs
+// through a pidfd otherwise.
+
+import Actuation
+import CPidfd
+import CorralCore
+import Foundation
+import Probe
+
+/// Empties a container's cgroup on this host. Resolved at kill time from the
+/// runtime's main pid: `/proc/<pid>/cgroup` must name the container's own
+/// cgroup (by id, under the configured parent), or nothing is signalled.
+/// Every other process is signalled only after a pidfd pins it and its own
+/// `/proc/<pid>/cgroup` still names the container, so a pid reused by a
+/// process outside it is never hit.
+public struct CgroupfsKiller: CgroupKilling {
+    /// `auto` writes `cgroup.kill` where the kernel has it (v2, 5.14+), else
+    /// walks `cgroup.procs`; `procs` always walks (cgroup v1's way, forced
+    /// to test it where both exist).
+    public enum Mechanism: String, Sendable, CaseIterable {
+        case auto
+        case procs
+    }
+
+    public let procRoot: String
+    public let cgroupRoot: String
+    /// The runtime's cgroup parent (`docker` by default).
+    public let parent: String
+    public let mechanism: Mechanism
+    /// How long the cgroup may take to empty before the kill is a failure.
+    public let deadline: Duration
+
+    public init(
+        procRoot: String = "/proc", cgroupRoot: String = "/sys/fs/cgroup", parent: String = ContainerCgroupPath.defaultParent,
+        mechanism: Mechanism = .auto, deadline: Duration = .seconds(5)
+    ) {
+        self.procRoot = procRoot
+        self.cgroupRoot = cgroupRoot
+        self.parent = parent
+        self.mechanism = mechanism
+        self.deadline = deadline
+    }
+
+    public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        /// The main pid's cgroup is not the container's: nothing was signalled.
+        case notTheContainer(id: String, pid: Int32, cgroup: String?)
+        /// Neither hierarchy has the container's cgroup.
+        case noCgroup(id: String, cgroup: String, tried: [String])
+        case unwritable(path: String, reason: String)
+        /// Processes were left when the deadline passed.
+        case stillPopulated(cgroup: String, pids: [Int32])
+
+        public var description: String {
+            switch self {
+            case .notTheContainer(let id, let pid, let cgroup):
+                return
+                    "pid \(pid), the runtime's main process of \(id.prefix(12)), is in \(cgroup ?? "no container's cgroup"), not the container's: nothing signalled"
+            case .noCgroup(let id, let cgroup, let tried):
+                return "no cgroup \(cgroup) for \(id.prefix(12)) under \(tried.joined(separator: ", "))"
+            case .unwritable(let path, let reason): return "cannot write \(path): \(reason)"
+            case .stillPopulated(let cgroup, let pids):
+                return
+                    "\(cgroup) still holds \(pids.count) process(es) (\(pids.prefix(5).map(String.init).joined(separator: ", "))) after the deadline"
+            }
+        }
+    }
+
+    public func empty(_ id: String, mainPID: Int32) async throws -> CgroupKill {
+        let proc = "\(procRoot)/\(mainPID)/cgroup"
+        guard let text = try? String(contentsOfFile: proc, encoding: .utf8) else {
+            throw Failure.notTheContainer(id: id, pid: mainPID, cgroup: nil)
+        }
+        let found = ContainerCgroupPath.container(inProcCgroup: text, parent: parent)
+        guard let found, found.id == id else { throw Failure.notTheContainer(id: id, pid: mainPID, cgroup: found?.cgroup) }
+
+        let clock = ContinuousClock()
+        let start = clock.now
+        func seconds() -> Double {
+            let d = clock.now - start
+            return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        }
+        let unified = unifiedRoot()
+        if mechanism == .auto, let unified, FileManager.default.fileExists(atPath: "\(unified)\(found.cgroup)/cgroup.kill") {
+            let directory = "\(unified)\(found.cgroup)"
+            let listed = pids(in: directory).count
+            try write("1", to: "\(directory)/cgroup.kill")
+            try await waitEmpty(directory, since: start, clock: clock) { _ in }
+            return CgroupKill(via: .cgroupKill, cgroup: directory, signalled: listed, seconds: seconds())
+        }
+        let candidates =
+            ["pids", "memory", "cpu,cpuacct", "cpuacct", "freezer"].map { "\(cgroupRoot)/\($0)" } + [unified].compactMap { $0 }
+        guard
+            let directory = candidates.map({ "\($0)\(found.cgroup)" }).first(where: {
+                FileManager.default.fileExists(atPath: "\($0)/cgroup.procs")
+            })
+        else { throw Failure.noCgroup(id: id, cgroup: found.cgroup, tried: candidates) }
+        var signalled = Set<Int32>()
+        try await waitEmpty(directory, since: start, clock: clock) { pids in
+            for pid in pids where signal(pid, in: id) { signalled.insert(pid) }
+        }
+        return CgroupKill(via: .cgroupProcs, cgroup: directory, signalled: signalled.count, seconds: seconds())
+    }
+
+    /// Polls `cgroup.procs` until it is empty, handing each non-empty list to
+    /// `each` (which signals it on v1: a process forked meanwhile is in the
+    /// next list).
+    func waitEmpty(_ directory: String, since start: ContinuousClock.Instant, clock: ContinuousClock, each: ([Int32]) -> Void) async throws
+    {
+        while true {
+            let left = pids(in: directory)
+            if left.isEmpty { return }
+            guard clock.now - start < deadline else { throw Failure.stillPopulated(cgroup: directory, pids: left) }
+            each(left)
+            try await Task.sleep(for: .microseconds(500))
+        }
+    }
+
+    /// SIGKILL through a pidfd, once the pinned process is seen in the
+    /// container. False when it is gone or not the container's.
+    func signal(_ pid: Int32, in id: String) -> Bool {
+        let fd = pidfd_open(pid, 0)
+        // Without pidfds (before 5.3) the membership check below and kill(2)
+        // are the best there is; with them, the check is of the pinned process.
+        guard fd >= 0 || errno == ENOSYS else { return false }
+        defer { if fd >= 0 { close(fd) } }
+        guard let text = try? String(contentsOfFile: "\(procRoot)/\(pid)/cgroup", encoding: .utf8),
+            ContainerCgroupPath.container(inProcCgroup: text, parent: parent)?.id == id
+        else { return false }
+        return (fd >= 0 ? pidfd_send_signal(fd, SIGKILL, nil, 0) : kill(pid, SIGKILL)) == 0
+    }
+
+    /// The cgroup v2 hierarchy: the root itself on a v2 host, `unified` on a hybrid one.
+    func unifiedRoot() -> String? {
+        [cgroupRoot, "\(cgroupRoot)/unified"].first { FileManager.default.fileExists(atPath: "\($0)/cgroup.controllers") }
+    }
+
+    func pids(in directory: String) -> [Int32] {
+        guard let text = try? String(contentsOfFile: "\(directory)/cgroup.procs", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { Int32($0) }
+    }
+
+    func write(_ value: String, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure.unwritable(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        let written = value.withCString { Glibc.write(fd, $0, strlen($0)) }
+        guard written >= 0 else { throw Failure.unwritable(path: path, reason: String(cString: strerror(errno))) }
+    }
+}
