@@ -239,6 +239,8 @@ let package = Package(
             name: "corral-bench",
             dependencies: [
                 "BoxRuntime",
+                "Actuation",
+                "CgroupKill",
                 "CorralCore",
                 "DockerEngine",
                 "DockerRuntime",

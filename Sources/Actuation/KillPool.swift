@@ -63,59 +63,87 @@ public struct KillPool: Sendable {
         await killAll(targets).outcomes
     }
 
+    /// Three passes, each with at most `width` in flight: every target
+    /// through the last gate (with `cgroups`, as the runtime reports it now);
+    /// then each gated cgroup emptied (cheap: every surplus container's memory
+    /// is free before the first slow removal starts, and before the daemon is
+    /// busy with the deaths); then the runtime's removals.
     public func killAll(_ targets: [Decision]) async -> Results {
-        await withTaskGroup(of: (String, Outcome, Direct?).self) { group in
-            var results = Results()
+        var results = Results()
+        var gated: [(Decision, Int32?)] = []
+        for (target, step) in await bounded(targets, { await self.gate($0) }) {
+            switch step {
+            case .gone: results.outcomes[target.id] = .alreadyGone
+            case .refused: results.outcomes[target.id] = .refused
+            case .failed(let why):
+                results.direct[target.id] = .failed(why)
+                gated.append((target, nil))
+            case .passed(let pid): gated.append((target, pid))
+            }
+        }
+        if let cgroups {
+            let pids = Dictionary(gated.compactMap { target, pid in pid.map { (target.id, $0) } }, uniquingKeysWith: { a, _ in a })
+            let withPid = gated.map(\.0).filter { pids[$0.id] != nil }
+            for (target, direct) in await bounded(
+                withPid,
+                { target in
+                    do {
+                        return KillPool.Direct.emptied(try await cgroups.empty(target.id, mainPID: pids[target.id] ?? 0))
+                    } catch {
+                        return .failed("\(error)")
+                    }
+                })
+            {
+                results.direct[target.id] = direct
+            }
+        }
+        for (target, outcome) in await bounded(gated.map(\.0), { await self.remove($0) }) { results.outcomes[target.id] = outcome }
+        return results
+    }
+
+    /// `body` on each target, at most `width` at once, with its target.
+    func bounded<T: Sendable>(_ targets: [Decision], _ body: @escaping @Sendable (Decision) async -> T) async -> [(Decision, T)] {
+        await withTaskGroup(of: (Decision, T).self) { group in
+            var done: [(Decision, T)] = []
             var pending = targets.makeIterator()
-            for _ in 0..<min(width, targets.count) {
-                if let target = pending.next() { group.addTask { await self.kill(target) } }
+            for _ in 0..<min(max(1, width), targets.count) {
+                if let target = pending.next() { group.addTask { (target, await body(target)) } }
             }
-            for await (id, outcome, direct) in group {
-                results.outcomes[id] = outcome
-                results.direct[id] = direct
-                if let target = pending.next() { group.addTask { await self.kill(target) } }
+            for await result in group {
+                done.append(result)
+                if let target = pending.next() { group.addTask { (target, await body(target)) } }
             }
-            return results
+            return done
         }
     }
 
-    func kill(_ target: Decision) async -> (String, Outcome, Direct?) {
-        // The safety property, checked once more where the harm would be done.
-        guard target.action == .kill, CorralLabel.isUnderPolicy(target.container.labels) else { return (target.id, .refused, nil) }
-        var direct: Direct?
-        if mode == .kill, let cgroups {
-            switch await empty(target.id, cgroups) {
-            case .gone: return (target.id, .alreadyGone, nil)
-            case .refused: return (target.id, .refused, nil)
-            case .done(let result): direct = result
-            }
-        }
-        return (target.id, await remove(target), direct)
-    }
-
-    enum DirectStep {
+    enum GateStep {
         case gone
         case refused
-        case done(Direct?)
+        /// Through the gate; the main pid whose cgroup to empty, when there
+        /// is a direct path and a process.
+        case passed(Int32?)
+        /// Through the plan's gate, but the runtime could not be asked: the
+        /// removal alone acts (it re-reads the container itself).
+        case failed(String)
     }
 
-    /// The container as the runtime knows it now: its labels are the last
-    /// gate, its main pid names the cgroup to empty.
-    func empty(_ id: String, _ cgroups: any CgroupKilling) async -> DirectStep {
+    /// The last gate: the plan's labels, and in kill mode with `cgroups` the
+    /// labels the runtime reports now, since the cgroup kill bypasses it.
+    func gate(_ target: Decision) async -> GateStep {
+        // The safety property, checked once more where the harm would be done.
+        guard target.action == .kill, CorralLabel.isUnderPolicy(target.container.labels) else { return .refused }
+        guard mode == .kill, cgroups != nil else { return .passed(nil) }
         let container: RuntimeContainer
         do {
-            container = try await runtime.inspect(id)
+            container = try await runtime.inspect(target.id)
         } catch {
             if error.isNotFound { return .gone }
-            return .done(.failed("inspect: \(error)"))
+            return .failed("inspect: \(error)")
         }
         guard CorralLabel.isUnderPolicy(container.labels) else { return .refused }
-        guard let pid = container.mainPID, pid > 0 else { return .done(nil) }
-        do {
-            return .done(.emptied(try await cgroups.empty(id, mainPID: pid)))
-        } catch {
-            return .done(.failed("\(error)"))
-        }
+        guard let pid = container.mainPID, pid > 0 else { return .passed(nil) }
+        return .passed(pid)
     }
 
     func remove(_ target: Decision) async -> Outcome {
