@@ -86,7 +86,7 @@ let package = Package(
 
         // The kill pool's direct path: a container's cgroup emptied by
         // cgroup.kill (v2) or its cgroup.procs through pidfds (v1).
-        .target(name: "CgroupKill", dependencies: ["Actuation", "CorralCore", "Probe", "CPidfd"]),
+        .target(name: "CgroupActuation", dependencies: ["Actuation", "CorralCore", "Probe", "CPidfd"]),
 
         // Each cycle's outcome, written out: the console's tables, journal
         // entries, the collector's records, Prometheus metrics and their endpoint.
@@ -108,7 +108,7 @@ let package = Package(
         .target(
             name: "Enforcer",
             dependencies: [
-                "CorralCore", "Probe", "ContainerRuntime", "Journal", "Collector", "Settings", "Actuation", "Reports", "CgroupKill",
+                "CorralCore", "Probe", "ContainerRuntime", "Journal", "Collector", "Settings", "Actuation", "Reports", "CgroupActuation",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -240,7 +240,7 @@ let package = Package(
             dependencies: [
                 "BoxRuntime",
                 "Actuation",
-                "CgroupKill",
+                "CgroupActuation",
                 "CorralCore",
                 "DockerEngine",
                 "DockerRuntime",
@@ -316,7 +316,7 @@ let package = Package(
             name: "HostTests",
             dependencies: [
                 "Enforcer", "Settings", "Actuation", "Reports", "Collector", "CorralCore", "Probe", "ContainerRuntime",
-                "DockerEngine", "DockerRuntime", "Journal", "CorralTestSupport", "CgroupKill",
+                "DockerEngine", "DockerRuntime", "Journal", "CorralTestSupport", "CgroupActuation",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -1,6 +1,6 @@
 /// Empties a container's cgroup: every process in it SIGKILLed, directly,
 /// without the runtime in between. The seam between the kill pool and the
-/// cgroup filesystem (``CgroupfsKiller`` in CgroupKill), faked in tests.
+/// cgroup filesystem (``CgroupfsKiller`` in CgroupActuation), faked in tests.
 public protocol CgroupKilling: Sendable {
     /// SIGKILLs every process of container `id`'s cgroup and returns once the
     /// cgroup is empty. `mainPID` is the runtime's word for the container's
@@ -32,5 +32,29 @@ public struct CgroupKill: Sendable, Equatable {
         self.cgroup = cgroup
         self.signalled = signalled
         self.seconds = seconds
+    }
+}
+
+/// Caps a container through its cgroup instead of killing it, and lifts the
+/// cap: the seam of `surplus_action = "throttle"` (``CgroupfsThrottler`` in
+/// CgroupActuation), faked in tests. Resolved like ``CgroupKilling``: from the
+/// runtime's main pid, only if it is in the container's own cgroup.
+public protocol CgroupThrottling: Sendable {
+    func cap(_ id: String, mainPID: Int32, to limits: ThrottleLimits) async throws
+    func uncap(_ id: String, mainPID: Int32) async throws
+}
+
+/// What a throttled container is held to.
+public struct ThrottleLimits: Sendable, Equatable {
+    /// CPU quota, 100 = one core.
+    public var cpuPercent: Double
+    /// The memory soft limit: `memory.high` on cgroup v2 (allocation above it
+    /// is throttled and reclaimed), `memory.soft_limit_in_bytes` on v1
+    /// (reclaimed down to it under host pressure).
+    public var memoryBytes: UInt64
+
+    public init(cpuPercent: Double, memoryBytes: UInt64) {
+        self.cpuPercent = cpuPercent
+        self.memoryBytes = memoryBytes
     }
 }

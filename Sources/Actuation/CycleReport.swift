@@ -13,6 +13,8 @@ public struct CycleReport: Sendable {
     /// What the direct path through the cgroup did before each removal, by
     /// container id; only for the kills it was tried on.
     public let direct: [String: KillPool.Direct]
+    /// Caps and uncaps with `surplus_action = "throttle"`, by container id.
+    public let throttles: [String: ThrottleOutcome]
     /// What became of each decision, by container id: the one reading every
     /// report uses.
     public let fates: [String: Fate]
@@ -30,7 +32,7 @@ public struct CycleReport: Sendable {
 
     public init(
         cycle: Int, dryRun: Bool, snapshot: Snapshot?, plan: Plan?, kills: [String: KillPool.Outcome] = [:],
-        direct: [String: KillPool.Direct] = [:],
+        direct: [String: KillPool.Direct] = [:], throttles: [String: ThrottleOutcome] = [:],
         started: [Starter.Started] = [],
         failedStarts: [(StartOrder, String)] = [], exitedStarts: [ExitedStart] = [], error: String?, notice: String?, seconds: Double
     ) {
@@ -40,8 +42,11 @@ public struct CycleReport: Sendable {
         self.plan = plan
         self.kills = kills
         self.direct = direct
+        self.throttles = throttles
         fates = Dictionary(
-            (plan?.decisions ?? []).map { ($0.id, Fate($0, outcome: kills[$0.id], dryRun: dryRun)) }, uniquingKeysWith: { a, _ in a })
+            (plan?.decisions ?? []).map {
+                ($0.id, Fate($0, outcome: kills[$0.id], dryRun: dryRun, throttle: throttles[$0.id]))
+            }, uniquingKeysWith: { a, _ in a })
         self.started = started
         self.failedStarts = failedStarts
         self.exitedStarts = exitedStarts
@@ -71,6 +76,7 @@ public struct CycleReport: Sendable {
 
     /// The fate of one decision of this cycle's plan.
     public func fate(of decision: Decision) -> Fate {
-        fates[decision.id] ?? Fate(decision, outcome: kills[decision.id], dryRun: dryRun)
+        fates[decision.id]
+            ?? Fate(decision, outcome: kills[decision.id], dryRun: dryRun, throttle: throttles[decision.id])
     }
 }

@@ -17,11 +17,21 @@ public enum Fate: String, Sendable, CaseIterable {
     case failed
     /// A dry run's kill: planned, not done.
     case wouldKill = "would_kill"
+    /// Surplus, and capped (CPU quota, memory soft limit) instead of killed:
+    /// `surplus_action = "throttle"`.
+    case throttled
 
-    public init(_ decision: Decision, outcome: KillPool.Outcome?, dryRun: Bool) {
+    public init(_ decision: Decision, outcome: KillPool.Outcome?, dryRun: Bool, throttle: ThrottleOutcome? = nil) {
         switch (decision.action, outcome) {
         case (.keep, _): self = .kept
         case (.kill, _) where dryRun: self = .wouldKill
+        case (.kill, nil) where throttle != nil:
+            switch throttle {
+            case .capped?, .stillCapped?: self = .throttled
+            case .alreadyGone?: self = .vanished
+            case .refused?: self = .refused
+            case .failed?, .uncapped?, nil: self = .failed
+            }
         case (.kill, .removed?): self = .killed
         case (.kill, .alreadyGone?): self = .vanished
         case (.kill, .refused?): self = .refused

@@ -1,7 +1,8 @@
 import Actuation
-import CgroupKill
+import CgroupActuation
 import ContainerRuntime
 import CorralCore
+import Foundation
 import Probe
 import Settings
 
@@ -19,6 +20,12 @@ public struct CycleRunner: Sendable {
     /// A start still unmeasured after this many cycles is no longer waited
     /// for: it is then an unmeasured container like any other.
     static let comingUpCycles = 3
+    /// Containers capped by `surplus_action = "throttle"`, by id, with when
+    /// (seconds since the epoch). Held for the enforcer's life: a restarted
+    /// enforcer uncaps nothing it does not know it capped.
+    private var throttled: [String: Double] = [:]
+    /// The clock `throttle_then_kill_seconds` is counted on.
+    private let now: @Sendable () -> Double
 
     /// The direct path to a surplus container's processes: Docker's
     /// containers' cgroups on this host (boxes are killed by their runtime,
@@ -28,9 +35,12 @@ public struct CycleRunner: Sendable {
         return CgroupfsKiller(procRoot: config.procRoot, cgroupRoot: config.cgroupRoot, parent: config.cgroupParent)
     }
 
-    public init(config: EnforcerConfig, runtime: any ContainerRuntime) {
+    public init(
+        config: EnforcerConfig, runtime: any ContainerRuntime, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) {
         self.config = config
         self.runtime = runtime
+        self.now = now
         source = SnapshotSource(config: config)
         planner = Planner(policy: config.policy)
     }
@@ -62,8 +72,11 @@ public struct CycleRunner: Sendable {
         let pool = KillPool(
             runtime: runtime, width: config.poolWidth, mode: config.killMode, graceSeconds: config.graceSeconds,
             deadline: config.removalDeadline, cgroups: cgroups)
-        let results = await pool.killAll(plan.kills)
+        let surplus = SurplusPlan(
+            plan, action: config.surplusAction, throttled: throttled, now: now(), killAfter: config.throttleThenKillSeconds)
+        let results = await pool.killAll(surplus.kills)
         let kills = results.outcomes
+        let throttles = await throttle(surplus, plan: plan, kills: kills)
         var started: [Starter.Started] = []
         var failed: [(StartOrder, String)] = []
         let starter = Starter(runtime: runtime, labels: config.selector)
@@ -76,9 +89,36 @@ public struct CycleRunner: Sendable {
             }
         }
         return CycleReport(
-            cycle: cycle, dryRun: false, snapshot: taken.snapshot, plan: plan, kills: kills, direct: results.direct, started: started,
+            cycle: cycle, dryRun: false, snapshot: taken.snapshot, plan: plan, kills: kills, direct: results.direct, throttles: throttles,
+            started: started,
             failedStarts: failed,
             exitedStarts: exited, error: nil, notice: taken.notice, seconds: seconds())
+    }
+
+    /// Caps the newly surplus, uncaps the kept again, and forgets the capped
+    /// containers that are gone or killed.
+    mutating func throttle(_ surplus: SurplusPlan, plan: Plan, kills: [String: KillPool.Outcome]) async -> [String: ThrottleOutcome] {
+        var outcomes: [String: ThrottleOutcome] = Dictionary(
+            surplus.stillThrottled.map { ($0.id, .stillCapped) }, uniquingKeysWith: { a, _ in a })
+        if !surplus.throttles.isEmpty || !surplus.unthrottles.isEmpty {
+            let pool = ThrottlePool(
+                runtime: runtime,
+                cgroups: CgroupfsThrottler(procRoot: config.procRoot, cgroupRoot: config.cgroupRoot, parent: config.cgroupParent),
+                limits: ThrottleLimits(
+                    cpuPercent: config.throttleCPUPercent, memoryBytes: UInt64(config.throttleMemoryMiB * 1_048_576)))
+            let at = now()
+            for (id, outcome) in await pool.cap(surplus.throttles) {
+                outcomes[id] = outcome
+                if outcome == .capped { throttled[id] = at }
+            }
+            for (id, outcome) in await pool.uncap(surplus.unthrottles) {
+                outcomes[id] = outcome
+                if outcome == .uncapped || outcome == .alreadyGone || outcome == .refused { throttled[id] = nil }
+            }
+        }
+        let present = Set(plan.decisions.map(\.id))
+        throttled = throttled.filter { present.contains($0.key) && kills[$0.key] == nil }
+        return outcomes
     }
 
     /// What became of the containers earlier cycles started: measured ones

@@ -56,6 +56,8 @@ public enum JournalEvent: String, Sendable, CaseIterable {
     case kill
     /// A kill that did not happen: refused by the last gate, or failed twice.
     case killFailed = "kill_failed"
+    /// A surplus container capped instead of killed, and the cap lifted when it is kept again.
+    case throttle, unthrottle
     case unmeasured
     case startContainer = "start_container"
     case startExited = "start_exited"

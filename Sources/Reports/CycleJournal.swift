@@ -33,14 +33,28 @@ public enum CycleJournal {
                 message = "refused to kill \(decision.name): it is not under the policy"
             case .failed:
                 priority = .error
-                let why = if case .failed(let words)? = report.kills[decision.id] { words } else { "no answer from the kill pool" }
-                message = "could not kill \(decision.name): \(why); \(decision.reason)"
+                if case .failed(let words)? = report.throttles[decision.id] {
+                    message = "could not throttle \(decision.name): \(words); \(decision.reason)"
+                } else {
+                    let why = if case .failed(let words)? = report.kills[decision.id] { words } else { "no answer from the kill pool" }
+                    message = "could not kill \(decision.name): \(why); \(decision.reason)"
+                }
+            case .throttled:
+                priority = .notice
+                let when = report.throttles[decision.id] == .capped ? "capped" : "still capped"
+                message = "throttled \(decision.name) (\(when)): \(decision.reason)"
             }
             entries.append(
                 JournalEntry(
                     message: message, priority: priority,
                     fields: common + [.event(fate.journalEvent), .init(.fate, fate.rawValue)] + fields(decision)
                         + directFields(report.direct[decision.id], fate: fate)))
+            if report.throttles[decision.id] == .uncapped {
+                entries.append(
+                    JournalEntry(
+                        message: "unthrottled \(decision.name): kept again, its cap lifted; \(decision.reason)", priority: .notice,
+                        fields: common + [.event(.unthrottle)] + fields(decision)))
+            }
         }
         for item in plan.unmeasured {
             entries.append(

@@ -9,6 +9,7 @@ extension Fate {
         case .kept: return .keep
         case .killed, .vanished, .wouldKill: return .kill
         case .refused, .failed: return .killFailed
+        case .throttled: return .throttle
         }
     }
 }

@@ -31,6 +31,15 @@ extension EnforcerConfig {
         set(\.poolWidth, \.poolWidth)
         set(\.graceSeconds, \.graceSeconds)
         set(\.cgroupKill, \.cgroupKill)
+        set(\.throttleCpuPercent?.value, \.throttleCPUPercent)
+        set(\.throttleMemoryMib?.value, \.throttleMemoryMiB)
+        if let v = settings.throttleThenKillSeconds?.value { config.throttleThenKillSeconds = v == 0 ? nil : v }
+        if let v = settings.surplusAction {
+            guard let action = SurplusAction(rawValue: v) else {
+                throw fail(.surplusAction, "must be \"kill\" or \"throttle\", not \"\(v)\"")
+            }
+            config.surplusAction = action
+        }
         set(\.spoolPath, \.spoolPath)
         set(\.scaleUp, \.policy.scaleUp)
         set(\.dockerSocket, \.socketPath)

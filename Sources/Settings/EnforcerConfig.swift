@@ -15,6 +15,14 @@ public struct EnforcerConfig: Sendable, Equatable {
     /// cgroup (cgroup.kill, or cgroup.procs with pidfds) before the runtime
     /// removes it, so its memory is free without waiting for the daemon.
     public var cgroupKill = true
+    /// What a surplus container gets: removed, or capped until kept again.
+    public var surplusAction = SurplusAction.kill
+    /// With throttle: a container still surplus this long after it was
+    /// capped is removed (nil: never).
+    public var throttleThenKillSeconds: Double?
+    /// The cap: CPU (100 = one core) and the memory soft limit.
+    public var throttleCPUPercent: Double = 10
+    public var throttleMemoryMiB: Double = 64
     /// Seconds between SIGTERM and SIGKILL in term mode. With the seconds a
     /// removal needs, it must fit in the interval (see ``validated(source:)``).
     public var graceSeconds = 5
@@ -121,6 +129,20 @@ extension EnforcerConfig {
                 "runtime",
                 "the log collector is a Docker container; with runtime \"native\" turn it off (--no-collector, or [collector] enabled = false): records stay in the spool"
             )
+        }
+        guard throttleCPUPercent.isFinite, (1...10_000).contains(throttleCPUPercent) else {
+            throw fail("throttle_cpu_percent", "must be from 1 to 10000 (100 = one core), not \(throttleCPUPercent)")
+        }
+        guard throttleMemoryMiB.isFinite, (1...1_048_576).contains(throttleMemoryMiB) else {
+            throw fail("throttle_memory_mib", "must be from 1 to 1048576, not \(throttleMemoryMiB)")
+        }
+        if let after = throttleThenKillSeconds {
+            guard after.isFinite, (1...604_800).contains(after) else {
+                throw fail("throttle_then_kill_seconds", "must be from 1 to 604800 seconds (0 or absent: never), not \(after)")
+            }
+        }
+        if surplusAction == .throttle, runtime == .native {
+            throw fail("surplus_action", "\"throttle\" caps Docker containers' cgroups; with runtime \"native\" use \"kill\"")
         }
         if let cycles, cycles < 1 { throw fail("cycles", "must be at least 1, not \(cycles)") }
         let parentComponents = cgroupParent.split(separator: "/")

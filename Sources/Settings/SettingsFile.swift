@@ -18,6 +18,10 @@ public struct SettingsFile: Codable, Equatable, Sendable {
     public var poolWidth: Int?
     public var killMode: String?
     public var cgroupKill: Bool?
+    public var surplusAction: String?
+    public var throttleThenKillSeconds: Number?
+    public var throttleCpuPercent: Number?
+    public var throttleMemoryMib: Number?
     public var graceSeconds: Int?
     public var spoolPath: String?
     public var scaleUp: Bool?
@@ -49,6 +53,10 @@ public struct SettingsFile: Codable, Equatable, Sendable {
         case poolWidth = "pool_width"
         case killMode = "kill_mode"
         case cgroupKill = "cgroup_kill"
+        case surplusAction = "surplus_action"
+        case throttleThenKillSeconds = "throttle_then_kill_seconds"
+        case throttleCpuPercent = "throttle_cpu_percent"
+        case throttleMemoryMib = "throttle_memory_mib"
         case graceSeconds = "grace_seconds"
         case spoolPath = "spool_path"
         case scaleUp = "scale_up"

@@ -51,6 +51,18 @@ struct PolicyOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
+            "kill: remove a surplus container (default); throttle: cap its CPU and memory instead, and lift the cap when it is kept again.",
+            valueName: "kill|throttle"))
+    var surplusAction: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "With --surplus-action throttle, remove a container still surplus this long after it was capped (default 0: never).",
+            valueName: "seconds"))
+    var throttleThenKill: Double?
+
+    @Option(
+        help: ArgumentHelp(
             "Seconds between SIGTERM and SIGKILL with --kill-mode term; plus 2 s, at most 80% of the interval (default 5).",
             valueName: "seconds"))
     var grace: Int?
@@ -124,6 +136,8 @@ struct PolicyOptions: ParsableArguments {
         flags.poolWidth = poolWidth
         flags.killMode = killMode
         flags.cgroupKill = cgroupKill
+        flags.surplusAction = surplusAction
+        flags.throttleThenKillSeconds = throttleThenKill.map { SettingsFile.Number($0) }
         flags.graceSeconds = grace
         flags.spoolPath = spool
         flags.scaleUp = scaleUp

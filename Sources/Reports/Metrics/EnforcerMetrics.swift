@@ -92,7 +92,7 @@ public final class EnforcerMetrics: Sendable {
                 case .refused, .failed:
                     killFailures(cls).increment()
                     errors("kill").increment()
-                case .kept, .wouldKill: break
+                case .kept, .wouldKill, .throttled: break
                 }
             }
             for item in report.plan?.unmeasured ?? [] { counts[item.containerClass.rawValue, default: [:]]["unmeasured", default: 0] += 1 }

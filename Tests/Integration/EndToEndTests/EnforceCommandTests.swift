@@ -52,8 +52,8 @@ extension EndToEnd {
         }
 
         @discardableResult
-        func managed(_ scratch: Scratch, _ cls: ContainerClass, image: String) async throws -> String {
-            try await scratch.container(image: image, labels: [CorralLabel.managed: "true", CorralLabel.class: cls.rawValue])
+        func managed(_ scratch: Scratch, _ cls: ContainerClass, image: String, env: [String: String] = [:]) async throws -> String {
+            try await scratch.container(image: image, labels: [CorralLabel.managed: "true", CorralLabel.class: cls.rawValue], env: env)
         }
 
         @Test("short of the mix, one cycle starts 1 high and 2 low; with scale-up off it starts none")
@@ -203,6 +203,67 @@ extension EndToEnd {
                     ["CORRAL_EVENT=kill", "CORRAL_DRY_RUN=1", "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"], count: surplus)
                 #expect(kills.count == surplus)
                 #expect(kills.allSatisfy { before.contains($0["CONTAINER_ID_FULL"] ?? "") })
+            }
+        }
+
+        /// CPU the container's cgroup used over `seconds`, in cores.
+        func cores(_ id: String, over seconds: Double) async throws -> Double {
+            func usage() throws -> Double {
+                let text = try String(contentsOfFile: "/sys/fs/cgroup/cpuacct/docker/\(id)/cpuacct.usage", encoding: .utf8)
+                return Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            }
+            let before = try usage()
+            let start = Date()
+            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            return (try usage() - before) / 1e9 / Date().timeIntervalSince(start)
+        }
+
+        @Test(
+            "throttle: the surplus high-cpu container is capped, not killed, and runs under its quota; when a kept one goes, it is uncapped"
+        )
+        func throttle() async throws {
+            try await withScratch { scratch in
+                var burners: [String] = []
+                for _ in 0..<3 { burners.append(try await managed(scratch, .high, image: "corral/high-cpu", env: ["STRESS_THREADS": "1"])) }
+                let selector = "CORRAL_SELECTOR=\(Scratch.runLabel)=\(scratch.run)"
+                let launched = Date()
+                let process = try launch([
+                    "enforce", "--selector", "\(Scratch.runLabel)=\(scratch.run)", "--interval", "1", "--spool", spoolDirectory(scratch),
+                    "--config", try testConfig(), "--high", "2", "--low", "0", "--no-scale-up", "--surplus-action", "throttle",
+                ])
+                defer { if process.isRunning { kill(process.processIdentifier, SIGTERM) } }
+
+                let capped = try await awaitJournal(["CORRAL_EVENT=throttle", selector], count: 1, since: launched)
+                let id = try #require(capped.first?["CONTAINER_ID_FULL"])
+                #expect(capped.first?["CORRAL_FATE"] == "throttled")
+                let quota = try String(contentsOfFile: "/sys/fs/cgroup/cpu/docker/\(id)/cpu.cfs_quota_us", encoding: .utf8)
+                #expect(quota.trimmingCharacters(in: .whitespacesAndNewlines) == "10000", "10% of one core")
+                // Under its quota (10% of a core, with room for accounting noise), soon.
+                let used = try await poll("\(id.prefix(12)) under its quota", seconds: 20, every: 0) { () -> Double? in
+                    let used = try await cores(id, over: 1)
+                    return used <= 0.12 ? used : nil
+                }
+                #expect(used <= 0.12)
+                #expect(try await scratch.listed(all: false).count == 3, "capped, not killed: all three still run")
+
+                // A kept one goes: the capped one is kept again, and uncapped.
+                let kept = try #require(burners.first { $0 != id })
+                let removed = Date()
+                try await scratch.docker.removeContainer(kept, force: true)
+                _ = try await poll("\(id.prefix(12)) unthrottled", seconds: 30) { () -> Bool? in
+                    let entries = try await journalEntries(["CORRAL_EVENT=unthrottle", selector], since: removed)
+                    return entries.contains { $0["CONTAINER_ID_FULL"] == id } ? true : nil
+                }
+                let lifted = try String(contentsOfFile: "/sys/fs/cgroup/cpu/docker/\(id)/cpu.cfs_quota_us", encoding: .utf8)
+                #expect(lifted.trimmingCharacters(in: .whitespacesAndNewlines) == "-1")
+                let soft = try String(contentsOfFile: "/sys/fs/cgroup/memory/docker/\(id)/memory.soft_limit_in_bytes", encoding: .utf8)
+                #expect(UInt64(soft.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 > 1 << 60, "the soft limit lifted: \(soft)")
+                _ = try await poll("\(id.prefix(12)) burning again", seconds: 20, every: 0) { () -> Bool? in
+                    try await cores(id, over: 1) > 0.3 ? true : nil
+                }
+                kill(process.processIdentifier, SIGTERM)
+                _ = try await poll("corral enforce to exit", seconds: 60) { process.isRunning ? nil : true }
+                #expect(process.terminationStatus == 0)
             }
         }
 

@@ -1,5 +1,5 @@
 import Actuation
-import CgroupKill
+import CgroupActuation
 import CorralCore
 import CorralTestSupport
 import DockerEngine

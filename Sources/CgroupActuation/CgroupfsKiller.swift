@@ -1,6 +1,6 @@
-// CgroupKill: the kill pool's direct path to a container's processes, through
-// the cgroup filesystem: cgroup.kill on cgroup v2, each pid of cgroup.procs
-// through a pidfd otherwise.
+// CgroupActuation: acting on a container through its cgroup, beside the
+// runtime: emptying it (cgroup.kill on v2, each pid of cgroup.procs through a
+// pidfd otherwise) and capping it (a CPU quota and a memory soft limit).
 
 import Actuation
 import CPidfd
@@ -67,12 +67,7 @@ public struct CgroupfsKiller: CgroupKilling {
     }
 
     public func empty(_ id: String, mainPID: Int32) async throws -> CgroupKill {
-        let proc = "\(procRoot)/\(mainPID)/cgroup"
-        guard let text = try? String(contentsOfFile: proc, encoding: .utf8) else {
-            throw Failure.notTheContainer(id: id, pid: mainPID, cgroup: nil)
-        }
-        let found = ContainerCgroupPath.container(inProcCgroup: text, parent: parent)
-        guard let found, found.id == id else { throw Failure.notTheContainer(id: id, pid: mainPID, cgroup: found?.cgroup) }
+        let found = try Self.resolve(id, mainPID: mainPID, procRoot: procRoot, parent: parent)
 
         let clock = ContinuousClock()
         let start = clock.now
@@ -100,6 +95,17 @@ public struct CgroupfsKiller: CgroupKilling {
             for pid in pids where signal(pid, in: id) { signalled.insert(pid) }
         }
         return CgroupKill(via: .cgroupProcs, cgroup: directory, signalled: signalled.count, seconds: seconds())
+    }
+
+    /// The container's own cgroup path (`/docker/<id>`), from the cgroup its
+    /// main pid is in; refused unless that is the container's, by id.
+    static func resolve(_ id: String, mainPID: Int32, procRoot: String, parent: String) throws(Failure) -> (id: String, cgroup: String) {
+        guard let text = try? String(contentsOfFile: "\(procRoot)/\(mainPID)/cgroup", encoding: .utf8) else {
+            throw Failure.notTheContainer(id: id, pid: mainPID, cgroup: nil)
+        }
+        let found = ContainerCgroupPath.container(inProcCgroup: text, parent: parent)
+        guard let found, found.id == id else { throw Failure.notTheContainer(id: id, pid: mainPID, cgroup: found?.cgroup) }
+        return found
     }
 
     /// Polls `cgroup.procs` until it is empty, handing each non-empty list to
@@ -132,6 +138,10 @@ public struct CgroupfsKiller: CgroupKilling {
 
     /// The cgroup v2 hierarchy: the root itself on a v2 host, `unified` on a hybrid one.
     func unifiedRoot() -> String? {
+        Self.unifiedRoot(cgroupRoot)
+    }
+
+    static func unifiedRoot(_ cgroupRoot: String) -> String? {
         [cgroupRoot, "\(cgroupRoot)/unified"].first { FileManager.default.fileExists(atPath: "\($0)/cgroup.controllers") }
     }
 
@@ -141,6 +151,10 @@ public struct CgroupfsKiller: CgroupKilling {
     }
 
     func write(_ value: String, to path: String) throws {
+        try Self.write(value, to: path)
+    }
+
+    static func write(_ value: String, to path: String) throws(Failure) {
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Failure.unwritable(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
