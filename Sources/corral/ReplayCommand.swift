@@ -26,7 +26,7 @@ struct ReplayCommand: ParsableCommand {
             inferred (the output says how many).
 
             Examples:
-              corral replay                                   # the deployed log, the deployed policy
+              corral replay                # the deployed log and policy: nothing differs
               corral replay --high 3 --low 2
               corral replay --sort-keys mem,cpu --resolution mem=0.5 /var/lib/corral/logs
               corral replay --threshold cpu=30 --json | jq .replay.kills
