@@ -61,7 +61,10 @@ struct CgroupKillOnDockerTests {
             let kill = try await CgroupfsKiller(mechanism: .procs).empty(id, mainPID: pid)
             #expect(kill.via == .cgroupProcs)
             #expect(kill.cgroup == "/sys/fs/cgroup/pids/docker/\(id)")
-            #expect(kill.signalled == 3)
+            // The container's init dying takes the rest of its PID namespace
+            // with it, so the walk may find some already gone: at least the
+            // first, at most all three, were signalled by it.
+            #expect((1...3).contains(kill.signalled), "\(kill.signalled)")
             #expect(Self.procs(id, hierarchy: "pids").isEmpty && Self.procs(id, hierarchy: "memory").isEmpty)
             try await expectDies(scratch, id)
             #expect(try await scratch.docker.inspectContainer(neighbour).state.running)
