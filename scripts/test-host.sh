@@ -7,7 +7,15 @@
 #                                and leftover test containers (corral.test-run)
 #                                are removed under CI=true or CLEAN=1, saying so;
 #                                otherwise it names them, says how to remove
-#                                them, and exits 1.
+#                                them, and exits 1. The same for a generator
+#                                that is still on (its crontab lines, left by a
+#                                `make run` that was killed rather than
+#                                stopped): it would add containers every 30 s
+#                                while the tests measure; CI=true or CLEAN=1
+#                                removes its lines. And for a `corral enforce`
+#                                already running (one from `make run`): it
+#                                would kill the tests' managed containers;
+#                                CI=true or CLEAN=1 stops it with SIGTERM.
 #   scripts/test-host.sh clean   after a group of tests: removes the containers
 #                                the tests labelled (corral.test-run=...), such
 #                                as those a last timer firing adds after the
@@ -36,8 +44,45 @@ remove() {
 	cut -d' ' -f1 <<<"$1" | xargs -r -n 50 docker rm -f >/dev/null
 }
 
+# The generator's own crontab lines (as generator.sh writes them), counted.
+generator_lines() {
+	command -v crontab >/dev/null || { echo 0; return; }
+	{ crontab -l 2>/dev/null || true; } | grep -c '^\* \* \* \* \* .* # corral-generator$' || true
+}
+
+# The pids of `corral enforce` processes on this host.
+enforcers() { pgrep -f '(^|/)corral enforce( |$)' || true; }
+
 case "${1:-}" in
 check)
+	pids=$(enforcers | tr '\n' ' ' | sed 's/ $//')
+	if [ -n "$pids" ]; then
+		if [ "${CI:-}" = true ] || [ "${CLEAN:-0}" = 1 ]; then
+			say "corral enforce is running (pid $pids): stopping it with SIGTERM before the tests"
+			# shellcheck disable=SC2086 # one pid a word
+			kill -TERM $pids 2>/dev/null || true
+			for _ in $(seq 1 120); do
+				[ -n "$(enforcers)" ] || break
+				sleep 0.5
+			done
+			[ -z "$(enforcers)" ] || { say "corral enforce (pid $pids) did not stop within 60 s"; exit 1; }
+		else
+			say "corral enforce is running (pid $pids): it would kill the tests' managed containers"
+			say "stop it (Ctrl-C where 'make run' runs, or 'kill $pids'), or run 'CLEAN=1 make test', which does it first (CI=true does too)"
+			exit 1
+		fi
+	fi
+	cron=$(generator_lines)
+	if [ "$cron" -gt 0 ]; then
+		if [ "${CI:-}" = true ] || [ "${CLEAN:-0}" = 1 ]; then
+			say "the generator is still on ($cron crontab line(s) tagged '# corral-generator'): removing them before the tests"
+			"$(dirname "$0")/../generator.sh" --remove-cron >/dev/null
+		else
+			say "the generator is still on ($cron crontab line(s) tagged '# corral-generator'): it would start containers while the tests measure"
+			say "turn it off with './generator.sh --remove-cron', or run 'CLEAN=1 make test', which does it first (CI=true does too)"
+			exit 1
+		fi
+	fi
 	found=$(leftovers)
 	[ -n "$found" ] || exit 0
 	n=$(wc -l <<<"$found")
@@ -58,6 +103,6 @@ clean)
 	say "removing $(wc -l <<<"$found") container(s) the tests left (label corral.test-run)"
 	xargs -r -n 50 docker rm -f <<<"$found" >/dev/null
 	;;
--h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' ;;
+-h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' ;;
 *) say "usage: scripts/test-host.sh check|clean (see --help)"; exit 2 ;;
 esac

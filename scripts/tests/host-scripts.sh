@@ -93,6 +93,7 @@ check "--help documents the cap and its exit status" './generator.sh --help | gr
 mkdir -p "$work/bin"
 ln -s "$PWD/scripts/tests/fake-crontab" "$work/bin/crontab"
 (
+	# shellcheck disable=SC2030 # local to this subshell on purpose
 	export PATH=$work/bin:$PATH FAKE_CRONTAB=$work/crontab
 	cat >"$FAKE_CRONTAB" <<'TAB'
 17 3 * * * /usr/bin/true # an operator's own job
@@ -189,6 +190,31 @@ scripts/test-host.sh clean 2>/dev/null
 check "test-host clean removes the tests' containers (corral.test-run), protected or not, and nothing else" \
 	'[ "$(docker ps -a --filter "label=$mark" --format "{{.Names}}")" = "corral-kept-$run" ]'
 docker ps -aq --filter "label=$mark" | xargs -r docker rm -f >/dev/null
+# A generator left on by a killed `make run`, in a stand-in crontab.
+printf '17 3 * * * true # an operator line\n* * * * * /x/generator.sh --from-cron # corral-generator\n' >"$work/crontab-host"
+# shellcheck disable=SC2031 # the stand-in crontab comes first only here
+fake=(env "PATH=$work/bin:$PATH" "FAKE_CRONTAB=$work/crontab-host")
+if "${fake[@]}" CI=false scripts/test-host.sh check 2>"$work/cron-host-err"; then echo 0; else echo $?; fi >"$work/cron-host-status"
+cp "$work/crontab-host" "$work/cron-host-before"
+"${fake[@]}" CI=true scripts/test-host.sh check 2>>"$work/cron-host-err"
+check "test-host check stops while the generator's crontab lines are there, and says how to turn it off" \
+	'[ "$(cat "$work/cron-host-status")" = 1 ] && grep -q "generator.sh --remove-cron" "$work/cron-host-err" && [ "$(grep -c corral-generator "$work/cron-host-before")" = 1 ]'
+check "under CI=true it removes them and keeps the operator's line" \
+	'[ "$(cat "$work/crontab-host")" = "17 3 * * * true # an operator line" ] && grep -q "removing them before the tests" "$work/cron-host-err"'
+# An enforcer left running (a stand-in named like one, which exits on SIGTERM).
+mkdir -p "$work/enforcer"
+printf '#!/usr/bin/env bash\ntrap "exit 0" TERM\nwhile :; do sleep 0.1; done\n' >"$work/enforcer/corral"
+chmod +x "$work/enforcer/corral"
+"$work/enforcer/corral" enforce --selector "$mark" &
+stand_in=$!
+if CI=false scripts/test-host.sh check 2>"$work/enforcer-err"; then status=0; else status=$?; fi
+check "test-host check stops while a corral enforce runs, naming its pid (status $status)" \
+	'[ "$status" = 1 ] && grep -q "pid $stand_in" "$work/enforcer-err" && kill -0 "$stand_in"'
+CI=true scripts/test-host.sh check 2>>"$work/enforcer-err"
+ended=running
+[ -n "$(pgrep -f "$work/enforcer/corral" || true)" ] || { wait "$stand_in" && ended=terminated; }
+check "under CI=true it stops it with SIGTERM first ($ended)" '[ "$ended" = terminated ] && grep -q "stopping it with SIGTERM" "$work/enforcer-err"'
+kill "$stand_in" 2>/dev/null || true
 unset CORRAL_TEST_HOST_ONLY
 
 [ "$failures" -eq 0 ] || { say "$failures check(s) failed"; exit 1; }

@@ -43,9 +43,11 @@ extension EndToEnd {
                 let generatorLine = "* * * * * true # corral-generator"
                 // Tagged, but not a line the generator writes: left alone.
                 let lookalike = "*/5 * * * * true # corral-generator"
+                // Only this test's generator line: any other (a generator still on) is put back afterwards.
+                let others = savedCrontab.split(separator: "\n").filter { !$0.hasSuffix(" # corral-generator") }.map { $0 + "\n" }.joined()
                 #expect(
                     try runCommand(
-                        "/usr/bin/crontab", ["-"], stdin: savedCrontab + keptLine + "\n" + generatorLine + "\n" + lookalike + "\n"
+                        "/usr/bin/crontab", ["-"], stdin: others + keptLine + "\n" + generatorLine + "\n" + lookalike + "\n"
                     ).status == 0)
 
                 let out = scratch.temporaryPath("enforce") + ".stdout"
