@@ -241,6 +241,7 @@ let package = Package(
                 "BoxRuntime",
                 "Actuation",
                 "CgroupActuation",
+                "CPidfd",
                 "CorralCore",
                 "DockerEngine",
                 "DockerRuntime",

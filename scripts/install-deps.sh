@@ -22,7 +22,9 @@ installed. Groups (default: base):
            prometheus package without installing or starting the server
   postgres PostgreSQL 15 server and client, for the tests and benchmarks that
            start one of their own (no system cluster is made or started)
-  bench    wrk (the farm's benchmark rows)
+  bench    wrk (the farm's benchmark rows), and earlyoom (the pressure row's
+           anchor), its binary alone from Debian's package: the package's
+           service would watch and kill on this host wherever systemd runs
   all      every group
 Must run as root.
 TXT
@@ -37,33 +39,43 @@ declare -A groups=(
 	[bench]="wrk"
 )
 
-# promtool alone: the prometheus package would also install (and, where
-# services start, run) a Prometheus server listening on every interface.
-install_promtool() {
-	command -v promtool >/dev/null 2>&1 && return 0
+# One binary out of a Debian package, into /usr/local/bin, the rest left out:
+# promtool without the Prometheus server the prometheus package would install
+# (and, where services start, run on every interface); earlyoom without the
+# service that would start killing on this host.
+install_binary() {
+	local name=$1 package=$2
+	command -v "$name" >/dev/null 2>&1 && return 0
 	if [ "$(id -u)" -ne 0 ]; then
-		echo "install-deps: promtool is missing and not root: run as root" >&2
+		echo "install-deps: $name is missing and not root: run as root" >&2
 		exit 1
 	fi
-	echo "install-deps: installing promtool (from Debian's prometheus package, the server left out)"
+	echo "install-deps: installing $name (from Debian's $package package, its binary alone)"
 	local dir
 	dir=$(mktemp -d)
-	if ! (cd "$dir" && { apt-get download -q prometheus || { apt-get update -q && apt-get download -q prometheus; }; } >"$dir/log" 2>&1); then
-		echo "install-deps: apt-get download prometheus failed; its last lines:" >&2
+	if ! (cd "$dir" && { apt-get download -q "$package" || { apt-get update -q && apt-get download -q "$package"; }; } >"$dir/log" 2>&1); then
+		echo "install-deps: apt-get download $package failed; its last lines:" >&2
 		tail -n 20 "$dir/log" >&2
 		rm -rf "$dir"
 		exit 1
 	fi
-	dpkg-deb -x "$dir"/prometheus_*.deb "$dir/root"
-	install -m 0755 "$dir/root/usr/bin/promtool" /usr/local/bin/promtool
+	dpkg-deb -x "$dir/${package}"_*.deb "$dir/root"
+	install -m 0755 "$dir/root/usr/bin/$name" "/usr/local/bin/$name"
 	rm -rf "$dir"
+}
+
+binaries() {
+	[ "$promtool" = no ] || install_binary promtool prometheus
+	[ "$earlyoom" = no ] || install_binary earlyoom earlyoom
 }
 
 wanted=()
 promtool=no
+earlyoom=no
 [ $# -eq 0 ] && set -- base
 for g in "$@"; do
 	[ "$g" = metrics ] || [ "$g" = all ] && promtool=yes
+	[ "$g" = bench ] || [ "$g" = all ] && earlyoom=yes
 	case "$g" in
 	-h | --help) usage; exit 0 ;;
 	all) for k in "${!groups[@]}"; do read -ra p <<<"${groups[$k]}"; wanted+=("${p[@]}"); done ;;
@@ -84,7 +96,7 @@ for pkg in "${wanted[@]}"; do
 	[ "$status" = "install ok installed" ] || missing+=("$pkg")
 done
 if [ ${#missing[@]} -eq 0 ]; then
-	[ "$promtool" = yes ] && install_promtool
+	binaries
 	exit 0
 fi
 
@@ -109,5 +121,5 @@ if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${mis
 	tail -n 20 "$log" >&2
 	exit 1
 fi
-[ "$promtool" = yes ] && install_promtool
+binaries
 exit 0

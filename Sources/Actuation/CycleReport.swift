@@ -26,6 +26,8 @@ public struct CycleReport: Sendable {
     public let error: String?
     /// True when the cycle was skipped because the Docker daemon did not answer.
     public var daemonUnavailable = false
+    /// Set when memory pressure woke this cycle before its tick.
+    public var pressure: PressureOutcome?
     /// A change of snapshot source worth saying once.
     public let notice: String?
     public let seconds: Double

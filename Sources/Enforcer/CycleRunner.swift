@@ -24,6 +24,8 @@ public struct CycleRunner: Sendable {
     /// (seconds since the epoch). Held for the enforcer's life: a restarted
     /// enforcer uncaps nothing it does not know it capped.
     private var throttled: [String: Double] = [:]
+    /// What the last pressure cycle's kills freed, until MemAvailable shows it.
+    private var freed: FreedMemory?
     /// The clock `throttle_then_kill_seconds` is counted on.
     private let now: @Sendable () -> Double
 
@@ -45,9 +47,12 @@ public struct CycleRunner: Sendable {
         planner = Planner(policy: config.policy)
     }
 
-    public mutating func run(cycle: Int) async -> CycleReport {
+    /// One cycle; with `pressure`, one woken early by it, which also
+    /// relieves memory while MemAvailable stays under the floor.
+    public mutating func run(cycle: Int, pressure: PressureSignal? = nil) async -> CycleReport {
         let clock = ContinuousClock()
         let start = clock.now
+        let woken = pressure.map { PressureOutcome(signal: $0, wokenAfter: max(0, PressureWatcher.monotonic() - $0.at)) }
         func seconds() -> Double {
             let d = clock.now - start
             return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
@@ -60,23 +65,41 @@ public struct CycleRunner: Sendable {
                 cycle: cycle, dryRun: config.dryRun, snapshot: nil, plan: nil, error: "cycle skipped: \(error)", notice: nil,
                 seconds: seconds())
             report.daemonUnavailable = (error as? RuntimeError)?.isUnavailable == true
+            report.pressure = woken
             return report
         }
         let exited = await settleStarts(taken.snapshot, cycle: cycle)
         let waiting = Dictionary(comingUp.values.map { ($0.started.order.containerClass, 1) }, uniquingKeysWith: +)
-        let plan = planner.plan(taken.snapshot, comingUp: waiting)
+        var plan = planner.plan(taken.snapshot, comingUp: waiting)
         guard !config.dryRun else {
-            return CycleReport(
+            var report = CycleReport(
                 cycle: cycle, dryRun: true, snapshot: taken.snapshot, plan: plan, error: nil, notice: taken.notice, seconds: seconds())
+            report.pressure = woken
+            return report
         }
         let pool = KillPool(
             runtime: runtime, width: config.poolWidth, mode: config.killMode, graceSeconds: config.graceSeconds,
             deadline: config.removalDeadline, cgroups: cgroups)
         let surplus = SurplusPlan(
             plan, action: config.surplusAction, throttled: throttled, now: now(), killAfter: config.throttleThenKillSeconds)
-        let results = await pool.killAll(surplus.kills)
+        let before = woken == nil ? nil : try? MemInfo.read(procRoot: config.procRoot)
+        var results = await pool.killAll(surplus.kills)
+        var throttles = await throttle(surplus, plan: plan, kills: results.outcomes)
+        var relief = woken
+        if let woken {
+            if let before {
+                let held = surplus.kills.filter { results.outcomes[$0.id] == .removed }.reduce(UInt64(0)) { $0 + $1.rssKb }
+                if held > 0, let after = try? MemInfo.read(procRoot: config.procRoot) {
+                    freed = FreedMemory(expectedKb: before.availableKb + held, readKb: after.availableKb, at: now())
+                }
+            }
+            relief = await relieve(woken, plan: &plan, results: &results, pool: pool)
+            for id in relief?.removed ?? [] {
+                throttles[id] = nil
+                throttled[id] = nil
+            }
+        }
         let kills = results.outcomes
-        let throttles = await throttle(surplus, plan: plan, kills: kills)
         var started: [Starter.Started] = []
         var failed: [(StartOrder, String)] = []
         let starter = Starter(runtime: runtime, labels: config.selector)
@@ -88,11 +111,56 @@ public struct CycleRunner: Sendable {
             case .failure(let error): failed.append((order, error.description))
             }
         }
-        return CycleReport(
+        var report = CycleReport(
             cycle: cycle, dryRun: false, snapshot: taken.snapshot, plan: plan, kills: kills, direct: results.direct, throttles: throttles,
             started: started,
             failedStarts: failed,
             exitedStarts: exited, error: nil, notice: taken.notice, seconds: seconds())
+        report.pressure = relief
+        return report
+    }
+
+    /// While MemAvailable stays under the floor, removes one more container
+    /// at a time in ``PressureRelief``'s order, reading MemAvailable again
+    /// after each and counting what the removed held as freed
+    /// (``FreedMemory``): no more than the floor requires. Each removal goes
+    /// through the kill pool's gate like any kill.
+    mutating func relieve(
+        _ woken: PressureOutcome, plan: inout Plan, results: inout KillPool.Results, pool: KillPool
+    ) async -> PressureOutcome {
+        var outcome = woken
+        guard let memory = try? MemInfo.read(procRoot: config.procRoot) else { return outcome }
+        var available = freed?.effective(readKb: memory.availableKb, now: now()) ?? memory.availableKb
+        outcome.availableAfterKb = available
+        guard let floorKb = config.memoryFloor.kilobytes(totalKb: memory.totalKb), available < floorKb else { return outcome }
+        // What each high container holds now, from its cgroup.
+        let stats = CgroupStats(root: config.cgroupRoot)
+        var holding: [String: UInt64] = [:]
+        for decision in plan.decisions(of: .high) {
+            if let usage = try? stats.figures(cgroup: "/\(config.cgroupParent)/\(decision.id)") {
+                holding[decision.id] = usage.memoryUsageBytes / 1024
+            }
+        }
+        let candidates = PressureRelief.candidates(
+            plan, killing: Set(results.outcomes.keys), policy: config.pressurePolicy, holdingKb: holding)
+        for candidate in candidates {
+            guard available < floorKb else { break }
+            let held = holding[candidate.id] ?? candidate.rssKb
+            let removal = PressureRelief.removal(
+                candidate, signal: woken.signal, availableKb: available, floorKb: floorKb, holdingKb: held)
+            let done = await pool.killAll([removal])
+            results.outcomes.merge(done.outcomes) { _, new in new }
+            results.direct.merge(done.direct) { _, new in new }
+            if let i = plan.decisions.firstIndex(where: { $0.id == removal.id }) { plan.decisions[i] = removal }
+            guard let done = done.outcomes[removal.id], done == .removed || done == .alreadyGone else { continue }
+            outcome.removed.append(removal.id)
+            guard let after = try? MemInfo.read(procRoot: config.procRoot) else { break }
+            let settling = FreedMemory(expectedKb: available + held, readKb: after.availableKb, at: now())
+            freed = settling
+            available = settling.effective(readKb: after.availableKb, now: settling.at)
+            outcome.availableAfterKb = available
+        }
+        return outcome
     }
 
     /// Caps the newly surplus, uncaps the kept again, and forgets the capped

@@ -9,6 +9,7 @@ import CorralCore
 import Foundation
 import Journal
 import Logging
+import Probe
 import Reports
 import ServiceLifecycle
 import Settings
@@ -97,12 +98,19 @@ public struct EnforcerService: Service {
         var runner = CycleRunner(config: config, runtime: runtime)
         let report = ConsoleReport(colour: colour)
         let interval = Duration.milliseconds(Int64(config.intervalSeconds * 1000))
+        let mailbox = PressureMailbox()
+        let watcher = startPressureWatcher(mailbox)
+        defer { watcher?.stop() }
         var cycle = 0
         var daemonDown = false
+        // What woke the next cycle before its tick; a pressure cycle leaves the ticks where they were.
+        var pressure: PressureSignal?
+        var nextTick = ContinuousClock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             cycle += 1
             let started = ContinuousClock.now
-            let result = await runner.run(cycle: cycle)
+            if pressure == nil { nextTick = started + interval }
+            let result = await runner.run(cycle: cycle, pressure: pressure)
             // Say a daemon outage once, and its end once, not every cycle.
             let unavailable = result.daemonUnavailable
             if unavailable != daemonDown {
@@ -128,19 +136,47 @@ public struct EnforcerService: Service {
                     metrics?.error("spool")
                 }
             }
-            let next = started + interval
+            let next = nextTick
             if var current = delivery {
-                // Delivery may use what is left of the interval, and never less than a second.
-                let shipped = await current.ship(until: max(next, ContinuousClock.now + .seconds(1)))
+                // Delivery may use what is left of the interval, and never less than a second, a
+                // second at a time: memory pressure does not wait behind a long backlog.
+                let until = max(next, ContinuousClock.now + .seconds(1))
+                while true {
+                    let shipped = await current.ship(until: min(until, ContinuousClock.now + .seconds(1)))
+                    metrics?.delivered(shipped)
+                    if shipped.pending == 0 || shipped.failure != nil || shipped.deferred { break }
+                    if ContinuousClock.now >= until { break }
+                    if await mailbox.hasPending { break }
+                }
                 delivery = current
-                metrics?.delivered(shipped)
             }
             metrics?.cycle(result, duration: ContinuousClock.now - started, spoolDepth: await spool?.depth() ?? 0)
             if let cycles = config.cycles, cycle >= cycles { break }
-            if ContinuousClock.now < next {
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(until: next) }
+            pressure = await mailbox.take()
+            if pressure == nil, ContinuousClock.now < next {
+                pressure = await cancelWhenGracefulShutdown { await mailbox.wait(until: next) }
             }
         }
+    }
+
+    /// Watches MemAvailable and PSI from a thread of its own; its signals
+    /// wake the loop. Nil with no floor and no PSI trigger.
+    func startPressureWatcher(_ mailbox: PressureMailbox) -> PressureWatcher? {
+        guard config.memoryFloor != .off || config.pressureStallMs != nil else { return nil }
+        var settings = PressureWatcher.Settings()
+        settings.procRoot = config.procRoot
+        settings.floor = config.memoryFloor
+        settings.stallMicroseconds = config.pressureStallMs.map { $0 * 1000 }
+        // On cgroup v2 the containers' parent has a pressure file of its own.
+        settings.cgroupFiles = ["\(config.cgroupRoot)/\(config.cgroupParent)/memory.pressure"].filter {
+            FileManager.default.isReadableFile(atPath: $0)
+        }
+        let watcher = PressureWatcher(settings: settings) { signal in Task { await mailbox.post(signal) } }
+        for note in watcher.start() {
+            logger.notice("\(note)")
+            journal.write(JournalEntry(message: note, priority: .notice, fields: [.init(.notice, note)]))
+        }
+        return watcher
     }
 
     /// Records the spool dropped to stay within its bound: said loudly.

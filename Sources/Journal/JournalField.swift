@@ -29,6 +29,20 @@ public enum JournalField: String, Sendable, CaseIterable {
     /// Why the cgroup could not be emptied directly (the runtime's removal killed it).
     case cgroupError = "CORRAL_CGROUP_ERROR"
 
+    /// What woke a pressure cycle: `floor` (MemAvailable under it) or `stall` (a PSI trigger).
+    case pressureTrigger = "CORRAL_PRESSURE_TRIGGER"
+    /// The PSI file whose trigger fired.
+    case psiFile = "CORRAL_PSI_FILE"
+    case psiSomeAvg10 = "CORRAL_PSI_SOME_AVG10"
+    case psiFullAvg10 = "CORRAL_PSI_FULL_AVG10"
+    /// MemAvailable when the pressure was seen, and the floor, in KiB.
+    case memAvailableKb = "CORRAL_MEM_AVAILABLE_KB"
+    case memFloorKb = "CORRAL_MEM_FLOOR_KB"
+    /// MemAvailable once the pressure cycle's kills were done, in KiB.
+    case memAvailableAfterKb = "CORRAL_MEM_AVAILABLE_AFTER_KB"
+    /// Milliseconds from the pressure being seen to the cycle's start.
+    case wakeMs = "CORRAL_WAKE_MS"
+
     case managed = "CORRAL_MANAGED"
     case kept = "CORRAL_KEPT"
     case killed = "CORRAL_KILLED"
@@ -58,6 +72,8 @@ public enum JournalEvent: String, Sendable, CaseIterable {
     case killFailed = "kill_failed"
     /// A surplus container capped instead of killed, and the cap lifted when it is kept again.
     case throttle, unthrottle
+    /// Memory pressure woke a cycle before its tick: what was seen, and what it took.
+    case pressure
     case unmeasured
     case startContainer = "start_container"
     case startExited = "start_exited"

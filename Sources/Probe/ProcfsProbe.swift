@@ -81,24 +81,7 @@ public struct ProcfsProbe: Sendable {
     }
 
     func readMemory() throws(SysinfoError) -> HostMemory {
-        let path = "\(procRoot)/meminfo"
-        let bytes: [UInt8]
-        switch ProcFile.readAll(path) {
-        case .success(let data): bytes = data
-        case .failure(let failure): throw .unreadable(path: path, reason: "\(failure)")
-        }
-        var fields: [Substring: UInt64] = [:]
-        let text = String(decoding: bytes, as: UTF8.self)
-        for line in text.split(separator: "\n") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let key = line[..<colon]
-            guard key == "MemTotal" || key == "MemFree" || key == "MemAvailable" else { continue }
-            fields[key] = UInt64(line[line.index(after: colon)...].split(separator: " ").first ?? "")
-        }
-        guard let total = fields["MemTotal"], let free = fields["MemFree"], let available = fields["MemAvailable"] else {
-            throw .unreadable(path: path, reason: "MemTotal, MemFree or MemAvailable is missing")
-        }
-        return HostMemory(totalKb: total, freeKb: free, availableKb: available, usedKb: total >= available ? total - available : 0)
+        try MemInfo.read(procRoot: procRoot)
     }
 
     /// One process, or nil when it vanished (or turned unreadable) mid-read.

@@ -17,6 +17,9 @@ public struct ConsoleReport: Sendable {
     public func render(_ report: CycleReport) -> String {
         var out = heading("cycle \(report.cycle)" + (report.dryRun ? " (dry run: nothing is killed or started)" : ""))
         if let notice = report.notice { out += "  \(notice)\n" }
+        if let pressure = report.pressure {
+            out += paint("  woken by memory pressure: \(pressure.signal.description)\n", red)
+        }
         if let error = report.error {
             return out + paint("  \(error)\n", red)
         }

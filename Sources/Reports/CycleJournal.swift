@@ -16,6 +16,7 @@ public enum CycleJournal {
                     fields: common + [.event(.error), .init(.reason, error)]))
             return entries
         }
+        if let pressure = report.pressure { entries.append(pressureEntry(pressure, cycle: report.cycle, common: common)) }
         guard let plan = report.plan, let snapshot = report.snapshot else { return entries }
         for decision in plan.decisions {
             let fate = report.fate(of: decision)
@@ -118,6 +119,33 @@ public enum CycleJournal {
                     .init(.durationMs, Planner.oneDecimal(report.seconds * 1000)),
                 ] + (report.notice.map { [.init(.notice, $0)] } ?? [])))
         return entries
+    }
+
+    /// The pressure that woke a cycle, in words and figures.
+    static func pressureEntry(_ pressure: PressureOutcome, cycle: Int, common: [JournalEntry.Field]) -> JournalEntry {
+        let signal = pressure.signal
+        var message = "cycle \(cycle) woken by memory pressure: \(signal.description)"
+        if let after = pressure.availableAfterKb {
+            message +=
+                pressure.removed.isEmpty
+                ? "; MemAvailable \(after / 1024) MiB after the plan"
+                : "; removed \(pressure.removed.count) beyond the plan, MemAvailable now \(after / 1024) MiB"
+        }
+        var fields: [JournalEntry.Field] =
+            common + [
+                .event(.pressure), .init(.memAvailableKb, String(signal.availableKb)),
+                .init(.wakeMs, Planner.oneDecimal(pressure.wokenAfter * 1000)),
+            ]
+        switch signal.trigger {
+        case .floor: fields.append(.init(.pressureTrigger, "floor"))
+        case .stall(let file): fields += [.init(.pressureTrigger, "stall"), .init(.psiFile, file)]
+        }
+        if let floor = signal.floorKb { fields.append(.init(.memFloorKb, String(floor))) }
+        if let some = signal.someAvg10 { fields.append(.init(.psiSomeAvg10, String(some))) }
+        if let full = signal.fullAvg10 { fields.append(.init(.psiFullAvg10, String(full))) }
+        if let after = pressure.availableAfterKb { fields.append(.init(.memAvailableAfterKb, String(after))) }
+        if !pressure.removed.isEmpty { fields.append(.init(.killed, String(pressure.removed.count))) }
+        return JournalEntry(message: message, priority: signal.underFloor ? .warning : .notice, fields: fields)
     }
 
     public static func commonFields(cycle: Int, dryRun: Bool, selector: [String: String]) -> [JournalEntry.Field] {

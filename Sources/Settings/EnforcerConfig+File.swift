@@ -40,6 +40,19 @@ extension EnforcerConfig {
             }
             config.surplusAction = action
         }
+        if let v = settings.memoryFloor {
+            guard let floor = MemoryFloor(v) else {
+                throw fail(.memoryFloor, "must be a share like \"5%\", a size like \"512MiB\" or \"2GiB\", or \"0\" (off), not \"\(v)\"")
+            }
+            config.memoryFloor = floor
+        }
+        if let v = settings.pressurePolicy {
+            guard let policy = PressurePolicy(rawValue: v) else {
+                throw fail(.pressurePolicy, "must be \"surplus\" or \"kept\", not \"\(v)\"")
+            }
+            config.pressurePolicy = policy
+        }
+        if let v = settings.pressureStallMs { config.pressureStallMs = v == 0 ? nil : v }
         set(\.spoolPath, \.spoolPath)
         set(\.scaleUp, \.policy.scaleUp)
         set(\.dockerSocket, \.socketPath)

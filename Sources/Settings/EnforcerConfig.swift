@@ -23,6 +23,12 @@ public struct EnforcerConfig: Sendable, Equatable {
     /// The cap: CPU (100 = one core) and the memory soft limit.
     public var throttleCPUPercent: Double = 10
     public var throttleMemoryMiB: Double = 64
+    /// MemAvailable under which a cycle runs at once and relieves memory.
+    public var memoryFloor = MemoryFloor.percent(5)
+    /// What a pressure cycle may remove beyond the plan while under the floor.
+    public var pressurePolicy = PressurePolicy.surplus
+    /// A PSI trigger's stall (ms within two seconds) that wakes a cycle at once; nil: none.
+    public var pressureStallMs: Int? = 200
     /// Seconds between SIGTERM and SIGKILL in term mode. With the seconds a
     /// removal needs, it must fit in the interval (see ``validated(source:)``).
     public var graceSeconds = 5
@@ -139,6 +145,18 @@ extension EnforcerConfig {
         if let after = throttleThenKillSeconds {
             guard after.isFinite, (1...604_800).contains(after) else {
                 throw fail("throttle_then_kill_seconds", "must be from 1 to 604800 seconds (0 or absent: never), not \(after)")
+            }
+        }
+        switch memoryFloor {
+        case .off: break
+        case .percent(let p):
+            guard p <= 90 else { throw fail("memory_floor", "must be at most 90% of the host's memory, not \(memoryFloor)") }
+        case .mebibytes(let m):
+            guard m <= 16_777_216 else { throw fail("memory_floor", "must be at most 16TiB, not \(memoryFloor)") }
+        }
+        if let stall = pressureStallMs {
+            guard (1...2000).contains(stall) else {
+                throw fail("pressure_stall_ms", "must be from 1 to 2000 ms within the two-second window (0: no PSI trigger), not \(stall)")
             }
         }
         if surplusAction == .throttle, runtime == .native {

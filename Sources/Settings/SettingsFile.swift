@@ -22,6 +22,9 @@ public struct SettingsFile: Codable, Equatable, Sendable {
     public var throttleThenKillSeconds: Number?
     public var throttleCpuPercent: Number?
     public var throttleMemoryMib: Number?
+    public var memoryFloor: String?
+    public var pressurePolicy: String?
+    public var pressureStallMs: Int?
     public var graceSeconds: Int?
     public var spoolPath: String?
     public var scaleUp: Bool?
@@ -57,6 +60,9 @@ public struct SettingsFile: Codable, Equatable, Sendable {
         case throttleThenKillSeconds = "throttle_then_kill_seconds"
         case throttleCpuPercent = "throttle_cpu_percent"
         case throttleMemoryMib = "throttle_memory_mib"
+        case memoryFloor = "memory_floor"
+        case pressurePolicy = "pressure_policy"
+        case pressureStallMs = "pressure_stall_ms"
         case graceSeconds = "grace_seconds"
         case spoolPath = "spool_path"
         case scaleUp = "scale_up"

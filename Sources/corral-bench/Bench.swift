@@ -22,6 +22,13 @@ struct Bench: AsyncParsableCommand {
                        cgroup.kill (or cgroup.procs with pidfds), against
                        `xargs -P 16 docker rm -f` (aim: at least 5x faster, and
                        <= 200 ms) and `xargs -P 16 docker kill`, each on fresh sets.
+              pressure 20 bursts of a high-ram container past a memory floor set just
+                       under what is available: from the floor crossed until the
+                       burst's process is dead (its memory free), p50 and p99, with
+                       corral enforce acting (--memory-floor; a 300 s interval, so
+                       only pressure wakes it) against Debian's earlyoom -M on the
+                       same bursts (aim: p99 <= 100 ms). Needs earlyoom
+                       (scripts/install-deps.sh bench).
               inspect  inspect N containers through DockerEngine against one
                        `docker inspect` process each: the client's own cost.
               snapshot a snapshot (procfs twin + cgroup statistics + labels) of
@@ -64,7 +71,7 @@ struct Bench: AsyncParsableCommand {
     )
 
     @Option(help: "Rows to run, comma-separated.")
-    var rows: String = "remove,cgroupkill,inspect,snapshot,cycle,rest,store,control,replicas,boxes,farm"
+    var rows: String = "remove,cgroupkill,pressure,inspect,snapshot,cycle,rest,store,control,replicas,boxes,farm"
 
     @Option(help: "Creates for the control row's create -> 202 latency.")
     var creates: Int = 1000
@@ -99,7 +106,7 @@ struct Bench: AsyncParsableCommand {
     func validate() throws {
         guard count >= 1, width >= 1, trials >= 1 else { throw ValidationError("--count, --width and --trials must be at least 1") }
         let known: Set<String> = [
-            "remove", "cgroupkill", "inspect", "snapshot", "cycle", "rest", "store", "control", "replicas", "boxes", "farm",
+            "remove", "cgroupkill", "pressure", "inspect", "snapshot", "cycle", "rest", "store", "control", "replicas", "boxes", "farm",
         ]
         guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }) else {
             throw ValidationError("--snapshot-counts wants numbers such as 10,100,300")
@@ -135,6 +142,11 @@ struct Bench: AsyncParsableCommand {
                 for row in try await RestBench(docker: docker, count: 200, seconds: restSeconds, width: width, corral: corral).run() {
                     table.add(row)
                 }
+            }
+            if wanted.contains("pressure") {
+                let corral = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("corral")
+                    .path
+                for row in try await PressureBench(docker: docker, corral: corral, bursts: 20).run() { table.add(row) }
             }
             if wanted.contains("control") {
                 let corral = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("corral")

@@ -63,6 +63,24 @@ struct PolicyOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
+            "MemAvailable under which a cycle runs at once, without waiting for the tick, and relieves memory: 5% (default), 512MiB, 2GiB, or 0 (off).",
+            valueName: "size"))
+    var memoryFloor: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Beyond the plan, while under the floor a pressure cycle removes the heaviest surplus high containers (surplus, default), then the kept high ones too (kept).",
+            valueName: "surplus|kept"))
+    var pressurePolicy: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Wake at once when tasks stall on memory this many ms within two seconds (a PSI trigger on /proc/pressure/memory); 0 turns it off (default 200).",
+            valueName: "ms"))
+    var pressureStallMs: Int?
+
+    @Option(
+        help: ArgumentHelp(
             "Seconds between SIGTERM and SIGKILL with --kill-mode term; plus 2 s, at most 80% of the interval (default 5).",
             valueName: "seconds"))
     var grace: Int?
@@ -138,6 +156,9 @@ struct PolicyOptions: ParsableArguments {
         flags.cgroupKill = cgroupKill
         flags.surplusAction = surplusAction
         flags.throttleThenKillSeconds = throttleThenKill.map { SettingsFile.Number($0) }
+        flags.memoryFloor = memoryFloor
+        flags.pressurePolicy = pressurePolicy
+        flags.pressureStallMs = pressureStallMs
         flags.graceSeconds = grace
         flags.spoolPath = spool
         flags.scaleUp = scaleUp

@@ -11,7 +11,9 @@ import Prometheus
 ///     corral_cycles_total                  counter
 ///     corral_containers{class,state}       gauge: a decision's fate (kept, killed, vanished, refused,
 ///                                          failed, would_kill), or unmeasured, protected, unmanaged
-///     corral_kills_total{class,reason}     counter: surplus, vanished (gone before the kill)
+///     corral_kills_total{class,reason}     counter: surplus, pressure (beyond the plan, under the
+///                                          memory floor), vanished (gone before the kill)
+///     corral_pressure_cycles_total{trigger} counter: cycles memory pressure woke early (floor, stall)
 ///     corral_kill_failures_total{class}    counter
 ///     corral_starts_total{class}           counter
 ///     corral_snapshot_source{source}       gauge: 1 for the source of the last snapshot
@@ -51,6 +53,7 @@ public final class EnforcerMetrics: Sendable {
             for state in Self.states { containers(cls, state).set(to: 0) }
             kills(cls, "surplus").increment(by: Int64(0))
             kills(cls, "vanished").increment(by: Int64(0))
+            kills(cls, "pressure").increment(by: Int64(0))
             killFailures(cls).increment(by: Int64(0))
             starts(cls).increment(by: Int64(0))
         }
@@ -60,6 +63,7 @@ public final class EnforcerMetrics: Sendable {
             dropped(stream).increment(by: Int64(0))
         }
         for kind in ["snapshot", "kill", "start", "spool", "delivery"] { errors(kind).increment(by: Int64(0)) }
+        for trigger in ["floor", "stall"] { pressureCycles(trigger).increment(by: Int64(0)) }
     }
 
     /// The text exposition format (version 0.0.4).
@@ -70,6 +74,10 @@ public final class EnforcerMetrics: Sendable {
     public func cycle(_ report: CycleReport, duration: Duration, spoolDepth depth: Int) {
         cycles.increment()
         cycleDuration.record(duration)
+        if let pressure = report.pressure {
+            if case .stall = pressure.signal.trigger { pressureCycles("stall").increment() } else { pressureCycles("floor").increment() }
+        }
+        let relieved = Set(report.pressure?.removed ?? [])
         spoolDepth.set(to: Double(depth))
         if report.error != nil { errors("snapshot").increment() }
         if let snapshot = report.snapshot {
@@ -87,7 +95,7 @@ public final class EnforcerMetrics: Sendable {
                 let fate = report.fate(of: decision)
                 counts[cls, default: [:]][fate.rawValue, default: 0] += 1
                 switch fate {
-                case .killed: kills(cls, "surplus").increment()
+                case .killed: kills(cls, relieved.contains(decision.id) ? "pressure" : "surplus").increment()
                 case .vanished: kills(cls, "vanished").increment()
                 case .refused, .failed:
                     killFailures(cls).increment()
@@ -151,6 +159,12 @@ public final class EnforcerMetrics: Sendable {
         registry.makeGauge(
             descriptor: Self.name("snapshot_source", "", "1 for the source of the last snapshot (kernel module or procfs twin)."),
             labels: [("source", source)])
+    }
+
+    private func pressureCycles(_ trigger: String) -> Counter {
+        registry.makeCounter(
+            descriptor: Self.name("pressure_cycles", "total", "Cycles memory pressure woke before their tick."),
+            labels: [("trigger", trigger)])
     }
 
     private func delivered(_ stream: SpoolStream) -> Counter {

@@ -93,6 +93,10 @@ struct ConfigTests {
             ("[selector]\n\"corral.managed\" = \"false\"", "selector", "cannot name corral.managed"),
             ("[selector]\n\"corral.class\" = \"high\"", "selector", "cannot name corral.class"),
             ("[selector]\n\"corral.role\" = \"collector\"", "selector", "cannot name corral.role"),
+            ("memory_floor = \"512MB\"", "memory_floor", "a size like \"512MiB\""),
+            ("memory_floor = \"95%\"", "memory_floor", "at most 90%"),
+            ("pressure_policy = \"all\"", "pressure_policy", "\"surplus\" or \"kept\", not \"all\""),
+            ("pressure_stall_ms = 2500", "pressure_stall_ms", "from 1 to 2000 ms"),
         ])
     func refused(text: String, key: String, reason: String) {
         let error = #expect(throws: ConfigError.self) { try EnforcerConfig.parse(text, file: "/etc/corral/corral.toml") }
@@ -115,6 +119,16 @@ struct ConfigTests {
         #expect(error?.key == "runtime")
         #expect(error?.description.contains("--no-collector") == true)
         #expect(throws: ConfigError.self) { try EnforcerConfig.parse("runtime = \"podman\"\n", file: "t.toml") }
+    }
+
+    @Test("memory pressure: a floor of 5% of the host, PSI stalls of 200 ms in 2 s, surplus only, by default; each reads over it")
+    func pressure() throws {
+        let defaults = EnforcerConfig()
+        #expect(defaults.memoryFloor == .percent(5) && defaults.pressureStallMs == 200 && defaults.pressurePolicy == .surplus)
+        let set = try EnforcerConfig.parse(
+            "memory_floor = \"2GiB\"\npressure_policy = \"kept\"\npressure_stall_ms = 0\n", file: "t.toml")
+        #expect(set.memoryFloor == .mebibytes(2048) && set.pressurePolicy == .kept && set.pressureStallMs == nil)
+        #expect(try EnforcerConfig.parse("memory_floor = \"0\"\n", file: "t.toml").memoryFloor == .off)
     }
 
     @Test("term mode with the default grace fits the default interval: SIGTERM, 5 s, SIGKILL and removal within 8 s")
