@@ -84,6 +84,9 @@ let package = Package(
         // glibc's pidfd_open and pidfd_send_signal.
         .systemLibrary(name: "CPidfd"),
 
+        // glibc's malloc_trim.
+        .systemLibrary(name: "CMalloc"),
+
         // The kill pool's direct path: a container's cgroup emptied by
         // cgroup.kill (v2) or its cgroup.procs through pidfds (v1).
         .target(name: "CgroupActuation", dependencies: ["Actuation", "CorralCore", "Probe", "CPidfd"]),
@@ -109,6 +112,7 @@ let package = Package(
             name: "Enforcer",
             dependencies: [
                 "CorralCore", "Probe", "ContainerRuntime", "Journal", "Collector", "Settings", "Actuation", "Reports", "CgroupActuation",
+                "CMalloc",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),

@@ -101,6 +101,7 @@ public struct EnforcerService: Service {
         let mailbox = PressureMailbox()
         let watcher = startPressureWatcher(mailbox)
         defer { watcher?.stop() }
+        let trim = ResidentTrim()
         var cycle = 0
         var daemonDown = false
         // What woke the next cycle before its tick; a pressure cycle leaves the ticks where they were.
@@ -152,6 +153,7 @@ public struct EnforcerService: Service {
             }
             metrics?.cycle(result, duration: ContinuousClock.now - started, spoolDepth: await spool?.depth() ?? 0)
             if let cycles = config.cycles, cycle >= cycles { break }
+            trim.run()
             pressure = await mailbox.take()
             if pressure == nil, ContinuousClock.now < next {
                 pressure = await cancelWhenGracefulShutdown { await mailbox.wait(until: next) }

@@ -202,6 +202,10 @@ struct DeploymentTests {
                 ] {
                     #expect(kill[field] != nil, "\(field) missing from a kill entry")
                 }
+                // The unit's sandbox leaves the cgroup tree writable: the kill went through it, not the daemon.
+                if kill["CORRAL_FATE"] as? String == "killed" {
+                    #expect(kill["CORRAL_KILL_VIA"] as? String == "cgroup.kill", "\(kill["CORRAL_CGROUP_ERROR"] ?? "")")
+                }
             }
             let reviewed = jsonObjects(try exec(name, ["corral", "journal", "kills", "--json"]).stdout)
             #expect(reviewed.count == kills.count)
