@@ -129,11 +129,10 @@ public struct CycleRunner: Sendable {
         _ woken: PressureOutcome, plan: inout Plan, results: inout KillPool.Results, pool: KillPool
     ) async -> PressureOutcome {
         var outcome = woken
-        guard let memory = try? MemInfo.read(procRoot: config.procRoot) else { return outcome }
-        var available = freed?.effective(readKb: memory.availableKb, now: now()) ?? memory.availableKb
-        outcome.availableAfterKb = available
-        guard let floorKb = config.memoryFloor.kilobytes(totalKb: memory.totalKb), available < floorKb else { return outcome }
-        // What each high container holds now, from its cgroup.
+        // What each high container holds now, from its cgroup; then MemAvailable. In
+        // that order: one that freed its memory before it was weighed has given it
+        // back by the time MemAvailable is read, so a light container is never taken
+        // for a heavy one that just let go.
         let stats = CgroupStats(root: config.cgroupRoot)
         var holding: [String: UInt64] = [:]
         for decision in plan.decisions(of: .high) {
@@ -141,6 +140,10 @@ public struct CycleRunner: Sendable {
                 holding[decision.id] = usage.memoryUsageBytes / 1024
             }
         }
+        guard let memory = try? MemInfo.read(procRoot: config.procRoot) else { return outcome }
+        var available = freed?.effective(readKb: memory.availableKb, now: now()) ?? memory.availableKb
+        outcome.availableAfterKb = available
+        guard let floorKb = config.memoryFloor.kilobytes(totalKb: memory.totalKb), available < floorKb else { return outcome }
         let candidates = PressureRelief.candidates(
             plan, killing: Set(results.outcomes.keys), policy: config.pressurePolicy, holdingKb: holding)
         for candidate in candidates {
