@@ -27,50 +27,56 @@ struct PressureWatcherTests {
         }
     }
 
-    @Test("a crossing is said at once, with the figures; under the floor again each second; above it, nothing")
-    func crossing() async throws {
+    /// A /proc of the test's own, with only a meminfo, removed afterwards.
+    static func withProc(_ body: (String) async throws -> Void) async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("proc-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try Self.meminfo(root, availableMiB: 4096)
-        var settings = PressureWatcher.Settings()
-        settings.procRoot = root
-        settings.floor = .mebibytes(1024)
-        settings.stallMicroseconds = nil
-        let heard = Heard()
-        let watcher = PressureWatcher(settings: settings) { signal in heard.signals.withLock { $0.append(signal) } }
-        #expect(watcher.start().isEmpty)
-        defer { watcher.stop() }
+        try await body(root)
+    }
 
-        try Self.meminfo(root, availableMiB: 900)
-        try await Self.until("the crossing") { heard.count >= 1 }
-        let first = try #require(heard.signals.withLock { $0.first })
-        #expect(first.trigger == .floor && first.availableKb == 900 * 1024 && first.floorKb == 1024 * 1024)
-        try await Self.until("said again while under") { heard.count >= 2 }
+    @Test("a crossing is said at once, with the figures; under the floor again each second; above it, nothing")
+    func crossing() async throws {
+        try await Self.withProc { root in
+            try Self.meminfo(root, availableMiB: 4096)
+            var settings = PressureWatcher.Settings()
+            settings.procRoot = root
+            settings.floor = .mebibytes(1024)
+            settings.stallMicroseconds = nil
+            let heard = Heard()
+            let watcher = PressureWatcher(settings: settings) { signal in heard.signals.withLock { $0.append(signal) } }
+            #expect(watcher.start().isEmpty)
+            defer { watcher.stop() }
 
-        try Self.meminfo(root, availableMiB: 4096)
-        let above = heard.count
-        try await Task.sleep(for: .milliseconds(1500))
-        #expect(heard.count <= above + 1, "above the floor it is quiet (one said just before may land)")
-        let quiet = heard.count
-        try Self.meminfo(root, availableMiB: 800)
-        try await Self.until("a fresh crossing, at once") { heard.count > quiet }
+            try Self.meminfo(root, availableMiB: 900)
+            try await Self.until("the crossing") { heard.count >= 1 }
+            let first = try #require(heard.signals.withLock { $0.first })
+            #expect(first.trigger == .floor && first.availableKb == 900 * 1024 && first.floorKb == 1024 * 1024)
+            try await Self.until("said again while under") { heard.count >= 2 }
+
+            try Self.meminfo(root, availableMiB: 4096)
+            let above = heard.count
+            try await Task.sleep(for: .milliseconds(1500))
+            #expect(heard.count <= above + 1, "above the floor it is quiet (one said just before may land)")
+            let quiet = heard.count
+            try Self.meminfo(root, availableMiB: 800)
+            try await Self.until("a fresh crossing, at once") { heard.count > quiet }
+        }
     }
 
     @Test("a PSI file it cannot write a trigger to is named, and the floor still works")
     func noTrigger() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("proc-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        try Self.meminfo(root, availableMiB: 512)
-        var settings = PressureWatcher.Settings()
-        settings.procRoot = root
-        settings.floor = .mebibytes(1024)
-        let heard = Heard()
-        let watcher = PressureWatcher(settings: settings) { signal in heard.signals.withLock { $0.append(signal) } }
-        let notes = watcher.start()
-        defer { watcher.stop() }
-        #expect(notes.count == 1 && notes.first?.hasPrefix("no PSI trigger on \(root)/pressure/memory: ") == true, "\(notes)")
-        try await Self.until("the floor, without PSI") { heard.count >= 1 }
+        try await Self.withProc { root in
+            try Self.meminfo(root, availableMiB: 512)
+            var settings = PressureWatcher.Settings()
+            settings.procRoot = root
+            settings.floor = .mebibytes(1024)
+            let heard = Heard()
+            let watcher = PressureWatcher(settings: settings) { signal in heard.signals.withLock { $0.append(signal) } }
+            let notes = watcher.start()
+            defer { watcher.stop() }
+            #expect(notes.count == 1 && notes.first?.hasPrefix("no PSI trigger on \(root)/pressure/memory: ") == true, "\(notes)")
+            try await Self.until("the floor, without PSI") { heard.count >= 1 }
+        }
     }
 }
