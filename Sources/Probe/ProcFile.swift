@@ -68,12 +68,31 @@ enum ProcFile {
         return errno == .noSuchFileOrDirectory || errno == .noSuchProcess ? .missing : .other(String(cString: strerror(errno.rawValue)))
     }
 
+    /// The number of hard links to `path` (a directory's is 2 plus its
+    /// subdirectories on most filesystems), or nil when it cannot be stat'ed.
+    static func linkCount(_ path: String) -> UInt64? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return UInt64(info.st_nlink)
+    }
+
     /// The names of a directory's entries (without . and ..).
     static func entries(_ path: String) -> [String]? {
+        entries(path, directoriesOnly: false)
+    }
+
+    /// The names of a directory's subdirectories, by the entries' types
+    /// (proc, sysfs and cgroupfs all give them).
+    static func subdirectories(_ path: String) -> [String]? {
+        entries(path, directoriesOnly: true)
+    }
+
+    private static func entries(_ path: String, directoriesOnly: Bool) -> [String]? {
         guard let dir = opendir(path) else { return nil }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
+            if directoriesOnly, entry.pointee.d_type != UInt8(DT_DIR) { continue }
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }

@@ -7,11 +7,17 @@ import CorralCore
 #endif
 
 /// The kernel module's userspace twin: the same `corral.sysinfo/v1` document,
-/// read from /proc/<pid>/{cgroup,stat,cmdline} and /proc/meminfo, for
-/// hosts where the module is not loaded.
+/// for hosts where the module is not loaded. Each container's processes are
+/// listed by its cgroup's `cgroup.procs` (and those of the cgroups below it),
+/// then read from /proc/<pid>/{stat,cmdline}; the host's memory from
+/// /proc/meminfo. Without a cgroup tree (`cgroupRoot` nil, or no hierarchy
+/// found under it) every process's /proc/<pid>/cgroup says where it lives
+/// instead: the same document, at the price of one read per host process
+/// (a container brings its shim, so 1,000 containers are 2,000 reads).
 ///
-/// `procRoot` is configurable so a probe running in a container can read the
-/// host's /proc mounted elsewhere (as node exporters do).
+/// `procRoot` and `cgroupRoot` are configurable so a probe running in a
+/// container can read the host's /proc and cgroup tree mounted elsewhere (as
+/// node exporters do).
 public struct ProcfsProbe: Sendable {
     /// How many bytes of argv the document keeps (as the module does).
     public static let cmdlineLimit = 256
@@ -19,11 +25,17 @@ public struct ProcfsProbe: Sendable {
     public let procRoot: String
     /// The daemon's cgroup parent (cgroupfs driver), as the module's `cgroup_parent`.
     public let cgroupParent: String
+    /// The cgroup tree's root, or nil to find each process's container from
+    /// its /proc/<pid>/cgroup (a /proc without its cgroup tree).
+    public let cgroupRoot: String?
     private let parent: [[UInt8]]
 
-    public init(procRoot: String = "/proc", cgroupParent: String = ContainerCgroupPath.defaultParent) {
+    public init(
+        procRoot: String = "/proc", cgroupParent: String = ContainerCgroupPath.defaultParent, cgroupRoot: String? = "/sys/fs/cgroup"
+    ) {
         self.procRoot = procRoot
         self.cgroupParent = cgroupParent
+        self.cgroupRoot = cgroupRoot
         parent = ContainerCgroupPath.components(cgroupParent)
     }
 
@@ -37,11 +49,22 @@ public struct ProcfsProbe: Sendable {
         let nsPerTick = 1_000_000_000 / ticks
 
         var byID: [String: SysinfoDocument.Container] = [:]
-        for name in ProcFile.entries(procRoot) ?? [] {
-            guard let pid = Int32(name), pid > 0 else { continue }
-            guard let found = containerOf(pid) else { continue }
-            guard let process = readProcess(pid, totalKb: memory.totalKb, bootNs: boot, nsPerTick: nsPerTick) else { continue }
-            byID[found.id, default: .init(id: found.id, cgroup: found.cgroup, processes: [])].processes.append(process)
+        if let hierarchy = cgroupRoot.flatMap(Self.hierarchy(cgroupRoot:)) {
+            for found in containers(in: hierarchy) {
+                var container = SysinfoDocument.Container(id: found.id, cgroup: found.cgroup, processes: [])
+                for pid in Self.pids(below: hierarchy + found.cgroup) {
+                    guard let process = readProcess(pid, totalKb: memory.totalKb, bootNs: boot, nsPerTick: nsPerTick) else { continue }
+                    container.processes.append(process)
+                }
+                if !container.processes.isEmpty { byID[found.id] = container }
+            }
+        } else {
+            for name in ProcFile.entries(procRoot) ?? [] {
+                guard let pid = Int32(name), pid > 0 else { continue }
+                guard let found = containerOf(pid) else { continue }
+                guard let process = readProcess(pid, totalKb: memory.totalKb, bootNs: boot, nsPerTick: nsPerTick) else { continue }
+                byID[found.id, default: .init(id: found.id, cgroup: found.cgroup, processes: [])].processes.append(process)
+            }
         }
         let containers = byID.values.sorted { $0.id < $1.id }.map { container in
             var sorted = container
@@ -49,6 +72,65 @@ public struct ProcfsProbe: Sendable {
             return sorted
         }
         return SysinfoDocument(source: .procfs, takenAtNs: takenAt, bootNs: boot, memory: memory, containers: containers)
+    }
+
+    /// The hierarchy a container's processes are listed in, ranked as a
+    /// /proc/<pid>/cgroup text's lines are: the memory controller's, then
+    /// cpuacct's, then the unified tree (a v2 host's root).
+    static func hierarchy(cgroupRoot: String) -> String? {
+        if ProcFile.exists("\(cgroupRoot)/cgroup.controllers") { return cgroupRoot }
+        return ["memory", "cpuacct", "cpu,cpuacct"].map { "\(cgroupRoot)/\($0)" }.first { ProcFile.exists("\($0)/cgroup.procs") }
+    }
+
+    /// The containers' cgroups in one hierarchy: `/<parent>/<64 hex>` and
+    /// `/system.slice/docker-<64 hex>.scope`, by the rule a process's path is
+    /// matched with.
+    func containers(in hierarchy: String) -> [(id: String, cgroup: String)] {
+        let parentPath = parent.map { "/" + String(decoding: $0, as: UTF8.self) }.joined()
+        var found: [(id: String, cgroup: String)] = []
+        for directory in [parentPath, "/system.slice"] where !directory.isEmpty {
+            for name in ProcFile.subdirectories(hierarchy + directory) ?? [] {
+                let path = Array("\(directory)/\(name)".utf8)
+                if let container = ContainerCgroupPath.container(inPath: path[...], parent: parent),
+                    container.cgroup.utf8.count == path.count
+                {
+                    found.append(container)
+                }
+            }
+        }
+        return found
+    }
+
+    /// Every process in the cgroup at `directory` and the cgroups below it
+    /// (a container that makes its own, as systemd in a container does). A
+    /// leader that exited while its threads run is listed while they do.
+    static func pids(below directory: String) -> [Int32] {
+        var pids: [Int32] = []
+        var pending = [directory]
+        while let next = pending.popLast() {
+            if case .success(let bytes) = ProcFile.readAll("\(next)/cgroup.procs", limit: 16 << 20) {
+                var value: Int32 = 0
+                var digits = false
+                for byte in bytes {
+                    if byte >= 0x30, byte <= 0x39 {
+                        value = value &* 10 &+ Int32(byte - 0x30)
+                        digits = true
+                    } else {
+                        if digits, value > 0 { pids.append(value) }
+                        value = 0
+                        digits = false
+                    }
+                }
+                if digits, value > 0 { pids.append(value) }
+            }
+            // A directory's link count is 2 plus its subdirectories (cgroupfs
+            // keeps it so, as tmpfs and ext4 do): one stat instead of reading
+            // the directory, which is all but always empty of cgroups.
+            guard ProcFile.linkCount(next).map({ $0 != 2 }) ?? true else { continue }
+            pending += (ProcFile.subdirectories(next) ?? []).map { "\(next)/\($0)" }
+        }
+        // cgroup v1 may list a process twice.
+        return Array(Set(pids))
     }
 
     /// The container a process belongs to, by its cgroup. On cgroup v1 a

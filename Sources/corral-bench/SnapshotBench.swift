@@ -49,6 +49,12 @@ struct SnapshotBench {
                     let sweep = try await timeMedian(trials: max(trials, 5)) {
                         _ = planner.plan(try takeSnapshot(metadata, expecting: count))
                     }
+                    let taken = try takeSnapshot(metadata, expecting: count)
+                    let plan = try await timeMedian(trials: max(trials, 5)) { _ = planner.plan(taken) }
+                    progress(
+                        String(
+                            format: "snapshot: the sweep of %d containers took %.2f ms, the plan alone %.2f ms", count, sweep * 1000,
+                            plan * 1000))
                     let held = count < wanted ? " (as many as this host held of \(wanted))" : ""
                     rows.append(
                         BenchRow(

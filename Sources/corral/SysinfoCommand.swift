@@ -14,14 +14,16 @@ struct SysinfoCommand: ParsableCommand {
             Sources:
               kernel   the corral_sysinfo module's file (--module-file); an error when
                        the module is not loaded
-              procfs   the userspace twin, read from /proc (--proc-root)
+              procfs   the userspace twin: each container's processes listed from its
+                       cgroup (--cgroup-root), read from /proc (--proc-root)
               auto     kernel when the module's file exists, else procfs; says which
                        on stderr
 
             Examples:
               corral sysinfo --pretty
               corral sysinfo --source procfs | jq '.containers[].id'
-              corral sysinfo --proc-root /host/proc     (inside a container)
+              corral sysinfo --proc-root /host/proc --cgroup-root /host/sys/fs/cgroup
+                                                         (inside a container)
             """
     )
 
@@ -41,6 +43,9 @@ struct SysinfoCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The /proc to read for the procfs source.", valueName: "path"))
     var procRoot: String = "/proc"
 
+    @Option(help: ArgumentHelp("The cgroup tree the procfs source lists each container's processes from.", valueName: "path"))
+    var cgroupRoot: String = "/sys/fs/cgroup"
+
     @Option(help: ArgumentHelp("The Docker daemon's cgroup parent (cgroupfs driver), as the module's cgroup_parent.", valueName: "path"))
     var cgroupParent: String = ContainerCgroupPath.defaultParent
 
@@ -53,7 +58,7 @@ struct SysinfoCommand: ParsableCommand {
             case .kernel:
                 document = try reader.read()
             case .procfs:
-                document = try ProcfsProbe(procRoot: procRoot, cgroupParent: cgroupParent).document()
+                document = try ProcfsProbe(procRoot: procRoot, cgroupParent: cgroupParent, cgroupRoot: cgroupRoot).document()
             case .auto:
                 if reader.isAvailable {
                     print("corral: sysinfo source: kernel (\(moduleFile))", to: &standardError)
@@ -62,7 +67,7 @@ struct SysinfoCommand: ParsableCommand {
                     print(
                         "corral: sysinfo source: procfs (\(procRoot); \(moduleFile) is absent: the module is not loaded)",
                         to: &standardError)
-                    document = try ProcfsProbe(procRoot: procRoot, cgroupParent: cgroupParent).document()
+                    document = try ProcfsProbe(procRoot: procRoot, cgroupParent: cgroupParent, cgroupRoot: cgroupRoot).document()
                 }
             }
             print(document.jsonText(pretty: pretty), terminator: "")

@@ -67,6 +67,30 @@ struct ProbeOnRealHostTests {
         }
     }
 
+    @Test("the twin lists the same processes from the containers' cgroups as from every process's /proc/<pid>/cgroup")
+    func cgroupListingAgreesWithScan() async throws {
+        try await withScratch { scratch in
+            let ids = [
+                try await scratch.container(image: "corral/low-idle"),
+                try await scratch.container(image: "corral/high-cpu", env: ["STRESS_THREADS": "2"]),
+            ]
+            for id in ids { _ = try await runningPid(scratch, id) }
+            func listing(_ probe: ProcfsProbe) throws -> [String: [Int32]] {
+                let doc = try probe.document()
+                return Dictionary(
+                    uniqueKeysWithValues: doc.containers.filter { ids.contains($0.id) }.map { ($0.id, $0.processes.map(\.pid)) })
+            }
+            // Two reads a moment apart can see a process come or go: agree on
+            // one pair of reads within the deadline.
+            let agreed = try await poll("the two listings to agree", seconds: 20) { () -> [String: [Int32]]? in
+                let byCgroup = try listing(ProcfsProbe())
+                let byScan = try listing(ProcfsProbe(cgroupRoot: nil))
+                return byCgroup == byScan && byCgroup.count == ids.count ? byCgroup : nil
+            }
+            #expect(agreed.values.allSatisfy { !$0.isEmpty })
+        }
+    }
+
     @Test("cgroup statistics report a container's limits, usage, throttling and tasks")
     func cgroupStats() async throws {
         try await withScratch { scratch in

@@ -69,7 +69,7 @@ struct ProcfsProbeFixtureTests {
             300, comm: "containerd-shim", ppid: 1, cgroup: "12:memory:/system.slice/containerd.service\n0::/\n", utime: 9, stime: 9,
             start: 5, vsz: 1, rss: 1, argv: Array("containerd-shim\0-id\0\(Self.idA)\0".utf8))
 
-        let doc = try ProcfsProbe(procRoot: proc.root).document()
+        let doc = try ProcfsProbe(procRoot: proc.root, cgroupRoot: nil).document()
         #expect(doc.source == .procfs)
         #expect(doc.memory == HostMemory(totalKb: 1_000_000, freeKb: 200_000, availableKb: 600_000, usedKb: 400_000))
         #expect(doc.containers.map(\.id) == [Self.idA, Self.idB])
@@ -100,7 +100,7 @@ struct ProcfsProbeFixtureTests {
         try proc.write("102/stat", "102 (x) S 1 0 0 0 0 0 0 0 0 0 1 1 0 0 0 0 0 0 5 0 0\n")
         try proc.process(103, comm: "half", ppid: 1, cgroup: v1, utime: 1, stime: 1, start: 1, vsz: 1, rss: 1, argv: [])
         try FileManager.default.removeItem(atPath: "\(proc.root)/103/cmdline")
-        let doc = try ProcfsProbe(procRoot: proc.root).document()
+        let doc = try ProcfsProbe(procRoot: proc.root, cgroupRoot: nil).document()
         #expect(doc.containers.first?.processes.map(\.pid) == [100])
     }
 
@@ -141,11 +141,52 @@ struct ProcfsProbeFixtureTests {
         try proc.process(
             18, comm: "hostproc", ppid: 1, cgroup: "4:memory:/\n0::/\n", utime: 0, stime: 0, start: 0, vsz: 1, rss: 1, argv: [])
         try proc.write("18/task/19/cgroup", "4:memory:/docker/\(Self.idA)\n")
-        let doc = try ProcfsProbe(procRoot: proc.root).document()
+        let doc = try ProcfsProbe(procRoot: proc.root, cgroupRoot: nil).document()
         #expect(doc.containers.map(\.id) == [Self.idA])
         #expect(doc.containers[0].processes.map(\.pid) == [10, 11, 12, 14, 16])
         #expect(doc.containers[0].processes.first { $0.pid == 14 }?.cpuTimeNs == 30_000_000)
         #expect(doc.containers[0].cgroup == "/system.slice/docker-\(Self.idA).scope")
+    }
+
+    @Test(
+        "with a cgroup tree, a container's processes are those its cgroup and the cgroups below it list, each once; other cgroups are not looked into",
+        arguments: [("v1", "memory"), ("v2", "")])
+    func listedByCgroup(layout: String, controller: String) throws {
+        let proc = try FakeProc()
+        let cgroups = try FakeProc()
+        let hierarchy = controller.isEmpty ? "" : "\(controller)/"
+        try cgroups.write(
+            controller.isEmpty ? "cgroup.controllers" : "\(hierarchy)cgroup.procs", controller.isEmpty ? "cpu memory pids\n" : "1\n")
+        // v1 may list a process twice; a pid that is gone by the time it is read is left out.
+        try cgroups.write("\(hierarchy)docker/\(Self.idA)/cgroup.procs", "100\n101\n100\n555\n")
+        try cgroups.write("\(hierarchy)docker/\(Self.idA)/init.scope/cgroup.procs", "102\n")
+        try cgroups.write("\(hierarchy)system.slice/docker-\(Self.idB).scope/cgroup.procs", "200\n")
+        // Not a container's cgroup: a short name, and a user's scope carrying an id.
+        try cgroups.write("\(hierarchy)docker/notacontainer/cgroup.procs", "300\n")
+        try cgroups.write("\(hierarchy)user.slice/docker-\(Self.idA).scope/cgroup.procs", "301\n")
+        // A container whose every process is gone is not in the document.
+        try cgroups.write("\(hierarchy)docker/\(String(repeating: "c", count: 64))/cgroup.procs", "")
+        // The /proc/<pid>/cgroup texts say otherwise: with a cgroup tree they are not read.
+        for pid in [100, 101, 102, 200, 300, 301] {
+            try proc.process(
+                pid, comm: "p\(pid)", ppid: 1, cgroup: "0::/\n", utime: 0, stime: 0, start: 0, vsz: 1, rss: 4, argv: Array("p\(pid)".utf8))
+        }
+        let doc = try ProcfsProbe(procRoot: proc.root, cgroupRoot: cgroups.root).document()
+        #expect(doc.containers.map(\.id) == [Self.idA, Self.idB], "\(layout)")
+        #expect(doc.containers.first?.cgroup == "/docker/\(Self.idA)")
+        #expect(doc.containers.first?.processes.map(\.pid) == [100, 101, 102])
+        #expect(doc.containers.last?.cgroup == "/system.slice/docker-\(Self.idB).scope")
+        #expect(doc.containers.last?.processes.map(\.name) == ["p200"])
+    }
+
+    @Test("a cgroup root with no hierarchy in it leaves the twin to each process's /proc/<pid>/cgroup")
+    func noHierarchy() throws {
+        let proc = try FakeProc()
+        let empty = try FakeProc()
+        try proc.process(
+            100, comm: "w", ppid: 1, cgroup: "12:memory:/docker/\(Self.idA)\n", utime: 0, stime: 0, start: 0, vsz: 1, rss: 4, argv: [])
+        let doc = try ProcfsProbe(procRoot: proc.root, cgroupRoot: empty.root).document()
+        #expect(doc.containers.map(\.id) == [Self.idA])
     }
 
     @Test("argv is cut at 256 bytes, and trailing NULs are dropped")
@@ -154,16 +195,16 @@ struct ProcfsProbeFixtureTests {
         try proc.process(
             7, comm: "long", ppid: 1, cgroup: "3:memory:/docker/\(Self.idA)\n", utime: 0, stime: 0, start: 0, vsz: 0, rss: 0,
             argv: Array(repeating: UInt8(ascii: "x"), count: 1000))
-        let doc = try ProcfsProbe(procRoot: proc.root).document()
+        let doc = try ProcfsProbe(procRoot: proc.root, cgroupRoot: nil).document()
         #expect(doc.containers.first?.processes.first?.cmdline.count == ProcfsProbe.cmdlineLimit)
     }
 
     @Test("a host without containers is an empty list; a /proc without meminfo is an error naming it")
     func emptyAndBroken() throws {
         let proc = try FakeProc()
-        #expect(try ProcfsProbe(procRoot: proc.root).document().containers.isEmpty)
+        #expect(try ProcfsProbe(procRoot: proc.root, cgroupRoot: nil).document().containers.isEmpty)
         try FileManager.default.removeItem(atPath: "\(proc.root)/meminfo")
-        let error = #expect(throws: SysinfoError.self) { try ProcfsProbe(procRoot: proc.root).document() }
+        let error = #expect(throws: SysinfoError.self) { try ProcfsProbe(procRoot: proc.root, cgroupRoot: nil).document() }
         #expect(error?.description.contains("\(proc.root)/meminfo") == true)
     }
 
