@@ -111,6 +111,9 @@ public struct CycleRunner: Sendable {
             case .failure(let error): failed.append((order, error.description))
             }
         }
+        // What this cycle started or removed is asked about next cycle, not
+        // taken from the kept listing (a box the document does not show).
+        if !kills.isEmpty || !plan.starts.isEmpty { source.listNextCycle() }
         var report = CycleReport(
             cycle: cycle, dryRun: false, snapshot: taken.snapshot, plan: plan, kills: kills, direct: results.direct, throttles: throttles,
             started: started,

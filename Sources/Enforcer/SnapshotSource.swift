@@ -6,17 +6,20 @@ import Settings
 
 /// Where each cycle's figures come from: the kernel module's document when its
 /// file exists, else the userspace twin; plus cgroup statistics and what
-/// Docker says of the running containers.
+/// Docker says of the running containers (asked when the document shows one
+/// it has not described, and once a minute at the default interval; see
+/// ``KnownContainers``).
 public struct SnapshotSource: Sendable {
     public let reader: SysinfoReader
     public let procfs: ProcfsProbe
     public let selector: [String: String]
     private var builder: SnapshotBuilder
     private var lastState: State?
+    private var known = KnownContainers()
 
     public init(config: EnforcerConfig) {
         reader = SysinfoReader(path: config.moduleFile)
-        procfs = ProcfsProbe(procRoot: config.procRoot, cgroupParent: config.cgroupParent)
+        procfs = ProcfsProbe(procRoot: config.procRoot, cgroupParent: config.cgroupParent, cgroupRoot: config.cgroupRoot)
         selector = config.selector
         builder = SnapshotBuilder(cgroups: CgroupStats(root: config.cgroupRoot))
     }
@@ -29,18 +32,29 @@ public struct SnapshotSource: Sendable {
     }
 
     public mutating func take(runtime: any ContainerRuntime) async throws -> Taken {
-        // With a selector, only containers carrying all its labels are seen at all.
-        let running = try await runtime.list(labels: selector, includeStopped: false)
-        let metadata = running.map {
-            ContainerMetadata(id: $0.id, name: $0.name, image: $0.image, labels: $0.labels, createdAt: $0.createdAt)
-        }
         let (document, state) = try readDocument()
+        let seen = Set(document.containers.map(\.id))
+        let metadata: [ContainerMetadata]
+        if known.needsListing(seen: seen) {
+            // With a selector, only containers carrying all its labels are seen at all.
+            let running = try await runtime.list(labels: selector, includeStopped: false)
+            metadata = known.fresh(
+                running.map { ContainerMetadata(id: $0.id, name: $0.name, image: $0.image, labels: $0.labels, createdAt: $0.createdAt) },
+                seen: seen)
+        } else {
+            metadata = known.reused(seen: seen)
+        }
         var notice: String?
         if lastState != state {
             notice = state.notice(path: reader.path, after: lastState)
             lastState = state
         }
         return Taken(snapshot: builder.build(document: document, metadata: metadata), notice: notice)
+    }
+
+    /// The next cycle asks the runtime rather than reusing what it said.
+    public mutating func listNextCycle() {
+        known.expire()
     }
 
     /// Which document a cycle read, and why: said when it changes, not every cycle.

@@ -98,11 +98,35 @@ struct CycleTests {
         }
     }
 
+    @Test("the runtime is asked again when the document shows a container it has not described, and after a cycle that removed some")
+    func listsWhenTheDocumentChanges() async throws {
+        try await Self.withDirectory { directory in
+            let runtime = InMemoryRuntime()
+            let low = await add(runtime, .low, 3)
+            try SysinfoFixture.write(low.map { .init(id: $0, cpuPercent: 1) }, to: "\(directory)/sysinfo_corral")
+            var config = Self.config(directory)
+            config.policy.scaleUp = false
+            var runner = CycleRunner(config: config, runtime: runtime)
+            #expect(await runner.run(cycle: 1).killedCount == 0)
+            // At rest the runtime is not asked: an outage shows only once it must be.
+            await runtime.goAway()
+            let second = await runner.run(cycle: 2)
+            #expect(second.error == nil, "\(second.error ?? "")")
+            await runtime.comeBack()
+            let more = await add(runtime, .low, 2)
+            try SysinfoFixture.write((low + more).map { .init(id: $0, cpuPercent: 1) }, to: "\(directory)/sysinfo_corral")
+            let third = await runner.run(cycle: 3)
+            #expect(third.killedCount == 2, "the two new containers were described, ranked and their surplus removed")
+            #expect(await runtime.containers.count == 3)
+        }
+    }
+
     @Test("a runtime that does not answer skips the cycle, says why, and kills nothing")
     func runtimeDown() async throws {
         try await Self.withDirectory { directory in
             let runtime = InMemoryRuntime()
-            _ = await add(runtime, .high, 4)
+            let high = await add(runtime, .high, 4)
+            try SysinfoFixture.write(high.map { .init(id: $0, cpuPercent: 50) }, to: "\(directory)/sysinfo_corral")
             await runtime.goAway()
             var runner = CycleRunner(config: Self.config(directory), runtime: runtime)
             let report = await runner.run(cycle: 1)

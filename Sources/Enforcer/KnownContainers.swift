@@ -1,0 +1,62 @@
+import CorralCore
+
+/// What the runtime said of the running containers, kept between cycles so
+/// that a cycle at rest does not ask again: a container's id, labels, image
+/// and creation time never change while it runs, and the document says which
+/// are still running. The runtime is asked again when the document shows a
+/// container it has not described, and every ``relistCycles`` cycles (a
+/// rename; a running container the document lacks).
+struct KnownContainers: Sendable {
+    /// Cycles a listing is reused for before the runtime is asked again.
+    static let relistCycles = 6
+
+    /// The last listing, in its order, less the containers that left the
+    /// document since.
+    private var listed: [ContainerMetadata] = []
+    /// Containers in the document that the last listing did not return (not
+    /// selected, or gone between the two reads): not asked about again.
+    private var unlisted: Set<String> = []
+    /// Containers the document had at the last cycle.
+    private var lastSeen: Set<String> = []
+    /// Cycles since the last listing; nil before the first.
+    private var sinceListing: Int?
+
+    /// Whether this cycle must ask the runtime, given the containers its
+    /// document has.
+    func needsListing(seen: Set<String>) -> Bool {
+        guard let sinceListing, sinceListing + 1 < Self.relistCycles else { return true }
+        let described = Set(listed.map(\.id))
+        return seen.contains { !described.contains($0) && !unlisted.contains($0) }
+    }
+
+    /// The next cycle lists, keeping this listing to compare with.
+    mutating func expire() {
+        if sinceListing != nil { sinceListing = Self.relistCycles }
+    }
+
+    /// This cycle's containers from a fresh listing. A container the listing
+    /// has but the document does not, and no earlier listing had, started
+    /// between the two reads: it waits for the next cycle's document rather
+    /// than being taken for one the document lacks. On the first listing
+    /// there is no earlier one, and such a container is as listed.
+    mutating func fresh(_ metadata: [ContainerMetadata], seen: Set<String>) -> [ContainerMetadata] {
+        let before = Set(listed.map(\.id))
+        let first = sinceListing == nil
+        listed = metadata
+        unlisted = seen.subtracting(metadata.map(\.id))
+        lastSeen = seen
+        sinceListing = 0
+        return first ? metadata : metadata.filter { seen.contains($0.id) || before.contains($0.id) }
+    }
+
+    /// This cycle's containers from the kept listing: those that left the
+    /// document since the last cycle have stopped and are forgotten.
+    mutating func reused(seen: Set<String>) -> [ContainerMetadata] {
+        let gone = lastSeen.subtracting(seen)
+        if !gone.isEmpty { listed.removeAll { gone.contains($0.id) } }
+        unlisted.formIntersection(seen)
+        lastSeen = seen
+        sinceListing = (sinceListing ?? 0) + 1
+        return listed
+    }
+}
