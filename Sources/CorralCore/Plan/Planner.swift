@@ -39,7 +39,8 @@ public struct Planner: Sendable {
         var decisions: [Decision] = []
         var starts: [StartOrder] = []
         for cls in ContainerClass.allCases {
-            let ranked = (byClass[cls] ?? []).sorted { heavier($0.0, than: $1.0) }
+            // Each container's figures are bucketed once, not at every comparison.
+            let ranked = (byClass[cls] ?? []).map { (rankKey($0.0), $0) }.sorted { $0.0.isHeavier(than: $1.0) }.map(\.1)
             let desired = max(0, policy.desired(cls))
             let count = ranked.count
             for (index, (sample, source)) in ranked.enumerated() {
@@ -80,14 +81,27 @@ public struct Planner: Sendable {
     /// distinct ids): each key compares whole resolution steps, never a
     /// "close enough" that would not be transitive.
     func heavier(_ a: ContainerSample, than b: ContainerSample) -> Bool {
-        for key in policy.sortKeys {
-            let resolution = policy.resolution(key)
-            let x = key.bucket(of: a, resolution: resolution)
-            let y = key.bucket(of: b, resolution: resolution)
-            if x != y { return x > y }
+        rankKey(a).isHeavier(than: rankKey(b))
+    }
+
+    /// What the ranking compares of one container: its figures in whole
+    /// resolution steps, in the policy's key order; its age; its id.
+    struct RankKey {
+        let buckets: [Double]
+        let createdAt: Double
+        let id: String
+
+        func isHeavier(than other: RankKey) -> Bool {
+            for (x, y) in zip(buckets, other.buckets) where x != y { return x > y }
+            if createdAt != other.createdAt { return createdAt < other.createdAt }
+            return id < other.id
         }
-        if a.metadata.createdAt != b.metadata.createdAt { return a.metadata.createdAt < b.metadata.createdAt }
-        return a.id < b.id
+    }
+
+    func rankKey(_ sample: ContainerSample) -> RankKey {
+        RankKey(
+            buckets: policy.sortKeys.map { $0.bucket(of: sample, resolution: policy.resolution($0)) }, createdAt: sample.metadata.createdAt,
+            id: sample.id)
     }
 
     func reason(keep: Bool, cls: ContainerClass, rank: Int, of count: Int, desired: Int, sample: ContainerSample, source: ClassSource)
