@@ -33,19 +33,32 @@ public struct CgroupStats: Sendable {
 
     public let root: String
     public let layout: Layout
+    /// The statistics files, kept open between reads (nil: each read opens
+    /// and closes its file).
+    public let openFiles: OpenProcFiles?
 
     /// Detects the layout: a unified tree at `root` has cgroup.controllers.
-    public init(root: String = "/sys/fs/cgroup") {
+    public init(root: String = "/sys/fs/cgroup", openFiles: OpenProcFiles? = nil) {
         self.root = root
         self.layout = ProcFile.exists("\(root)/cgroup.controllers") ? .v2 : .v1
+        self.openFiles = openFiles
+    }
+
+    /// The CPU time the cgroup's tasks have used, in ns: one file
+    /// (cpuacct.usage on v1, cpu.stat's usage_usec on v2).
+    public func cpuUsageNs(cgroup path: String) throws(CgroupError) -> UInt64 {
+        switch layout {
+        case .v1: return try V1(path: path, files: openFiles).number("cpuacct", "cpuacct.usage")
+        case .v2: return try (V2(directory: root + path, path: path, files: openFiles).keyed("cpu.stat")["usage_usec"] ?? 0) * 1000
+        }
     }
 
     /// The figures of the cgroup at `path` (relative to the hierarchy's root,
     /// as the sysinfo document gives it).
     public func figures(cgroup path: String) throws(CgroupError) -> CgroupUsage {
         switch layout {
-        case .v1: return try V1(path: path).figures()
-        case .v2: return try V2(directory: root + path, path: path).figures()
+        case .v1: return try V1(path: path, files: openFiles).figures()
+        case .v2: return try V2(directory: root + path, path: path, files: openFiles).figures()
         }
     }
 }
@@ -53,8 +66,24 @@ public struct CgroupStats: Sendable {
 /// libcgroup must be initialised once per process before any read.
 private let libcgroupStatus: Int32 = cgroup_init()
 
+/// Where libcgroup found each v1 controller's hierarchy mounted, asked once:
+/// with kept files, a statistics file is read there directly.
+private let v1MountPoints: [String: String] = {
+    guard libcgroupStatus == 0 else { return [:] }
+    var mounts: [String: String] = [:]
+    for controller in ["memory", "cpuacct", "cpu", "pids"] {
+        var point: UnsafeMutablePointer<CChar>?
+        if cgroup_get_subsys_mount_point(controller, &point) == 0, let point {
+            mounts[controller] = String(cString: point)
+            free(point)
+        }
+    }
+    return mounts
+}()
+
 private struct V1 {
     let path: String
+    let files: OpenProcFiles?
 
     func figures() throws(CgroupError) -> CgroupUsage {
         guard libcgroupStatus == 0 else { throw .libcgroup(reason: Self.message(libcgroupStatus)) }
@@ -69,8 +98,16 @@ private struct V1 {
             throttledPeriods: stat["nr_throttled"] ?? 0, throttledNs: stat["throttled_time"] ?? 0, pids: pids)
     }
 
-    /// Every line of one file of one controller, through libcgroup.
+    /// Every line of one file of one controller: from a kept file where
+    /// the controller's hierarchy is known, else through libcgroup.
     func lines(_ controller: String, _ file: String) throws(CgroupError) -> [String] {
+        if let files, let mount = v1MountPoints[controller] {
+            switch files.readAll("\(mount)\(path)/\(file)", limit: 64 << 10) {
+            case .success(let bytes): return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+            case .failure(.missing): throw .notFound(cgroup: path)
+            case .failure(let failure): throw .unreadable(cgroup: path, file: file, reason: "\(failure)")
+            }
+        }
         var handle: UnsafeMutableRawPointer?
         var buffer = [CChar](repeating: 0, count: 4096)
         var name = Array(file.utf8CString)
@@ -110,9 +147,11 @@ private struct V1 {
 private struct V2 {
     let directory: String
     let path: String
+    let files: OpenProcFiles?
 
     func figures() throws(CgroupError) -> CgroupUsage {
-        guard ProcFile.exists(directory) else { throw .notFound(cgroup: path) }
+        // With kept files a gone cgroup shows as a missing file (below).
+        guard files != nil || ProcFile.exists(directory) else { throw .notFound(cgroup: path) }
         let cpu = try keyed("cpu.stat")
         let limitText = try text("memory.max")
         return CgroupUsage(
@@ -122,7 +161,7 @@ private struct V2 {
     }
 
     func text(_ file: String) throws(CgroupError) -> String {
-        switch ProcFile.readAll("\(directory)/\(file)", limit: 64 << 10) {
+        switch files?.readAll("\(directory)/\(file)", limit: 64 << 10) ?? ProcFile.readAll("\(directory)/\(file)", limit: 64 << 10) {
         case .success(let bytes): return String(decoding: bytes, as: UTF8.self).trimmed
         case .failure(.missing):
             throw ProcFile.exists(directory) ? .unreadable(cgroup: path, file: file, reason: "missing") : .notFound(cgroup: path)

@@ -28,14 +28,19 @@ public struct ProcfsProbe: Sendable {
     /// The cgroup tree's root, or nil to find each process's container from
     /// its /proc/<pid>/cgroup (a /proc without its cgroup tree).
     public let cgroupRoot: String?
+    /// The files read every document, kept open between documents (nil: each
+    /// read opens and closes its file).
+    public let openFiles: OpenProcFiles?
     private let parent: [[UInt8]]
 
     public init(
-        procRoot: String = "/proc", cgroupParent: String = ContainerCgroupPath.defaultParent, cgroupRoot: String? = "/sys/fs/cgroup"
+        procRoot: String = "/proc", cgroupParent: String = ContainerCgroupPath.defaultParent, cgroupRoot: String? = "/sys/fs/cgroup",
+        openFiles: OpenProcFiles? = nil
     ) {
         self.procRoot = procRoot
         self.cgroupParent = cgroupParent
         self.cgroupRoot = cgroupRoot
+        self.openFiles = openFiles
         parent = ContainerCgroupPath.components(cgroupParent)
     }
 
@@ -52,7 +57,7 @@ public struct ProcfsProbe: Sendable {
         if let hierarchy = cgroupRoot.flatMap(Self.hierarchy(cgroupRoot:)) {
             for found in containers(in: hierarchy) {
                 var container = SysinfoDocument.Container(id: found.id, cgroup: found.cgroup, processes: [])
-                for pid in Self.pids(below: hierarchy + found.cgroup) {
+                for pid in pids(below: hierarchy + found.cgroup) {
                     guard let process = readProcess(pid, totalKb: memory.totalKb, bootNs: boot, nsPerTick: nsPerTick) else { continue }
                     container.processes.append(process)
                 }
@@ -66,6 +71,7 @@ public struct ProcfsProbe: Sendable {
                 byID[found.id, default: .init(id: found.id, cgroup: found.cgroup, processes: [])].processes.append(process)
             }
         }
+        openFiles?.endRound()
         let containers = byID.values.sorted { $0.id < $1.id }.map { container in
             var sorted = container
             sorted.processes.sort { $0.pid < $1.pid }
@@ -104,11 +110,11 @@ public struct ProcfsProbe: Sendable {
     /// Every process in the cgroup at `directory` and the cgroups below it
     /// (a container that makes its own, as systemd in a container does). A
     /// leader that exited while its threads run is listed while they do.
-    static func pids(below directory: String) -> [Int32] {
+    func pids(below directory: String) -> [Int32] {
         var pids: [Int32] = []
         var pending = [directory]
         while let next = pending.popLast() {
-            if case .success(let bytes) = ProcFile.readAll("\(next)/cgroup.procs", limit: 16 << 20) {
+            if case .success(let bytes) = readAll("\(next)/cgroup.procs", limit: 16 << 20) {
                 var value: Int32 = 0
                 var digits = false
                 for byte in bytes {
@@ -126,7 +132,7 @@ public struct ProcfsProbe: Sendable {
             // A directory's link count is 2 plus its subdirectories (cgroupfs
             // keeps it so, as tmpfs and ext4 do): one stat instead of reading
             // the directory, which is all but always empty of cgroups.
-            guard ProcFile.linkCount(next).map({ $0 != 2 }) ?? true else { continue }
+            guard (openFiles?.linkCount(next) ?? ProcFile.linkCount(next)).map({ $0 != 2 }) ?? true else { continue }
             pending += (ProcFile.subdirectories(next) ?? []).map { "\(next)/\($0)" }
         }
         // cgroup v1 may list a process twice.
@@ -169,7 +175,7 @@ public struct ProcfsProbe: Sendable {
     /// One process, or nil when it vanished (or turned unreadable) mid-read.
     func readProcess(_ pid: Int32, totalKb: UInt64, bootNs: UInt64, nsPerTick: UInt64) -> SysinfoDocument.Process? {
         let base = "\(procRoot)/\(pid)"
-        guard case .success(let stat) = ProcFile.readAll("\(base)/stat", limit: 64 << 10),
+        guard case .success(let stat) = readAll("\(base)/stat", limit: 64 << 10),
             let open = stat.firstIndex(of: UInt8(ascii: "(")), let close = stat.lastIndex(of: UInt8(ascii: ")")), open < close
         else { return nil }
         let name = LenientText.decode(stat[(open + 1)..<close])
@@ -198,7 +204,7 @@ public struct ProcfsProbe: Sendable {
         // thread count still counts the live ones.
         if fields[0].first == UInt8(ascii: "Z"), threads <= 1 { return nil }
 
-        guard case .success(var argv) = ProcFile.readPrefix("\(base)/cmdline", count: Self.cmdlineLimit) else { return nil }
+        guard case .success(var argv) = readPrefix("\(base)/cmdline", count: Self.cmdlineLimit) else { return nil }
         while argv.last == 0 { argv.removeLast() }
         for i in argv.indices where argv[i] == 0 { argv[i] = UInt8(ascii: " ") }
 
@@ -207,6 +213,14 @@ public struct ProcfsProbe: Sendable {
             pid: pid, ppid: ppid, name: name, cmdline: LenientText.decode(argv), vszKb: vszKb, rssKb: rssKb,
             memPercent: Percent(ratio: rssKb, of: totalKb), cpuTimeNs: cpuTimeNs, startTimeNs: startNs,
             cpuPercent: Percent(ratio: cpuTimeNs, of: lifetime))
+    }
+
+    func readAll(_ path: String, limit: Int) -> Result<[UInt8], ProcFile.Failure> {
+        openFiles?.readAll(path, limit: limit) ?? ProcFile.readAll(path, limit: limit)
+    }
+
+    func readPrefix(_ path: String, count: Int) -> Result<[UInt8], ProcFile.Failure> {
+        openFiles?.readPrefix(path, count: count) ?? ProcFile.readPrefix(path, count: count)
     }
 
     static let pageKb = UInt64(max(sysconf(Int32(_SC_PAGESIZE)), 1024) / 1024)
