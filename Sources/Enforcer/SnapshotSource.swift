@@ -19,9 +19,13 @@ public struct SnapshotSource: Sendable {
 
     public init(config: EnforcerConfig) {
         reader = SysinfoReader(path: config.moduleFile)
-        procfs = ProcfsProbe(procRoot: config.procRoot, cgroupParent: config.cgroupParent, cgroupRoot: config.cgroupRoot)
+        // The files every cycle reads, kept open between cycles (one kept
+        // set: a round ends with each document).
+        OpenProcFiles.raiseDescriptorLimit()
+        let files = OpenProcFiles()
+        procfs = ProcfsProbe(procRoot: config.procRoot, cgroupParent: config.cgroupParent, cgroupRoot: config.cgroupRoot, openFiles: files)
         selector = config.selector
-        builder = SnapshotBuilder(cgroups: CgroupStats(root: config.cgroupRoot))
+        builder = SnapshotBuilder(cgroups: CgroupStats(root: config.cgroupRoot, openFiles: files), figures: .cpuTime)
     }
 
     public struct Taken: Sendable {

@@ -4,12 +4,23 @@ import CorralCore
 /// Docker says of them into a ``Snapshot``. It keeps the CPU meter between
 /// calls, so a snapshot's CPU% is instantaneous from the second one on.
 public struct SnapshotBuilder: Sendable {
+    /// What each container's cgroup is asked for.
+    public enum CgroupFigures: Sendable {
+        /// Every figure of ``CgroupUsage``, carried on each sample.
+        case all
+        /// Only the CPU time its CPU% is measured from (one file, not five):
+        /// what a cycle needs; samples carry no ``CgroupUsage``.
+        case cpuTime
+    }
+
     public let cgroups: CgroupStats?
+    public let figures: CgroupFigures
     private var meter = CPUMeter()
 
     /// `cgroups` nil leaves the cgroup figures out (the document alone).
-    public init(cgroups: CgroupStats? = CgroupStats()) {
+    public init(cgroups: CgroupStats? = CgroupStats(), figures: CgroupFigures = .all) {
         self.cgroups = cgroups
+        self.figures = figures
     }
 
     /// One sample per container Docker knows; containers the document has but
@@ -25,10 +36,18 @@ public struct SnapshotBuilder: Sendable {
             let found = byID[meta.id]
             let processes = found?.processes ?? []
             var usage: CgroupUsage?
-            if let found, let cgroups { usage = try? cgroups.figures(cgroup: found.cgroup) }
+            var cgroupCPU: UInt64?
+            if let found, let cgroups {
+                switch figures {
+                case .all:
+                    usage = try? cgroups.figures(cgroup: found.cgroup)
+                    cgroupCPU = usage?.cpuUsageNs
+                case .cpuTime: cgroupCPU = try? cgroups.cpuUsageNs(cgroup: found.cgroup)
+                }
+            }
             let summedCPU = processes.reduce(UInt64(0)) { $0 + $1.cpuTimeNs }
             let lifetime = processes.reduce(0.0) { $0 + $1.cpuPercent.value }
-            let cpu = meter.percent(id: meta.id, cpuNs: usage?.cpuUsageNs ?? summedCPU, atNs: document.bootNs, lifetime: lifetime)
+            let cpu = meter.percent(id: meta.id, cpuNs: cgroupCPU ?? summedCPU, atNs: document.bootNs, lifetime: lifetime)
             samples.append(
                 ContainerSample(
                     metadata: meta, processCount: processes.count, mainPid: processes.map(\.pid).min() ?? 0, cpuPercent: cpu,

@@ -15,6 +15,17 @@ struct SnapshotBench {
     let statsAt: Int
     let trials: Int
     let width: Int
+    /// The twin as the enforcer holds it: its files kept open between cycles.
+    let probe: ProcfsProbe
+    let cgroups: CgroupStats
+
+    init(docker: DockerClient, counts: [Int], statsAt: Int, trials: Int, width: Int) {
+        (self.docker, self.counts, self.statsAt, self.trials, self.width) = (docker, counts, statsAt, trials, width)
+        OpenProcFiles.raiseDescriptorLimit()
+        let files = OpenProcFiles()
+        probe = ProcfsProbe(openFiles: files)
+        cgroups = CgroupStats(openFiles: files)
+    }
 
     func run() async throws -> [BenchRow] {
         let batch = BenchBatch(docker: docker, width: width)
@@ -41,15 +52,16 @@ struct SnapshotBench {
                 // Containers just started are still settling: one untimed round first.
                 try takeSnapshot(try await listMetadata(batch.name), expecting: count)
                 let list = try await timeMedian(trials: trials) { metadata = try await listMetadata(batch.name) }
-                let document = try await timeMedian(trials: trials) { _ = try ProcfsProbe().document() }
+                let document = try await timeMedian(trials: trials) { _ = try probe.document() }
                 let snapshot = try await timeMedian(trials: max(trials, 5)) { try takeSnapshot(metadata, expecting: count) }
                 perContainer.append((count, snapshot / Double(count)))
                 if wanted == counts.max() {
                     let planner = Planner(policy: Policy())
+                    // As a cycle sweeps: the cgroups asked for CPU time alone.
                     let sweep = try await timeMedian(trials: max(trials, 5)) {
-                        _ = planner.plan(try takeSnapshot(metadata, expecting: count))
+                        _ = planner.plan(try takeSnapshot(metadata, expecting: count, figures: .cpuTime))
                     }
-                    let taken = try takeSnapshot(metadata, expecting: count)
+                    let taken = try takeSnapshot(metadata, expecting: count, figures: .cpuTime)
                     let plan = try await timeMedian(trials: max(trials, 5)) { _ = planner.plan(taken) }
                     progress(
                         String(
@@ -92,13 +104,16 @@ struct SnapshotBench {
         }
     }
 
-    /// One snapshot as the enforcer takes it each cycle: the procfs document,
-    /// every container's cgroup statistics, merged with the labels it holds.
+    /// One snapshot: the procfs document and every container's cgroup
+    /// figures (all of them, as docker stats reports; or the CPU time alone,
+    /// as a cycle asks), merged with the labels the enforcer holds.
     @discardableResult
-    func takeSnapshot(_ metadata: [ContainerMetadata], expecting count: Int) throws -> Snapshot {
-        var builder = SnapshotBuilder()
-        let snapshot = builder.build(document: try ProcfsProbe().document(), metadata: metadata)
-        let measured = snapshot.containers.filter { $0.processCount > 0 && $0.cgroup != nil }.count
+    func takeSnapshot(_ metadata: [ContainerMetadata], expecting count: Int, figures: SnapshotBuilder.CgroupFigures = .all) throws
+        -> Snapshot
+    {
+        var builder = SnapshotBuilder(cgroups: cgroups, figures: figures)
+        let snapshot = builder.build(document: try probe.document(), metadata: metadata)
+        let measured = snapshot.containers.filter { $0.processCount > 0 && ($0.cgroup != nil || figures == .cpuTime) }.count
         guard measured == count else { throw BenchError("the snapshot measured \(measured) of \(count) containers") }
         return snapshot
     }
