@@ -3,19 +3,16 @@ import CorralCore
 /// What the runtime said of the running containers, kept between cycles so
 /// that a cycle at rest does not ask again: a container's id, labels, image
 /// and creation time never change while it runs, and the document says which
-/// are still running. The runtime is asked again when the document shows a
-/// container it has not described, and every ``relistCycles`` cycles (a
-/// rename; a running container the document lacks).
+/// are still running. The runtime is asked again when the set of containers
+/// in the document changes (one started, stopped or was removed), after a
+/// cycle that started or removed some (``expire()``), and every
+/// ``relistCycles`` cycles (a rename; a running container the document lacks).
 struct KnownContainers: Sendable {
     /// Cycles a listing is reused for before the runtime is asked again.
     static let relistCycles = 6
 
-    /// The last listing, in its order, less the containers that left the
-    /// document since.
+    /// The last listing, in its order.
     private var listed: [ContainerMetadata] = []
-    /// Containers in the document that the last listing did not return (not
-    /// selected, or gone between the two reads): not asked about again.
-    private var unlisted: Set<String> = []
     /// Containers the document had at the last cycle.
     private var lastSeen: Set<String> = []
     /// Cycles since the last listing; nil before the first.
@@ -25,8 +22,7 @@ struct KnownContainers: Sendable {
     /// document has.
     func needsListing(seen: Set<String>) -> Bool {
         guard let sinceListing, sinceListing + 1 < Self.relistCycles else { return true }
-        let described = Set(listed.map(\.id))
-        return seen.contains { !described.contains($0) && !unlisted.contains($0) }
+        return seen != lastSeen
     }
 
     /// The next cycle lists, keeping this listing to compare with.
@@ -43,19 +39,14 @@ struct KnownContainers: Sendable {
         let before = Set(listed.map(\.id))
         let first = sinceListing == nil
         listed = metadata
-        unlisted = seen.subtracting(metadata.map(\.id))
         lastSeen = seen
         sinceListing = 0
         return first ? metadata : metadata.filter { seen.contains($0.id) || before.contains($0.id) }
     }
 
-    /// This cycle's containers from the kept listing: those that left the
-    /// document since the last cycle have stopped and are forgotten.
-    mutating func reused(seen: Set<String>) -> [ContainerMetadata] {
-        let gone = lastSeen.subtracting(seen)
-        if !gone.isEmpty { listed.removeAll { gone.contains($0.id) } }
-        unlisted.formIntersection(seen)
-        lastSeen = seen
+    /// This cycle's containers from the kept listing (the document shows
+    /// the same containers as at the last cycle).
+    mutating func reused() -> [ContainerMetadata] {
         sinceListing = (sinceListing ?? 0) + 1
         return listed
     }

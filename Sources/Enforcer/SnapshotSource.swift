@@ -6,8 +6,8 @@ import Settings
 
 /// Where each cycle's figures come from: the kernel module's document when its
 /// file exists, else the userspace twin; plus cgroup statistics and what
-/// Docker says of the running containers (asked when the document shows one
-/// it has not described, and once a minute at the default interval; see
+/// Docker says of the running containers (asked when the containers in the
+/// document change, and once a minute at the default interval; see
 /// ``KnownContainers``).
 public struct SnapshotSource: Sendable {
     public let reader: SysinfoReader
@@ -46,7 +46,7 @@ public struct SnapshotSource: Sendable {
                 running.map { ContainerMetadata(id: $0.id, name: $0.name, image: $0.image, labels: $0.labels, createdAt: $0.createdAt) },
                 seen: seen)
         } else {
-            metadata = known.reused(seen: seen)
+            metadata = known.reused()
         }
         var notice: String?
         if lastState != state {
