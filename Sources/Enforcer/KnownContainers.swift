@@ -30,18 +30,16 @@ struct KnownContainers: Sendable {
         if sinceListing != nil { sinceListing = Self.relistCycles }
     }
 
-    /// This cycle's containers from a fresh listing. A container the listing
-    /// has but the document does not, and no earlier listing had, started
-    /// between the two reads: it waits for the next cycle's document rather
-    /// than being taken for one the document lacks. On the first listing
-    /// there is no earlier one, and such a container is as listed.
+    /// This cycle's containers from a fresh listing, kept for the cycles
+    /// after. (Listed after the document is read, a container that started
+    /// in between is unmeasured for a cycle, as one that stopped in between
+    /// was when the list came first; a box the document does not show is
+    /// unmeasured every cycle, and counted as running.)
     mutating func fresh(_ metadata: [ContainerMetadata], seen: Set<String>) -> [ContainerMetadata] {
-        let before = Set(listed.map(\.id))
-        let first = sinceListing == nil
         listed = metadata
         lastSeen = seen
         sinceListing = 0
-        return first ? metadata : metadata.filter { seen.contains($0.id) || before.contains($0.id) }
+        return metadata
     }
 
     /// This cycle's containers from the kept listing (the document shows
