@@ -54,14 +54,24 @@ public struct ProcfsProbe: Sendable {
         let nsPerTick = 1_000_000_000 / ticks
 
         var byID: [String: SysinfoDocument.Container] = [:]
-        if let hierarchy = cgroupRoot.flatMap(Self.hierarchy(cgroupRoot:)) {
-            for found in containers(in: hierarchy) {
-                var container = SysinfoDocument.Container(id: found.id, cgroup: found.cgroup, processes: [])
-                for pid in pids(below: hierarchy + found.cgroup) {
-                    guard let process = readProcess(pid, totalKb: memory.totalKb, bootNs: boot, nsPerTick: nsPerTick) else { continue }
-                    container.processes.append(process)
+        if let hierarchies = cgroupRoot.map(Self.hierarchies(cgroupRoot:)), !hierarchies.isEmpty {
+            // Each container is listed in the first hierarchy, in rank order,
+            // that has its cgroup (as a process's /proc/<pid>/cgroup lines are
+            // ranked), and a process in the first container that lists it.
+            // Reading each container once, not once per hierarchy, has one
+            // price: a process moved by hand out of its container's memory
+            // cgroup, yet left in its cpuacct one, is not counted (the module,
+            // ranking each process's own lines, would count it).
+            var listed = Set<String>()
+            var placed = Set<Int32>()
+            for hierarchy in hierarchies {
+                for found in containers(in: hierarchy) where listed.insert(found.id).inserted {
+                    for pid in pids(below: hierarchy + found.cgroup) where !placed.contains(pid) {
+                        guard let process = readProcess(pid, totalKb: memory.totalKb, bootNs: boot, nsPerTick: nsPerTick) else { continue }
+                        placed.insert(pid)
+                        byID[found.id, default: .init(id: found.id, cgroup: found.cgroup, processes: [])].processes.append(process)
+                    }
                 }
-                if !container.processes.isEmpty { byID[found.id] = container }
             }
         } else {
             for name in ProcFile.entries(procRoot) ?? [] {
@@ -80,12 +90,17 @@ public struct ProcfsProbe: Sendable {
         return SysinfoDocument(source: .procfs, takenAtNs: takenAt, bootNs: boot, memory: memory, containers: containers)
     }
 
-    /// The hierarchy a container's processes are listed in, ranked as a
-    /// /proc/<pid>/cgroup text's lines are: the memory controller's, then
-    /// cpuacct's, then the unified tree (a v2 host's root).
-    static func hierarchy(cgroupRoot: String) -> String? {
-        if ProcFile.exists("\(cgroupRoot)/cgroup.controllers") { return cgroupRoot }
-        return ["memory", "cpuacct", "cpu,cpuacct"].map { "\(cgroupRoot)/\($0)" }.first { ProcFile.exists("\($0)/cgroup.procs") }
+    /// The hierarchies containers' processes are listed in, ranked as a
+    /// /proc/<pid>/cgroup text's lines are: a v2 host's one tree; else the
+    /// memory controller's, then cpuacct's, then the unified tree of a hybrid
+    /// host. Empty when none is there.
+    static func hierarchies(cgroupRoot: String) -> [String] {
+        if ProcFile.exists("\(cgroupRoot)/cgroup.controllers") { return [cgroupRoot] }
+        let memory = ["\(cgroupRoot)/memory"].filter { ProcFile.exists("\($0)/cgroup.procs") }
+        // cpuacct is usually mounted with cpu, and `cpuacct` links to it: one of the two.
+        let cpuacct = ["\(cgroupRoot)/cpuacct", "\(cgroupRoot)/cpu,cpuacct"].first { ProcFile.exists("\($0)/cgroup.procs") }
+        let unified = ["\(cgroupRoot)/unified"].filter { ProcFile.exists("\($0)/cgroup.controllers") }
+        return memory + (cpuacct.map { [$0] } ?? []) + unified
     }
 
     /// The containers' cgroups in one hierarchy: `/<parent>/<64 hex>` and

@@ -179,6 +179,30 @@ struct ProcfsProbeFixtureTests {
         #expect(doc.containers.last?.processes.map(\.name) == ["p200"])
     }
 
+    @Test(
+        "on cgroup v1 a container is listed from the first hierarchy in rank that has its cgroup (memory, then cpuacct, then unified), and a process once"
+    )
+    func rankedHierarchies() throws {
+        let proc = try FakeProc()
+        let cgroups = try FakeProc()
+        let idC = String(repeating: "c", count: 64)
+        try cgroups.write("memory/cgroup.procs", "1\n")
+        try cgroups.write("cpu,cpuacct/cgroup.procs", "1\n")
+        try cgroups.write("unified/cgroup.controllers", "")
+        try cgroups.write("memory/docker/\(Self.idA)/cgroup.procs", "100\n")
+        // A's cpuacct cgroup is not read again: the memory hierarchy listed A.
+        try cgroups.write("cpu,cpuacct/docker/\(Self.idA)/cgroup.procs", "100\n101\n")
+        // 100 is also under B in cpuacct: the memory hierarchy ranks first.
+        try cgroups.write("cpu,cpuacct/docker/\(Self.idB)/cgroup.procs", "100\n200\n")
+        try cgroups.write("unified/system.slice/docker-\(idC).scope/cgroup.procs", "200\n300\n")
+        for pid in [100, 101, 200, 300] {
+            try proc.process(pid, comm: "p\(pid)", ppid: 1, cgroup: "0::/\n", utime: 0, stime: 0, start: 0, vsz: 1, rss: 4, argv: [])
+        }
+        let doc = try ProcfsProbe(procRoot: proc.root, cgroupRoot: cgroups.root).document()
+        let listed = Dictionary(uniqueKeysWithValues: doc.containers.map { ($0.id, $0.processes.map(\.pid)) })
+        #expect(listed == [Self.idA: [100], Self.idB: [200], idC: [300]])
+    }
+
     @Test("a cgroup root with no hierarchy in it leaves the twin to each process's /proc/<pid>/cgroup")
     func noHierarchy() throws {
         let proc = try FakeProc()
