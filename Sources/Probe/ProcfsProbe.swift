@@ -54,7 +54,11 @@ public struct ProcfsProbe: Sendable {
         let nsPerTick = 1_000_000_000 / ticks
 
         var byID: [String: SysinfoDocument.Container] = [:]
-        if let hierarchies = cgroupRoot.map(Self.hierarchies(cgroupRoot:)), !hierarchies.isEmpty {
+        // A tree with no container cgroup where they should be (a container's
+        // own view of the tree, as under systemd in a container) says nothing:
+        // each process's cgroup file is read then, as without a tree.
+        let trees = (cgroupRoot.map(Self.hierarchies(cgroupRoot:)) ?? []).map { ($0, self.containers(in: $0)) }
+        if trees.contains(where: { !$0.1.isEmpty }) {
             // Each container is listed in the first hierarchy, in rank order,
             // that has its cgroup (as a process's /proc/<pid>/cgroup lines are
             // ranked), and a process in the first container that lists it.
@@ -64,8 +68,8 @@ public struct ProcfsProbe: Sendable {
             // ranking each process's own lines, would count it).
             var listed = Set<String>()
             var placed = Set<Int32>()
-            for hierarchy in hierarchies {
-                for found in containers(in: hierarchy) where listed.insert(found.id).inserted {
+            for (hierarchy, found) in trees {
+                for found in found where listed.insert(found.id).inserted {
                     for pid in pids(below: hierarchy + found.cgroup) where !placed.contains(pid) {
                         guard let process = readProcess(pid, totalKb: memory.totalKb, bootNs: boot, nsPerTick: nsPerTick) else { continue }
                         placed.insert(pid)
