@@ -50,6 +50,10 @@ public struct CgroupfsKiller: CgroupKilling {
         case unwritable(path: String, reason: String)
         /// Processes were left when the deadline passed.
         case stillPopulated(cgroup: String, pids: [Int32])
+        /// `procRoot` numbers processes in another pid namespace than this
+        /// process's (the host's /proc in a container): `cgroup.procs` lists
+        /// only the pids this process can see, so the walk cannot be trusted.
+        case otherPidNamespace(procRoot: String)
 
         public var description: String {
             switch self {
@@ -62,6 +66,9 @@ public struct CgroupfsKiller: CgroupKilling {
             case .stillPopulated(let cgroup, let pids):
                 return
                     "\(cgroup) still holds \(pids.count) process(es) (\(pids.prefix(5).map(String.init).joined(separator: ", "))) after the deadline"
+            case .otherPidNamespace(let procRoot):
+                return
+                    "\(procRoot) is another pid namespace's /proc: cgroup.procs cannot be walked from here (cgroup.kill, on cgroup v2, can)"
             }
         }
     }
@@ -80,7 +87,7 @@ public struct CgroupfsKiller: CgroupKilling {
             let directory = "\(unified)\(found.cgroup)"
             let listed = pids(in: directory).count
             try write("1", to: "\(directory)/cgroup.kill")
-            try await waitEmpty(directory, since: start, clock: clock) { _ in }
+            try await waitEmpty(directory, unified: true, since: start, clock: clock) { _ in }
             return CgroupKill(via: .cgroupKill, cgroup: directory, signalled: listed, seconds: seconds())
         }
         let candidates =
@@ -90,8 +97,9 @@ public struct CgroupfsKiller: CgroupKilling {
                 FileManager.default.fileExists(atPath: "\($0)/cgroup.procs")
             })
         else { throw Failure.noCgroup(id: id, cgroup: found.cgroup, tried: candidates) }
+        guard ProcfsProbe.sharesPidNamespace(procRoot: procRoot) else { throw Failure.otherPidNamespace(procRoot: procRoot) }
         var signalled = Set<Int32>()
-        try await waitEmpty(directory, since: start, clock: clock) { pids in
+        try await waitEmpty(directory, unified: false, since: start, clock: clock) { pids in
             for pid in pids where signal(pid, in: id) { signalled.insert(pid) }
         }
         return CgroupKill(via: .cgroupProcs, cgroup: directory, signalled: signalled.count, seconds: seconds())
@@ -108,14 +116,16 @@ public struct CgroupfsKiller: CgroupKilling {
         return found
     }
 
-    /// Polls `cgroup.procs` until it is empty, handing each non-empty list to
-    /// `each` (which signals it on v1: a process forked meanwhile is in the
-    /// next list).
-    func waitEmpty(_ directory: String, since start: ContinuousClock.Instant, clock: ContinuousClock, each: ([Int32]) -> Void) async throws
-    {
+    /// Polls until the cgroup is empty, handing each non-empty `cgroup.procs`
+    /// list to `each` (which signals it on v1: a process forked meanwhile is
+    /// in the next list). On v2 empty is `populated 0` in `cgroup.events`,
+    /// which counts the cgroups below too and every pid namespace's processes.
+    func waitEmpty(
+        _ directory: String, unified: Bool, since start: ContinuousClock.Instant, clock: ContinuousClock, each: ([Int32]) -> Void
+    ) async throws {
         while true {
             let left = pids(in: directory)
-            if left.isEmpty { return }
+            if unified ? !populated(directory) : left.isEmpty { return }
             guard clock.now - start < deadline else { throw Failure.stillPopulated(cgroup: directory, pids: left) }
             each(left)
             try await Task.sleep(for: .microseconds(500))
@@ -143,6 +153,13 @@ public struct CgroupfsKiller: CgroupKilling {
 
     static func unifiedRoot(_ cgroupRoot: String) -> String? {
         [cgroupRoot, "\(cgroupRoot)/unified"].first { FileManager.default.fileExists(atPath: "\($0)/cgroup.controllers") }
+    }
+
+    /// A v2 cgroup's `populated` flag; an unreadable file is taken as empty
+    /// (the cgroup is gone).
+    func populated(_ directory: String) -> Bool {
+        guard let text = try? String(contentsOfFile: "\(directory)/cgroup.events", encoding: .utf8) else { return false }
+        return text.split(separator: "\n").contains("populated 1")
     }
 
     func pids(in directory: String) -> [Int32] {

@@ -10,8 +10,9 @@ import CorralCore
 /// for hosts where the module is not loaded. Each container's processes are
 /// listed by its cgroup's `cgroup.procs` (and those of the cgroups below it),
 /// then read from /proc/<pid>/{stat,cmdline}; the host's memory from
-/// /proc/meminfo. Without a cgroup tree (`cgroupRoot` nil, or no hierarchy
-/// found under it) every process's /proc/<pid>/cgroup says where it lives
+/// /proc/meminfo. Without a cgroup tree (`cgroupRoot` nil, no hierarchy
+/// found under it, or a `procRoot` of another pid namespace, as the host's
+/// /proc mounted into a container) every process's /proc/<pid>/cgroup says where it lives
 /// instead: the same document, at the price of one read per host process
 /// (a container brings its shim, so 1,000 containers are 2,000 reads).
 ///
@@ -32,6 +33,11 @@ public struct ProcfsProbe: Sendable {
     /// read opens and closes its file).
     public let openFiles: OpenProcFiles?
     private let parent: [[UInt8]]
+    /// Whether `procRoot` numbers processes as this process's pid namespace
+    /// does: `cgroup.procs` lists pids in the reader's namespace, and only
+    /// those it can see (in a container, another container's cgroup reads
+    /// empty), so the tree is used only then.
+    private let procRootIsOurs: Bool
 
     public init(
         procRoot: String = "/proc", cgroupParent: String = ContainerCgroupPath.defaultParent, cgroupRoot: String? = "/sys/fs/cgroup",
@@ -42,6 +48,18 @@ public struct ProcfsProbe: Sendable {
         self.cgroupRoot = cgroupRoot
         self.openFiles = openFiles
         parent = ContainerCgroupPath.components(cgroupParent)
+        procRootIsOurs = Self.sharesPidNamespace(procRoot: procRoot)
+    }
+
+    /// True when `<procRoot>/self` names this process, or when there is no
+    /// such link (a fixture tree, not a procfs): a host's /proc mounted into a
+    /// container names the reader by its host pid, not by `getpid()`.
+    public static func sharesPidNamespace(procRoot: String) -> Bool {
+        var buffer = [CChar](repeating: 0, count: 32)
+        let count = readlink("\(procRoot)/self", &buffer, buffer.count - 1)
+        guard count > 0 else { return true }
+        let text = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return Int32(text) == getpid()
     }
 
     /// Takes the document now. A process that exits mid-read is left out;
@@ -54,10 +72,12 @@ public struct ProcfsProbe: Sendable {
         let nsPerTick = 1_000_000_000 / ticks
 
         var byID: [String: SysinfoDocument.Container] = [:]
-        // A tree with no container cgroup where they should be (a container's
-        // own view of the tree, as under systemd in a container) says nothing:
-        // each process's cgroup file is read then, as without a tree.
-        let trees = (cgroupRoot.map(Self.hierarchies(cgroupRoot:)) ?? []).map { ($0, self.containers(in: $0)) }
+        // The tree is read only when its pids are `procRoot`'s (above). A tree
+        // with no container cgroup where they should be (a container's own
+        // view of it, without the host's cgroup namespace) says nothing
+        // either: each process's cgroup file is read then, as without a tree.
+        let root = procRootIsOurs ? cgroupRoot : nil
+        let trees = (root.map(Self.hierarchies(cgroupRoot:)) ?? []).map { ($0, self.containers(in: $0)) }
         if trees.contains(where: { !$0.1.isEmpty }) {
             // Each container is listed in the first hierarchy, in rank order,
             // that has its cgroup (as a process's /proc/<pid>/cgroup lines are

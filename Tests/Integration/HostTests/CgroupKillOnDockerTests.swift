@@ -91,6 +91,33 @@ struct CgroupKillOnDockerTests {
     }
 
     @Test(
+        "through another pid namespace's /proc (the host's, mounted into a container) the cgroup.procs walk is refused and nothing is signalled; cgroup.kill needs no pids and empties it"
+    )
+    func otherPidNamespace() async throws {
+        try await withScratch { scratch in
+            let (id, pid) = try await crowded(scratch)
+            // A /proc whose `self` is not this process, as a host's /proc
+            // is to a process in a container; the container's main pid is
+            // readable through it, so the cgroup resolves.
+            let proc = NSTemporaryDirectory() + "corral-otherns-\(UUID().uuidString.prefix(8))"
+            try FileManager.default.createDirectory(atPath: proc, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: proc) }
+            try FileManager.default.createSymbolicLink(atPath: "\(proc)/\(pid)", withDestinationPath: "/proc/\(pid)")
+            try FileManager.default.createSymbolicLink(atPath: "\(proc)/self", withDestinationPath: "\(getpid() + 1)")
+            let refused = await #expect(throws: CgroupfsKiller.Failure.self) {
+                _ = try await CgroupfsKiller(procRoot: proc, mechanism: .procs).empty(id, mainPID: pid)
+            }
+            #expect(refused == .otherPidNamespace(procRoot: proc))
+            #expect(Self.procs(id, hierarchy: "pids").count == 3)
+            #expect(try await scratch.docker.inspectContainer(id).state.running)
+            let kill = try await CgroupfsKiller(procRoot: proc).empty(id, mainPID: pid)
+            #expect(kill.via == .cgroupKill)
+            #expect(Self.procs(id, hierarchy: "unified").isEmpty)
+            try await expectDies(scratch, id)
+        }
+    }
+
+    @Test(
         "the kill pool empties the cgroup, then removes the container; a plan naming a container since unlabelled is refused by the runtime's labels"
     )
     func pool() async throws {

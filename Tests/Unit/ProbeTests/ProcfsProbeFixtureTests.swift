@@ -213,6 +213,25 @@ struct ProcfsProbeFixtureTests {
         #expect(doc.containers.map(\.id) == [Self.idA])
     }
 
+    @Test(
+        "a /proc of another pid namespace (the host's, mounted into a container) is read process by process: the cgroup tree's pids are the reader's, and it sees none of another container's"
+    )
+    func otherPidNamespace() throws {
+        let proc = try FakeProc()
+        let cgroups = try FakeProc()
+        try cgroups.write("memory/cgroup.procs", "1\n")
+        try cgroups.write("memory/docker/\(Self.idB)/cgroup.procs", "")
+        try proc.process(
+            100, comm: "w", ppid: 1, cgroup: "12:memory:/docker/\(Self.idA)\n", utime: 0, stime: 0, start: 0, vsz: 1, rss: 4, argv: [])
+        try FileManager.default.createSymbolicLink(atPath: "\(proc.root)/self", withDestinationPath: "\(getpid() + 1)")
+        let doc = try ProcfsProbe(procRoot: proc.root, cgroupRoot: cgroups.root).document()
+        #expect(doc.containers.map(\.id) == [Self.idA])
+        #expect(doc.containers.first?.processes.map(\.pid) == [100])
+        // The reader's own /proc names it: the tree is used.
+        #expect(ProcfsProbe.sharesPidNamespace(procRoot: "/proc"))
+        #expect(!ProcfsProbe.sharesPidNamespace(procRoot: proc.root))
+    }
+
     @Test("argv is cut at 256 bytes, and trailing NULs are dropped")
     func cmdlineLimit() throws {
         let proc = try FakeProc()
