@@ -52,12 +52,15 @@ public struct ProcfsProbe: Sendable {
     }
 
     /// True when `<procRoot>/self` names this process, or when there is no
-    /// such link (a fixture tree, not a procfs): a host's /proc mounted into a
-    /// container names the reader by its host pid, not by `getpid()`.
+    /// such entry (a fixture tree, not a procfs): a host's /proc mounted into
+    /// a container names the reader by its host pid, not by `getpid()`, and
+    /// a namespace's /proc the reader is not in has a `self` that names no one.
     public static func sharesPidNamespace(procRoot: String) -> Bool {
+        var entry = stat()
+        guard lstat("\(procRoot)/self", &entry) == 0 else { return true }
         var buffer = [CChar](repeating: 0, count: 32)
         let count = readlink("\(procRoot)/self", &buffer, buffer.count - 1)
-        guard count > 0 else { return true }
+        guard count > 0 else { return false }
         let text = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return Int32(text) == getpid()
     }

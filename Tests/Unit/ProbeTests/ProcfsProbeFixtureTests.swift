@@ -230,6 +230,10 @@ struct ProcfsProbeFixtureTests {
         // The reader's own /proc names it: the tree is used.
         #expect(ProcfsProbe.sharesPidNamespace(procRoot: "/proc"))
         #expect(!ProcfsProbe.sharesPidNamespace(procRoot: proc.root))
+        // A `self` that names no one (a namespace this process is not in) is not ours either.
+        let unnamed = try FakeProc()
+        try unnamed.write("self", "")
+        #expect(!ProcfsProbe.sharesPidNamespace(procRoot: unnamed.root))
     }
 
     @Test("argv is cut at 256 bytes, and trailing NULs are dropped")
