@@ -124,9 +124,13 @@ public struct CgroupfsKiller: CgroupKilling {
         _ directory: String, unified: Bool, since start: ContinuousClock.Instant, clock: ContinuousClock, each: ([Int32]) -> Void
     ) async throws {
         while true {
-            let left = pids(in: directory)
+            // On v2 the flag says it; the list is read only to name what is
+            // left at the deadline.
+            let left = unified ? [] : pids(in: directory)
             if unified ? !populated(directory) : left.isEmpty { return }
-            guard clock.now - start < deadline else { throw Failure.stillPopulated(cgroup: directory, pids: left) }
+            guard clock.now - start < deadline else {
+                throw Failure.stillPopulated(cgroup: directory, pids: unified ? pids(in: directory) : left)
+            }
             each(left)
             try await Task.sleep(for: .microseconds(500))
         }

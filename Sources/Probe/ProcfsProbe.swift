@@ -12,9 +12,10 @@ import CorralCore
 /// then read from /proc/<pid>/{stat,cmdline}; the host's memory from
 /// /proc/meminfo. Without a cgroup tree (`cgroupRoot` nil, no hierarchy
 /// found under it, or a `procRoot` of another pid namespace, as the host's
-/// /proc mounted into a container) every process's /proc/<pid>/cgroup says where it lives
-/// instead: the same document, at the price of one read per host process
-/// (a container brings its shim, so 1,000 containers are 2,000 reads).
+/// /proc mounted into a container) every process's /proc/<pid>/cgroup says
+/// where it lives instead: the same document, at the price of one read per
+/// host process (a container brings its shim, so 1,000 containers are 2,000
+/// reads).
 ///
 /// `procRoot` and `cgroupRoot` are configurable so a probe running in a
 /// container can read the host's /proc and cgroup tree mounted elsewhere (as
