@@ -23,7 +23,9 @@ public struct SnapshotSource: Sendable {
         // set: a round ends with each document).
         OpenProcFiles.raiseDescriptorLimit()
         let files = OpenProcFiles()
-        procfs = ProcfsProbe(procRoot: config.procRoot, cgroupParent: config.cgroupParent, cgroupRoot: config.cgroupRoot, openFiles: files)
+        // A cycle ranks by figures, never by argv: the twin does not read it.
+        procfs = ProcfsProbe(
+            procRoot: config.procRoot, cgroupParent: config.cgroupParent, cgroupRoot: config.cgroupRoot, openFiles: files, readsArgv: false)
         selector = config.selector
         builder = SnapshotBuilder(cgroups: CgroupStats(root: config.cgroupRoot, openFiles: files), figures: .cpuTime)
     }

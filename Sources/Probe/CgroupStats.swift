@@ -101,12 +101,8 @@ private struct V1 {
     /// Every line of one file of one controller: from a kept file where
     /// the controller's hierarchy is known, else through libcgroup.
     func lines(_ controller: String, _ file: String) throws(CgroupError) -> [String] {
-        if let files, let mount = v1MountPoints[controller] {
-            switch files.readAll("\(mount)\(path)/\(file)", limit: 64 << 10) {
-            case .success(let bytes): return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
-            case .failure(.missing): throw .notFound(cgroup: path)
-            case .failure(let failure): throw .unreadable(cgroup: path, file: file, reason: "\(failure)")
-            }
+        if let bytes = try kept(controller, file) {
+            return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
         }
         var handle: UnsafeMutableRawPointer?
         var buffer = [CChar](repeating: 0, count: 4096)
@@ -128,7 +124,21 @@ private struct V1 {
         return lines
     }
 
+    /// The file's bytes from a kept descriptor, or nil when files are not
+    /// kept or the controller's hierarchy is unknown (libcgroup reads it).
+    func kept(_ controller: String, _ file: String) throws(CgroupError) -> [UInt8]? {
+        guard let files, let mount = v1MountPoints[controller] else { return nil }
+        switch files.readAll("\(mount)\(path)/\(file)", limit: 64 << 10) {
+        case .success(let bytes): return bytes
+        case .failure(.missing): throw .notFound(cgroup: path)
+        case .failure(let failure): throw .unreadable(cgroup: path, file: file, reason: "\(failure)")
+        }
+    }
+
     func number(_ controller: String, _ file: String) throws(CgroupError) -> UInt64 {
+        // A kept file's one number is parsed from its bytes (cpuacct.usage
+        // is read for every container, every cycle).
+        if let bytes = try kept(controller, file), let value = Self.decimal(bytes) { return value }
         let text = try lines(controller, file).first?.trimmed ?? ""
         guard let value = UInt64(text) else { throw .unreadable(cgroup: path, file: file, reason: "not a number: \(text)") }
         return value
@@ -136,6 +146,23 @@ private struct V1 {
 
     func keyed(_ controller: String, _ file: String) throws(CgroupError) -> [String: UInt64] {
         KeyedFile.parse(try lines(controller, file))
+    }
+
+    /// A file holding one decimal number and a newline, or nil for anything else.
+    static func decimal(_ bytes: [UInt8]) -> UInt64? {
+        var value: UInt64 = 0
+        var digits = 0
+        for byte in bytes {
+            if byte >= 0x30, byte <= 0x39, digits < 19 {
+                value = value * 10 + UInt64(byte - 0x30)
+                digits += 1
+            } else if byte == UInt8(ascii: "\n"), digits > 0 {
+                break
+            } else {
+                return nil
+            }
+        }
+        return digits > 0 ? value : nil
     }
 
     static func message(_ code: Int32) -> String {

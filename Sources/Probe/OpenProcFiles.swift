@@ -104,13 +104,15 @@ public final class OpenProcFiles: Sendable {
 
     private func read(_ path: String, upTo limit: Int, truncate: Bool) -> Result<[UInt8], ProcFile.Failure> {
         state.withLock { state in
-            if let kept = state.files[path] {
-                if case .success(let bytes) = Self.read(kept.fd, upTo: limit, truncate: truncate) {
-                    state.files[path] = (kept.fd, state.round)
+            // One hash of the path per read: the entry is found once and marked through its index.
+            if let index = state.files.index(forKey: path) {
+                let fd = state.files.values[index].fd
+                if case .success(let bytes) = Self.read(fd, upTo: limit, truncate: truncate) {
+                    state.files.values[index].round = state.round
                     return .success(bytes)
                 }
-                close(kept.fd)
-                state.files[path] = nil
+                close(fd)
+                state.files.remove(at: index)
             }
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { return .failure(Self.failure(errno)) }
@@ -125,20 +127,26 @@ public final class OpenProcFiles: Sendable {
     }
 
     /// The file from its start: preads until a short one (a seq_file ends a
-    /// read where its records run out; a regular file only at its end).
+    /// read where its records run out; a regular file only at its end),
+    /// each straight into the bytes returned.
     private static func read(_ fd: Int32, upTo limit: Int, truncate: Bool) -> Result<[UInt8], ProcFile.Failure> {
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: min(max(limit, 1), 4096) + (truncate ? 0 : 1))
+        let step = min(max(limit, 1), 4096) + (truncate ? 0 : 1)
         while true {
-            let wanted = truncate ? min(chunk.count, limit - bytes.count) : chunk.count
+            let wanted = truncate ? min(step, limit - bytes.count) : step
             if wanted == 0 { return .success(bytes) }
-            let offset = off_t(bytes.count)
-            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, wanted, offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failure(failure(errno))
+            let start = bytes.count
+            bytes.append(contentsOf: repeatElement(0, count: wanted))
+            let n = bytes.withUnsafeMutableBytes { buffer in
+                buffer.baseAddress.map { pread(fd, $0 + start, wanted, off_t(start)) } ?? -1
             }
-            bytes.append(contentsOf: chunk[0..<n])
+            if n < 0 {
+                let code = errno
+                bytes.removeLast(wanted)
+                if code == EINTR { continue }
+                return .failure(failure(code))
+            }
+            bytes.removeLast(wanted - n)
             if !truncate, bytes.count > limit { return .failure(.tooLarge) }
             if n < wanted { return .success(bytes) }
         }

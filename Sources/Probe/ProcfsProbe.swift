@@ -33,6 +33,12 @@ public struct ProcfsProbe: Sendable {
     /// The files read every document, kept open between documents (nil: each
     /// read opens and closes its file).
     public let openFiles: OpenProcFiles?
+    /// Whether each process's argv is read into its `cmdline`, as the module
+    /// does. A cycle ranks containers by their figures and never looks at
+    /// argv, which is the dearest file of a process to read (the kernel
+    /// copies it out of the process's memory): the enforcer leaves it out,
+    /// and its documents carry an empty `cmdline`.
+    public let readsArgv: Bool
     private let parent: [[UInt8]]
     /// Whether `procRoot` numbers processes as this process's pid namespace
     /// does: `cgroup.procs` lists pids in the reader's namespace, and only
@@ -42,9 +48,10 @@ public struct ProcfsProbe: Sendable {
 
     public init(
         procRoot: String = "/proc", cgroupParent: String = ContainerCgroupPath.defaultParent, cgroupRoot: String? = "/sys/fs/cgroup",
-        openFiles: OpenProcFiles? = nil
+        openFiles: OpenProcFiles? = nil, readsArgv: Bool = true
     ) {
         self.procRoot = procRoot
+        self.readsArgv = readsArgv
         self.cgroupParent = cgroupParent
         self.cgroupRoot = cgroupRoot
         self.openFiles = openFiles
@@ -222,34 +229,30 @@ public struct ProcfsProbe: Sendable {
             let open = stat.firstIndex(of: UInt8(ascii: "(")), let close = stat.lastIndex(of: UInt8(ascii: ")")), open < close
         else { return nil }
         let name = LenientText.decode(stat[(open + 1)..<close])
-        let fields = stat[(close + 1)...].split(separator: UInt8(ascii: " "))
-        // Field n of proc(5) is fields[n - 3] once pid and comm are taken off.
-        func field(_ n: Int) -> UInt64 {
-            let i = n - 3
-            guard i < fields.count else { return 0 }
-            return UInt64(String(decoding: fields[i], as: UTF8.self)) ?? 0
-        }
-        guard fields.count > 21 else { return nil }
-        let ppid = Int32(truncatingIfNeeded: field(4))
-        let cpuTimeNs = (field(14) + field(15)) * nsPerTick
-        let startNs = field(22) * nsPerTick
+        guard let fields = StatFields(stat[(close + 1)...]) else { return nil }
+        let ppid = Int32(truncatingIfNeeded: fields.ppid)
+        let cpuTimeNs = (fields.utime + fields.stime) * nsPerTick
+        let startNs = fields.startTime * nsPerTick
 
         // stat carries VmSize (vsize, in bytes), the resident set (rss, in
         // pages) and Threads (num_threads): one read, not two. Its rss is the
         // kernel's get_mm_rss(), the counter the module reads; newer kernels
         // sum status's VmRSS more precisely, so the two can differ slightly.
-        let vszKb = field(23) / 1024
-        let rssKb = field(24) * Self.pageKb
-        let threads = field(20)
+        let vszKb = fields.vsize / 1024
+        let rssKb = fields.rss * Self.pageKb
         // A zombie whose threads are all gone is left out, as the module does.
         // A leader that exited while its threads run is a zombie too, but its
         // process lives on (with no memory map or argv of its own): its
         // thread count still counts the live ones.
-        if fields[0].first == UInt8(ascii: "Z"), threads <= 1 { return nil }
+        if fields.state == UInt8(ascii: "Z"), fields.threads <= 1 { return nil }
 
-        guard case .success(var argv) = readPrefix("\(base)/cmdline", count: Self.cmdlineLimit) else { return nil }
-        while argv.last == 0 { argv.removeLast() }
-        for i in argv.indices where argv[i] == 0 { argv[i] = UInt8(ascii: " ") }
+        var argv: [UInt8] = []
+        if readsArgv {
+            guard case .success(let read) = readPrefix("\(base)/cmdline", count: Self.cmdlineLimit) else { return nil }
+            argv = read
+            while argv.last == 0 { argv.removeLast() }
+            for i in argv.indices where argv[i] == 0 { argv[i] = UInt8(ascii: " ") }
+        }
 
         let lifetime = bootNs > startNs ? bootNs - startNs : 0
         return SysinfoDocument.Process(

@@ -15,8 +15,11 @@ struct SnapshotBench {
     let statsAt: Int
     let trials: Int
     let width: Int
-    /// The twin as the enforcer holds it: its files kept open between cycles.
+    /// The twin with its files kept open between documents, as the enforcer
+    /// holds it; reading argv (the whole document, as `corral sysinfo` gives
+    /// it) for the snapshot rows, and not (as a cycle reads) for the sweep.
     let probe: ProcfsProbe
+    let cycleProbe: ProcfsProbe
     let cgroups: CgroupStats
 
     init(docker: DockerClient, counts: [Int], statsAt: Int, trials: Int, width: Int) {
@@ -24,6 +27,7 @@ struct SnapshotBench {
         OpenProcFiles.raiseDescriptorLimit()
         let files = OpenProcFiles()
         probe = ProcfsProbe(openFiles: files)
+        cycleProbe = ProcfsProbe(openFiles: files, readsArgv: false)
         cgroups = CgroupStats(openFiles: files)
     }
 
@@ -57,7 +61,10 @@ struct SnapshotBench {
                 perContainer.append((count, snapshot / Double(count)))
                 if wanted == counts.max() {
                     let planner = Planner(policy: Policy())
-                    // As a cycle sweeps: the cgroups asked for CPU time alone.
+                    // As a cycle sweeps: the cgroups asked for CPU time alone, and no
+                    // argv; one untimed sweep first closes the argv files the
+                    // snapshots above kept, as an enforcer never opens them.
+                    try takeSnapshot(metadata, expecting: count, figures: .cpuTime)
                     let sweep = try await timeMedian(trials: max(trials, 5)) {
                         _ = planner.plan(try takeSnapshot(metadata, expecting: count, figures: .cpuTime))
                     }
@@ -105,14 +112,15 @@ struct SnapshotBench {
     }
 
     /// One snapshot: the procfs document and every container's cgroup
-    /// figures (all of them, as docker stats reports; or the CPU time alone,
-    /// as a cycle asks), merged with the labels the enforcer holds.
+    /// figures (all of them, as docker stats reports, with the whole
+    /// document; or as a cycle asks: the CPU time alone, and no argv), merged
+    /// with the labels the enforcer holds.
     @discardableResult
     func takeSnapshot(_ metadata: [ContainerMetadata], expecting count: Int, figures: SnapshotBuilder.CgroupFigures = .all) throws
         -> Snapshot
     {
         var builder = SnapshotBuilder(cgroups: cgroups, figures: figures)
-        let snapshot = builder.build(document: try probe.document(), metadata: metadata)
+        let snapshot = builder.build(document: try (figures == .cpuTime ? cycleProbe : probe).document(), metadata: metadata)
         let measured = snapshot.containers.filter { $0.processCount > 0 && ($0.cgroup != nil || figures == .cpuTime) }.count
         guard measured == count else { throw BenchError("the snapshot measured \(measured) of \(count) containers") }
         return snapshot

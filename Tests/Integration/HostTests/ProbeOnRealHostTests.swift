@@ -118,6 +118,14 @@ struct ProbeOnRealHostTests {
                 return now.throttledPeriods > 0 && now.throttledNs > 0 && now.cpuUsageNs > first.cpuUsageNs ? now : nil
             }
             #expect(throttled.throttledPeriods > 0 && throttled.throttledNs > 0)
+            // Read through kept descriptors, as the enforcer reads them: the same figures.
+            let kept = CgroupStats(openFiles: OpenProcFiles())
+            let before = try stats.cpuUsageNs(cgroup: entry.cgroup)
+            let keptFigures = try kept.figures(cgroup: entry.cgroup)
+            let keptCPU = try kept.cpuUsageNs(cgroup: entry.cgroup)
+            let after = try stats.cpuUsageNs(cgroup: entry.cgroup)
+            #expect(keptFigures.memoryLimitBytes == 64 << 20 && keptFigures.pids == 2)
+            #expect(before <= keptFigures.cpuUsageNs && keptFigures.cpuUsageNs <= keptCPU && keptCPU <= after)
         }
     }
 
@@ -128,6 +136,7 @@ struct ProbeOnRealHostTests {
             _ = try await runningPid(scratch, id)
             let entry = try await poll("the container in the document") { try ProcfsProbe().document().containers.first { $0.id == id } }
             #expect(try CgroupStats().figures(cgroup: entry.cgroup).memoryLimitBytes == nil)
+            #expect(try CgroupStats(openFiles: OpenProcFiles()).figures(cgroup: entry.cgroup).memoryLimitBytes == nil)
             let gone = "/docker/" + String(repeating: "0", count: 64)
             #expect(throws: CgroupError.notFound(cgroup: gone)) { try CgroupStats().figures(cgroup: gone) }
         }

@@ -89,6 +89,40 @@ struct ProcfsProbeFixtureTests {
         #expect(doc.containers[1].cgroup == "/system.slice/docker-\(Self.idB).scope")
     }
 
+    @Test("a cycle's document leaves argv out and every figure as the whole document has it")
+    func withoutArgv() throws {
+        let proc = try FakeProc()
+        let v1 = "12:memory:/docker/\(Self.idA)\n"
+        try proc.process(
+            100, comm: "high-cpu", ppid: 90, cgroup: v1, utime: 150, stime: 50, start: 1000, vsz: 9268, rss: 772,
+            argv: Array("/high-cpu\0--fast\0".utf8))
+        // Its argv gone (or unreadable): the whole document skips it, a cycle's does not need it.
+        try proc.process(101, comm: "no argv", ppid: 100, cgroup: v1, utime: 3, stime: 4, start: 5, vsz: 6, rss: 8, argv: [])
+        try FileManager.default.removeItem(atPath: "\(proc.root)/101/cmdline")
+
+        let whole = try ProcfsProbe(procRoot: proc.root, cgroupRoot: nil).document()
+        let cycle = try ProcfsProbe(procRoot: proc.root, cgroupRoot: nil, readsArgv: false).document()
+        #expect(whole.containers.first?.processes.map(\.pid) == [100])
+        #expect(cycle.containers.first?.processes.map(\.pid) == [100, 101])
+        #expect(cycle.containers.first?.processes.allSatisfy { $0.cmdline.isEmpty } == true)
+        var burner = try #require(cycle.containers.first?.processes.first)
+        burner.cmdline = "/high-cpu --fast"
+        #expect(burner == whole.containers.first?.processes.first)
+    }
+
+    @Test("stat's fields are read past a comm of spaces and parentheses; a negative one counts as 0, a short line is no process")
+    func statFields() throws {
+        let line = Array("7 (a) (b c) R 3 7 7 0 -1 4194560 10 0 0 0 12 34 0 0 -2 0 5 0 678 1048576 9 18446744073709551615\n".utf8)
+        let close = try #require(line.lastIndex(of: UInt8(ascii: ")")))
+        let fields = try #require(StatFields(line[(close + 1)...]))
+        #expect(fields.state == UInt8(ascii: "R"))
+        #expect(
+            [fields.ppid, fields.utime, fields.stime, fields.threads, fields.startTime, fields.vsize, fields.rss] == [
+                3, 12, 34, 5, 678, 1_048_576, 9,
+            ])
+        #expect(StatFields(Array(" S 1 0 0 0 0 0 0 0 0 0 1 1 0 0 0 0 0 0 5 0\n".utf8)[...]) == nil, "rss, field 24, missing")
+    }
+
     @Test("a process that vanishes between reads is skipped, not an error")
     func vanished() throws {
         let proc = try FakeProc()
