@@ -137,9 +137,15 @@ private struct V1 {
 
     func number(_ controller: String, _ file: String) throws(CgroupError) -> UInt64 {
         // A kept file's one number is parsed from its bytes (cpuacct.usage
-        // is read for every container, every cycle).
-        if let bytes = try kept(controller, file), let value = Self.decimal(bytes) { return value }
-        let text = try lines(controller, file).first?.trimmed ?? ""
+        // is read for every container, every cycle); anything else from the
+        // same read as text.
+        let text: String
+        if let bytes = try kept(controller, file) {
+            if let value = Self.decimal(bytes) { return value }
+            text = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first.map(String.init)?.trimmed ?? ""
+        } else {
+            text = try lines(controller, file).first?.trimmed ?? ""
+        }
         guard let value = UInt64(text) else { throw .unreadable(cgroup: path, file: file, reason: "not a number: \(text)") }
         return value
     }

@@ -49,15 +49,20 @@ struct ProcfsProbeFixtureTests {
             try write("\(pid)/cgroup", cgroup)
             try write("\(pid)/cmdline", argv)
         }
+
+        /// Pid 100, a CPU burner: 200 ticks of CPU, started at tick 1000, 9268 KiB virtual, 772 KiB resident.
+        func burner(cgroup: String) throws {
+            try process(
+                100, comm: "high-cpu", ppid: 90, cgroup: cgroup, utime: 150, stime: 50, start: 1000, vsz: 9268, rss: 772,
+                argv: Array("/high-cpu\0--fast\0".utf8))
+        }
     }
 
     @Test("processes are grouped by the container their cgroup names, with figures from stat and status")
     func groups() throws {
         let proc = try FakeProc()
         let v1 = "12:memory:/docker/\(Self.idA)\n11:cpu,cpuacct:/docker/\(Self.idA)\n0::/\n"
-        try proc.process(
-            100, comm: "high-cpu", ppid: 90, cgroup: v1, utime: 150, stime: 50, start: 1000, vsz: 9268, rss: 772,
-            argv: Array("/high-cpu\0--fast\0".utf8))
+        try proc.burner(cgroup: v1)
         try proc.process(
             101, comm: "a (b) c", ppid: 100, cgroup: v1, utime: 0, stime: 0, start: 2000, vsz: 10, rss: 8,
             argv: [0x61, 0xFF, 0x00, 0xC3, 0xA9])
@@ -93,9 +98,7 @@ struct ProcfsProbeFixtureTests {
     func withoutArgv() throws {
         let proc = try FakeProc()
         let v1 = "12:memory:/docker/\(Self.idA)\n"
-        try proc.process(
-            100, comm: "high-cpu", ppid: 90, cgroup: v1, utime: 150, stime: 50, start: 1000, vsz: 9268, rss: 772,
-            argv: Array("/high-cpu\0--fast\0".utf8))
+        try proc.burner(cgroup: v1)
         // Its argv gone (or unreadable): the whole document skips it, a cycle's does not need it.
         try proc.process(101, comm: "no argv", ppid: 100, cgroup: v1, utime: 3, stime: 4, start: 5, vsz: 6, rss: 8, argv: [])
         try FileManager.default.removeItem(atPath: "\(proc.root)/101/cmdline")
