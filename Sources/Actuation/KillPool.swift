@@ -148,8 +148,12 @@ public struct KillPool: Sendable {
 
     func remove(_ target: Decision) async -> Outcome {
         var lastError = ""
-        for _ in 1...2 {
+        for round in 1...2 {
             switch await attempt(target.id) {
+            // The first attempt's stop or removal can go on in the runtime
+            // after its deadline: a container gone when the retry asks was
+            // removed by Corral, not gone before Corral got to it.
+            case .success(.alreadyGone) where round > 1: return .removed
             case .success(let outcome): return outcome
             case .failure(let error): lastError = error.description
             }

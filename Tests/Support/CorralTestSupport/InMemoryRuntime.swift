@@ -27,6 +27,8 @@ public actor InMemoryRuntime: ContainerRuntime {
     private var failing: [String: [RuntimeError]] = [:]
     private var inProgress: [String: Duration] = [:]
     private var vanishing: Set<String> = []
+    private var outliving: Set<String> = []
+    private var ignoringTerm: Set<String> = []
     private var exitingImages: [String: Int32] = [:]
     private var refusedStarts: [String: RuntimeError] = [:]
     private var outage: String?
@@ -68,6 +70,15 @@ public actor InMemoryRuntime: ContainerRuntime {
     /// Another caller is already removing this container: a removal answers
     /// "already in progress", and the container is gone `after` later.
     public func removalAlreadyInProgress(for id: String, finishingAfter delay: Duration) { inProgress[id] = delay }
+
+    /// The removal goes on in the runtime after its caller stops waiting
+    /// (as dockerd's does when a request is abandoned), and is done by the
+    /// time the caller asks again; until then it hangs.
+    public func removalOutlivesCaller(of id: String) { outliving.insert(id) }
+
+    /// The container's PID 1 ignores SIGTERM: a stop takes the whole grace,
+    /// then SIGKILLs it.
+    public func ignoreSIGTERM(in id: String) { ignoringTerm.insert(id) }
 
     /// The container disappears (it exited and was removed by someone else)
     /// just before Corral's first call about it.
@@ -143,6 +154,17 @@ public actor InMemoryRuntime: ContainerRuntime {
         try vanishIfScripted(container)
         guard let index = find(container) else { throw .notFound("No such container: \(container)") }
         signals.append("stop \(container)")
+        if ignoringTerm.contains(containers[index].id) {
+            do {
+                try await Task.sleep(for: grace)
+            } catch {
+                throw .failed("the stop of \(container) was abandoned")
+            }
+            // Re-found: the actor may have changed while this stop waited.
+            guard let index = find(container) else { throw .notFound("No such container: \(container)") }
+            containers[index] = containers[index].with(state: .exited(code: 137), mainPID: nil)
+            return
+        }
         containers[index] = containers[index].with(state: .exited(code: 143), mainPID: nil)
     }
 
@@ -161,6 +183,14 @@ public actor InMemoryRuntime: ContainerRuntime {
                 await self?.finishRemoval(id)
             }
             throw .removalInProgress("removal of container \(id) is already in progress")
+        }
+        if outliving.remove(id) != nil {
+            do {
+                try await Task.sleep(for: .seconds(3600))
+            } catch {
+                finishRemoval(id)
+                throw .failed("the wait for the removal of \(id) was abandoned")
+            }
         }
         if let left = hanging[id], left > 0 {
             hanging[id] = left - 1

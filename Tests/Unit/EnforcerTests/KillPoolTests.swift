@@ -83,6 +83,16 @@ struct KillPoolTests {
         #expect(await runtime.container(id) == nil)
     }
 
+    @Test(
+        "a removal that goes on in the runtime after its deadline, done when the retry asks, counts as removed, not as gone before Corral")
+    func outlivedDeadline() async {
+        let runtime = InMemoryRuntime()
+        let id = await runtime.add(labels: Self.managed)
+        await runtime.removalOutlivesCaller(of: id)
+        #expect(await Self.pool(runtime).kill([Self.decision(for: id)]) == [id: .removed])
+        #expect(await runtime.removed == [id])
+    }
+
     @Test("a removal that hangs on both attempts fails with the deadline's words, and does not hold up the others")
     func hangsTwice() async {
         let runtime = InMemoryRuntime()
@@ -144,6 +154,21 @@ struct KillPoolTests {
         let term = KillPool(runtime: runtime, width: 1, mode: .term, graceSeconds: 1, deadline: .seconds(5))
         #expect(await term.kill([Self.decision(for: id)]) == [id: .removed])
         #expect(await runtime.signals == ["stop \(id)"])
+    }
+
+    @Test(
+        "term mode: a PID 1 that ignores SIGTERM is stopped (the whole grace, then SIGKILL) and removed in one attempt, whose deadline covers the grace"
+    )
+    func termCoversGrace() async {
+        let runtime = InMemoryRuntime()
+        let id = await runtime.add(labels: Self.managed)
+        await runtime.ignoreSIGTERM(in: id)
+        // The removal deadline alone is shorter than the grace: an attempt
+        // timed by it would give up during the grace, and stop again.
+        let term = KillPool(runtime: runtime, width: 1, mode: .term, graceSeconds: 1, deadline: .milliseconds(900))
+        #expect(await term.kill([Self.decision(for: id)]) == [id: .removed])
+        #expect(await runtime.signals == ["stop \(id)"])
+        #expect(await runtime.container(id) == nil)
     }
 }
 
