@@ -20,7 +20,12 @@ struct KillPoolTests {
             classSource: .label, action: action, rank: 1, of: 1, cpuPercent: 0, memPercent: 0, vszKb: 0, rssKb: 0, reason: "test")
     }
 
-    static func pool(_ runtime: InMemoryRuntime, width: Int = 4, deadline: Duration = .milliseconds(200)) -> KillPool {
+    /// A deadline the tests that hang a removal reach quickly.
+    static let soon = Duration.milliseconds(200)
+
+    /// The deadline is far away unless a test means to reach it, so how
+    /// busy the machine is changes nothing.
+    static func pool(_ runtime: InMemoryRuntime, width: Int = 4, deadline: Duration = .seconds(30)) -> KillPool {
         KillPool(runtime: runtime, width: width, mode: .kill, graceSeconds: 1, deadline: deadline)
     }
 
@@ -70,7 +75,7 @@ struct KillPoolTests {
         let runtime = InMemoryRuntime()
         let id = await runtime.add(labels: Self.managed)
         await runtime.removalAlreadyInProgress(for: id, finishingAfter: .milliseconds(50))
-        #expect(await Self.pool(runtime, deadline: .seconds(5)).kill([Self.decision(for: id)]) == [id: .removed])
+        #expect(await Self.pool(runtime).kill([Self.decision(for: id)]) == [id: .removed])
         #expect(await runtime.container(id) == nil)
     }
 
@@ -79,7 +84,7 @@ struct KillPoolTests {
         let runtime = InMemoryRuntime()
         let id = await runtime.add(labels: Self.managed)
         await runtime.hangRemoval(of: id, times: 1)
-        #expect(await Self.pool(runtime).kill([Self.decision(for: id)]) == [id: .removed])
+        #expect(await Self.pool(runtime, deadline: Self.soon).kill([Self.decision(for: id)]) == [id: .removed])
         #expect(await runtime.container(id) == nil)
     }
 
@@ -89,7 +94,7 @@ struct KillPoolTests {
         let runtime = InMemoryRuntime()
         let id = await runtime.add(labels: Self.managed)
         await runtime.removalOutlivesCaller(of: id)
-        #expect(await Self.pool(runtime).kill([Self.decision(for: id)]) == [id: .removed])
+        #expect(await Self.pool(runtime, deadline: Self.soon).kill([Self.decision(for: id)]) == [id: .removed])
         #expect(await runtime.removed == [id])
     }
 
@@ -99,7 +104,7 @@ struct KillPoolTests {
         let stuck = await runtime.add(labels: Self.managed)
         let others = [await runtime.add(labels: Self.managed), await runtime.add(labels: Self.managed)]
         await runtime.hangRemoval(of: stuck)
-        let outcomes = await Self.pool(runtime, width: 2).kill(([stuck] + others).map { Self.decision(for: $0) })
+        let outcomes = await Self.pool(runtime, width: 2, deadline: Self.soon).kill(([stuck] + others).map { Self.decision(for: $0) })
         #expect(outcomes[stuck] == .failed("no answer within 0.2 seconds"))
         for id in others { #expect(outcomes[id] == .removed) }
         #expect(await runtime.containers.map(\.id) == [stuck])
@@ -137,10 +142,9 @@ struct KillPoolTests {
         let runtime = InMemoryRuntime()
         var ids: [String] = []
         for _ in 0..<20 { ids.append(await runtime.add(labels: Self.managed)) }
-        // Each removal takes a while, so removals overlap; the deadline is
-        // far away, so how busy the machine is changes nothing.
+        // Each removal takes a while, so removals overlap.
         for id in ids { await runtime.slowRemoval(of: id, by: .milliseconds(5)) }
-        let outcomes = await Self.pool(runtime, width: width, deadline: .seconds(60)).kill(ids.map { Self.decision(for: $0) })
+        let outcomes = await Self.pool(runtime, width: width).kill(ids.map { Self.decision(for: $0) })
         #expect(outcomes.count == 20)
         #expect(outcomes.values.allSatisfy { $0 == .removed })
         #expect(await runtime.mostRemovalsAtOnce <= width)
@@ -151,7 +155,7 @@ struct KillPoolTests {
     func termStops() async {
         let runtime = InMemoryRuntime()
         let id = await runtime.add(labels: Self.managed)
-        let term = KillPool(runtime: runtime, width: 1, mode: .term, graceSeconds: 1, deadline: .seconds(5))
+        let term = KillPool(runtime: runtime, width: 1, mode: .term, graceSeconds: 1, deadline: .seconds(30))
         #expect(await term.kill([Self.decision(for: id)]) == [id: .removed])
         #expect(await runtime.signals == ["stop \(id)"])
     }
@@ -191,7 +195,7 @@ struct KillPoolCgroupTests {
     }
 
     func pool(_ runtime: InMemoryRuntime, _ cgroups: FakeCgroups, mode: KillMode = .kill) -> KillPool {
-        KillPool(runtime: runtime, width: 4, mode: mode, graceSeconds: 1, deadline: .milliseconds(200), cgroups: cgroups)
+        KillPool(runtime: runtime, width: 4, mode: mode, graceSeconds: 1, deadline: .seconds(30), cgroups: cgroups)
     }
 
     @Test("each surplus cgroup is emptied by the runtime's main pid, then the container removed; the journal says how")
