@@ -82,7 +82,7 @@ public struct CgroupfsKiller: CgroupKilling {
             let d = clock.now - start
             return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
         }
-        let unified = unifiedRoot()
+        let unified = CgroupTrees.unified(under: cgroupRoot)
         if mechanism == .auto, let unified, FileManager.default.fileExists(atPath: "\(unified)\(found.cgroup)/cgroup.kill") {
             let directory = "\(unified)\(found.cgroup)"
             let listed = pids(in: directory).count
@@ -148,15 +148,6 @@ public struct CgroupfsKiller: CgroupKilling {
             ContainerCgroupPath.container(inProcCgroup: text, parent: parent)?.id == id
         else { return false }
         return (fd >= 0 ? pidfd_send_signal(fd, SIGKILL, nil, 0) : kill(pid, SIGKILL)) == 0
-    }
-
-    /// The cgroup v2 hierarchy: the root itself on a v2 host, `unified` on a hybrid one.
-    func unifiedRoot() -> String? {
-        Self.unifiedRoot(cgroupRoot)
-    }
-
-    static func unifiedRoot(_ cgroupRoot: String) -> String? {
-        [cgroupRoot, "\(cgroupRoot)/unified"].first { FileManager.default.fileExists(atPath: "\($0)/cgroup.controllers") }
     }
 
     /// A v2 cgroup's `populated` flag; an unreadable file is taken as empty

@@ -1,5 +1,6 @@
 import Actuation
 import Foundation
+import Probe
 
 /// Caps a container's CPU and memory by writing its cgroup's files: on
 /// cgroup v1 `cpu.cfs_quota_us` (period 100 ms) and
@@ -32,7 +33,7 @@ public struct CgroupfsThrottler: CgroupThrottling {
     func set(_ id: String, mainPID: Int32, cpuV1: String, cpuV2: String, memory: String?) throws {
         let found = try CgroupfsKiller.resolve(id, mainPID: mainPID, procRoot: procRoot, parent: parent)
         let files = FileManager.default
-        let unified = CgroupfsKiller.unifiedRoot(cgroupRoot).map { "\($0)\(found.cgroup)" }
+        let unified = CgroupTrees.unified(under: cgroupRoot).map { "\($0)\(found.cgroup)" }
         var wrote = 0
         if let cpu = ["cpu,cpuacct", "cpu"].map({ "\(cgroupRoot)/\($0)\(found.cgroup)/cpu.cfs_quota_us" }).first(where: files.fileExists) {
             try CgroupfsKiller.write(cpuV1, to: cpu)

@@ -88,7 +88,7 @@ public struct ProcfsProbe: Sendable {
         // view of it, without the host's cgroup namespace) says nothing
         // either: each process's cgroup file is read then, as without a tree.
         let root = procRootIsOurs ? cgroupRoot : nil
-        let trees = (root.map(Self.hierarchies(cgroupRoot:)) ?? []).map { ($0, self.containers(in: $0)) }
+        let trees = (root.map(CgroupTrees.listing(under:)) ?? []).map { ($0, self.containers(in: $0)) }
         if trees.contains(where: { !$0.1.isEmpty }) {
             // Each container is listed in the first hierarchy, in rank order,
             // that has its cgroup (as a process's /proc/<pid>/cgroup lines are
@@ -123,19 +123,6 @@ public struct ProcfsProbe: Sendable {
             return sorted
         }
         return SysinfoDocument(source: .procfs, takenAtNs: takenAt, bootNs: boot, memory: memory, containers: containers)
-    }
-
-    /// The hierarchies containers' processes are listed in, ranked as a
-    /// /proc/<pid>/cgroup text's lines are: a v2 host's one tree; else the
-    /// memory controller's, then cpuacct's, then the unified tree of a hybrid
-    /// host. Empty when none is there.
-    static func hierarchies(cgroupRoot: String) -> [String] {
-        if ProcFile.exists("\(cgroupRoot)/cgroup.controllers") { return [cgroupRoot] }
-        let memory = ["\(cgroupRoot)/memory"].filter { ProcFile.exists("\($0)/cgroup.procs") }
-        // cpuacct is usually mounted with cpu, and `cpuacct` links to it: one of the two.
-        let cpuacct = ["\(cgroupRoot)/cpuacct", "\(cgroupRoot)/cpu,cpuacct"].first { ProcFile.exists("\($0)/cgroup.procs") }
-        let unified = ["\(cgroupRoot)/unified"].filter { ProcFile.exists("\($0)/cgroup.controllers") }
-        return memory + (cpuacct.map { [$0] } ?? []) + unified
     }
 
     /// The containers' cgroups in one hierarchy: `/<parent>/<64 hex>` and
