@@ -101,9 +101,7 @@ private struct V1 {
     /// Every line of one file of one controller: from a kept file where
     /// the controller's hierarchy is known, else through libcgroup.
     func lines(_ controller: String, _ file: String) throws(CgroupError) -> [String] {
-        if let bytes = try kept(controller, file) {
-            return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
-        }
+        if let bytes = try kept(controller, file) { return Self.lines(of: bytes) }
         var handle: UnsafeMutableRawPointer?
         var buffer = [CChar](repeating: 0, count: 4096)
         var name = Array(file.utf8CString)
@@ -142,7 +140,7 @@ private struct V1 {
         let text: String
         if let bytes = try kept(controller, file) {
             if let value = Self.decimal(bytes) { return value }
-            text = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first.map(String.init)?.trimmed ?? ""
+            text = Self.lines(of: bytes).first?.trimmed ?? ""
         } else {
             text = try lines(controller, file).first?.trimmed ?? ""
         }
@@ -152,6 +150,11 @@ private struct V1 {
 
     func keyed(_ controller: String, _ file: String) throws(CgroupError) -> [String: UInt64] {
         KeyedFile.parse(try lines(controller, file))
+    }
+
+    /// A kept file's text, a line each.
+    static func lines(of bytes: [UInt8]) -> [String] {
+        String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
     /// A file holding one decimal number and a newline, or nil for anything else.

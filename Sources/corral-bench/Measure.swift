@@ -16,6 +16,18 @@ func timed(_ body: () async throws -> Void) async rethrows -> Double {
     return milliseconds(ContinuousClock.now - start) / 1000
 }
 
+/// The wall times of `trials` runs of `body`, shortest first.
+func timeTrials(_ trials: Int, _ body: () async throws -> Void) async throws -> [Double] {
+    var times: [Double] = []
+    for _ in 0..<trials { times.append(try await timed(body)) }
+    return times.sorted()
+}
+
+/// The median wall time of `trials` runs of `body`.
+func timeMedian(trials: Int, _ body: () async throws -> Void) async throws -> Double {
+    median(try await timeTrials(trials, body))
+}
+
 func milliseconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
 }

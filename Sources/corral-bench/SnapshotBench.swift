@@ -69,11 +69,9 @@ struct SnapshotBench {
                     try takeSnapshot(metadata, expecting: count, figures: .cpuTime)
                     // 15 sweeps (under a second): a median that one busy moment of
                     // this shared machine does not move, and their spread said.
-                    var sweeps: [Double] = []
-                    for _ in 0..<max(trials, 15) {
-                        sweeps.append(try await timed { _ = planner.plan(try takeSnapshot(metadata, expecting: count, figures: .cpuTime)) })
+                    let sweeps = try await timeTrials(max(trials, 15)) {
+                        _ = planner.plan(try takeSnapshot(metadata, expecting: count, figures: .cpuTime))
                     }
-                    sweeps.sort()
                     let sweep = median(sweeps)
                     let taken = try takeSnapshot(metadata, expecting: count, figures: .cpuTime)
                     let plan = try await timeMedian(trials: max(trials, 5)) { _ = planner.plan(taken) }
@@ -137,11 +135,4 @@ struct SnapshotBench {
     func dockerStats(_ batch: String) throws {
         try shell("docker stats --no-stream $(docker ps -q --filter label=corral.bench=\(batch)) >/dev/null")
     }
-}
-
-/// The median wall time of `trials` runs of `body`.
-func timeMedian(trials: Int, _ body: () async throws -> Void) async throws -> Double {
-    var times: [Double] = []
-    for _ in 0..<trials { times.append(try await timed(body)) }
-    return median(times)
 }
